@@ -1,0 +1,37 @@
+// The one build script: every bundle of MedStudio.
+//   extension: cjs for the VS Code extension host, `vscode` external
+//   server + CLI: node; TensorFlow.js, itk-wasm and native packages stay external (node_modules
+//     ships in the .vsix) so that an optional tfjs-node registers into the same tfjs-core
+//   webviews: browser IIFE bundles, one per folder webviews/src/<name>/main.ts
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+const nodeExternal = ['@tensorflow/*', 'itk-wasm', '@itk-wasm/*', 'webgpu', 'vscode', 'playwright-core'];
+const common = { bundle: true, sourcemap: production ? false : 'linked', minify: production, logLevel: 'warning', legalComments: 'none' };
+
+const webviewEntries = fs
+  .readdirSync(path.join(root, 'webviews/src'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'webviews/src', d.name, 'main.ts')))
+  .map((d) => ({ in: `webviews/src/${d.name}/main.ts`, out: d.name }));
+
+const builds = [
+  { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node18', external: ['vscode'] },
+  { ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+];
+if (webviewEntries.length) {
+  builds.push({ ...common, entryPoints: webviewEntries, outdir: 'dist/webviews', platform: 'browser', format: 'iife', target: 'chrome114', loader: { '.css': 'text' } });
+}
+
+if (watch) {
+  for (const b of builds) await (await esbuild.context(b)).watch();
+} else {
+  const t0 = Date.now();
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+  console.log(`built ${builds.length} bundle groups in ${Date.now() - t0} ms`);
+}

@@ -1,0 +1,8 @@
+/** Every command and editor registration. Add one line per module. */
+import type * as vscode from 'vscode';
+import type { ExtensionServices } from '../context';
+import { registerComputeCommands } from './compute';
+
+export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
+  return [...registerComputeCommands(svc)];
+}

@@ -1,0 +1,11 @@
+import type * as vscode from 'vscode';
+import type { ServerClient } from './serverClient';
+import type { ComputeStatusBar } from './statusBar';
+
+/** What command and editor modules get from activate(). */
+export interface ExtensionServices {
+  context: vscode.ExtensionContext;
+  server: ServerClient;
+  statusBar: ComputeStatusBar;
+  output: vscode.OutputChannel;
+}

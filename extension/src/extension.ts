@@ -1,0 +1,43 @@
+/**
+ * MedStudio's extension host side: thin by design. It registers commands, editors and views,
+ * and owns the compute server's process; it never loads TensorFlow.js.
+ */
+import * as vscode from 'vscode';
+import { ServerClient } from './serverClient';
+import { ComputeStatusBar } from './statusBar';
+import { registerAll } from './commands';
+import { ComputeStatusRequest, type ComputeStatus } from '../../server/src/protocol';
+
+/** Returned from activate(): what the integration tests (and other extensions) may use. */
+export interface MedStudioApi {
+  computeStatus(): Promise<ComputeStatus>;
+  statusBarText(): string;
+  serverRestarts(): number;
+  server: ServerClient;
+}
+
+export function activate(context: vscode.ExtensionContext): MedStudioApi {
+  const output = vscode.window.createOutputChannel('MedStudio');
+  const server = new ServerClient(context, output);
+  const statusBar = new ComputeStatusBar(server);
+  context.subscriptions.push(output, server, statusBar, ...registerAll({ context, server, statusBar, output }));
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration('medstudio.compute')) return;
+      const pick = await vscode.window.showInformationMessage('The compute backend setting changed. Restart the MedStudio server to apply it?', 'Restart');
+      if (pick) await server.restart();
+    }),
+  );
+  // Start in the background: activation returns at once.
+  void server.ensureStarted().catch((e: unknown) => output.appendLine(`server failed to start: ${String(e)}`));
+  return {
+    computeStatus: () => server.request(ComputeStatusRequest, undefined),
+    statusBarText: () => statusBar.text,
+    serverRestarts: () => server.restarts,
+    server,
+  };
+}
+
+export function deactivate(): void {
+  /* subscriptions dispose the client and the server process */
+}

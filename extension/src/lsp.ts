@@ -1,0 +1,12 @@
+/** Typed request/notification helpers over vscode-languageclient, keyed by protocol defs. */
+import type { CancellationToken } from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import type { NotificationDef, RequestDef } from '../../server/src/protocol';
+
+export function sendRequest<P, R>(client: LanguageClient, def: RequestDef<P, R>, params: P, token?: CancellationToken): Promise<R> {
+  return client.sendRequest(def.method, params, token) as Promise<R>;
+}
+
+export function onNotification<P>(client: LanguageClient, def: NotificationDef<P>, fn: (p: P) => void): { dispose(): void } {
+  return client.onNotification(def.method, fn);
+}

@@ -1,0 +1,143 @@
+/** One loader per rung of the backend ladder. Each says plainly why it cannot be used. */
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { BackendName, GpuAdapterInfo } from '../protocol';
+import { cpuDescription } from './backend';
+
+export type BackendAttempt =
+  | {
+      ok: true;
+      device: string;
+      versions?: Record<string, string>;
+      details?: Record<string, string | number | boolean>;
+      gpu?: GpuAdapterInfo;
+    }
+  | { ok: false; reason: string };
+
+type Loader = (o: { threads: number }) => Promise<BackendAttempt>;
+
+/** Loads an optional package by name; explains a missing one in the user's words. */
+function optionalRequire(name: string): { mod?: unknown; reason?: string } {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { mod: require(name) };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/Cannot find module/.test(msg) && msg.includes(name)) return { reason: `${name} is not installed` };
+    return { reason: `${name} failed to load: ${msg.split('\n')[0]}` };
+  }
+}
+
+function packageVersion(name: string): string | undefined {
+  try {
+    const p = require.resolve(`${name}/package.json`);
+    return (JSON.parse(fs.readFileSync(p, 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** tfjs-node-gpu needs exactly CUDA 11.2 + cuDNN 8.1; otherwise it silently runs on the CPU. */
+function missingCudaLibraries(): string[] {
+  let listing = '';
+  try {
+    listing = execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    /* no ldconfig: fall back to LD_LIBRARY_PATH scan below */
+  }
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  const wanted = ['libcudart.so.11.0', 'libcudnn.so.8'];
+  return wanted.filter((lib) => !listing.includes(lib) && !dirs.some((d) => fs.existsSync(path.join(d, lib))));
+}
+
+async function useTfBackend(name: string): Promise<boolean> {
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  return ok && tf.getBackend() === name;
+}
+
+const tensorflowGpu: Loader = async () => {
+  if (process.platform !== 'linux' && process.platform !== 'win32') {
+    return { ok: false, reason: `@tensorflow/tfjs-node-gpu has no CUDA build for ${process.platform}` };
+  }
+  const missing = missingCudaLibraries();
+  const r = optionalRequire('@tensorflow/tfjs-node-gpu');
+  if (!r.mod) return { ok: false, reason: r.reason! };
+  // Loaded, but without CUDA 11.2 libraries it runs on the CPU: say so rather than claim a GPU.
+  if (missing.length > 0) {
+    return { ok: false, reason: `CUDA 11.2 libraries not found (${missing.join(', ')}): tfjs-node-gpu would run on the CPU` };
+  }
+  if (!(await useTfBackend('tensorflow'))) return { ok: false, reason: 'tfjs-node-gpu loaded but its backend did not start' };
+  return { ok: true, device: 'NVIDIA GPU (CUDA 11.2, libtensorflow)', versions: { 'tfjs-node-gpu': packageVersion('@tensorflow/tfjs-node-gpu') ?? '?' } };
+};
+
+const tensorflowCpu: Loader = async () => {
+  const r = optionalRequire('@tensorflow/tfjs-node');
+  if (!r.mod) return { ok: false, reason: r.reason! };
+  if (!(await useTfBackend('tensorflow'))) return { ok: false, reason: 'tfjs-node loaded but its backend did not start' };
+  return { ok: true, device: `${cpuDescription()}, libtensorflow`, versions: { 'tfjs-node': packageVersion('@tensorflow/tfjs-node') ?? '?' } };
+};
+
+const webgpu: Loader = async () => {
+  const dawn = optionalRequire('webgpu');
+  if (!dawn.mod) return { ok: false, reason: dawn.reason! };
+  const { create, globals } = dawn.mod as { create: (o: string[]) => GPU; globals: Record<string, unknown> };
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return { ok: false, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU, or no Vulkan loader)' };
+  const wg = optionalRequire('@tensorflow/tfjs-backend-webgpu');
+  if (!wg.mod) return { ok: false, reason: wg.reason! };
+  Object.assign(globalThis, globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+  if (!(await useTfBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not start on the adapter' };
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const limits: Record<string, number> = {};
+  for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup']) {
+    limits[k] = Number((adapter.limits as unknown as Record<string, number>)[k] ?? 0);
+  }
+  const gpuInfo: GpuAdapterInfo = {
+    vendor: info?.vendor ?? 'unknown',
+    architecture: info?.architecture ?? 'unknown',
+    description: info?.description ?? '',
+    limits,
+  };
+  return {
+    ok: true,
+    device: `${gpuInfo.vendor} ${gpuInfo.architecture} ${gpuInfo.description}`.trim(),
+    versions: { webgpu: packageVersion('webgpu') ?? '?', 'tfjs-backend-webgpu': packageVersion('@tensorflow/tfjs-backend-webgpu') ?? '?' },
+    gpu: gpuInfo,
+  };
+};
+
+const wasm: Loader = async ({ threads }) => {
+  const w = optionalRequire('@tensorflow/tfjs-backend-wasm');
+  if (!w.mod) return { ok: false, reason: w.reason! };
+  const mod = w.mod as typeof import('@tensorflow/tfjs-backend-wasm');
+  const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  mod.setWasmPaths(dir + path.sep);
+  if (threads > 0) mod.setThreadsCount(threads);
+  if (!(await useTfBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not start' };
+  const { registerTrainingKernels } = await import('./kernels/register');
+  const pack = registerTrainingKernels();
+  return {
+    ok: true,
+    device: `${cpuDescription()}, wasm`,
+    versions: { 'tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm') ?? '?' },
+    details: { threads: mod.getThreadsCount(), trainingKernels: pack.length },
+  };
+};
+
+const cpu: Loader = async () => {
+  if (!(await useTfBackend('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
+  return { ok: true, device: `${cpuDescription()}, pure JavaScript` };
+};
+
+export const candidates: Record<BackendName, Loader> = {
+  'tensorflow-gpu': tensorflowGpu,
+  tensorflow: tensorflowCpu,
+  webgpu,
+  wasm,
+  cpu,
+};

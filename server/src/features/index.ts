@@ -1,0 +1,5 @@
+/** Every feature of the compute server. Add one line per feature module. */
+import type { ServerFeature } from './types';
+import { computeFeature } from './compute';
+
+export const features: ServerFeature[] = [computeFeature];

@@ -1,0 +1,23 @@
+import type { Connection, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { ComputeStatus, RequestDef, NotificationDef } from '../protocol';
+
+/** What every server feature gets: the connection, open documents and the engine. */
+export interface ServerContext {
+  connection: Connection;
+  documents: TextDocuments<TextDocument>;
+  /** Resolves once the compute backend is selected. */
+  engine: () => Promise<ComputeStatus>;
+  /** Workspace folders as file system paths (may be empty). */
+  workspaceRoots: () => string[];
+  log: (msg: string) => void;
+}
+
+/** A server feature: its LSP capabilities (merged at initialize) and its handlers. */
+export interface ServerFeature {
+  name: string;
+  capabilities?: ServerCapabilities;
+  register(ctx: ServerContext): void;
+}
+
+export type { RequestDef, NotificationDef };

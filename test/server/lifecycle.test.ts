@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ComputeStatusRequest } from '../../server/src/protocol';
+import { startServer } from './lspClient';
+
+test('the server initializes over LSP, reports its compute backend and shuts down cleanly', async () => {
+  const s = await startServer();
+  try {
+    assert.equal(s.init.serverInfo?.name, 'medstudio-server');
+    const status = await s.request(ComputeStatusRequest, undefined);
+    assert.ok(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'].includes(status.backend));
+    assert.equal(status.pid, s.proc.pid);
+    assert.ok(status.versions['tfjs-core']);
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
+
+test('a malformed or unknown request gets a JSON-RPC error and the server keeps running', async () => {
+  const s = await startServer();
+  try {
+    await assert.rejects(s.conn.sendRequest('medstudio/noSuchMethod', { x: 1 }), (e: { code?: number }) => e.code === -32601);
+    // Garbage params to a real method: still an error response, not a crash.
+    await assert.rejects(s.conn.sendRequest('textDocument/hover', { nonsense: true }));
+    const status = await s.request(ComputeStatusRequest, undefined);
+    assert.ok(status.backend);
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
