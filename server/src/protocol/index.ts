@@ -6,3 +6,6 @@
 export * from './defs';
 export * from './compute';
 export * from './webviewChannel';
+export * from './explain';
+export * from './boxes';
+export * from './jobs';

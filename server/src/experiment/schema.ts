@@ -1,0 +1,162 @@
+/**
+ * The schema of `*.medstudio.yaml` experiment files, declared once. The parser validates with
+ * it, the language server derives diagnostics, completion and hover from it, and the JSON
+ * schema contributed for other YAML tooling is generated from it.
+ */
+export type SchemaNode =
+  | { kind: 'object'; doc: string; keys: Record<string, SchemaNode>; required?: string[] }
+  | { kind: 'string'; doc: string; enum?: readonly string[]; path?: 'file' | 'dir' | 'fileOrDir'; default?: string }
+  | { kind: 'number'; doc: string; min?: number; max?: number; integer?: boolean; default?: number }
+  | { kind: 'boolean'; doc: string; default?: boolean }
+  | { kind: 'array'; doc: string; items: SchemaNode; minItems?: number };
+
+export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco'] as const;
+export type Method = (typeof METHODS)[number];
+
+const str = (doc: string, extra: Partial<Extract<SchemaNode, { kind: 'string' }>> = {}): SchemaNode => ({ kind: 'string', doc, ...extra });
+const num = (doc: string, extra: Partial<Extract<SchemaNode, { kind: 'number' }>> = {}): SchemaNode => ({ kind: 'number', doc, ...extra });
+const int = (doc: string, extra: Partial<Extract<SchemaNode, { kind: 'number' }>> = {}): SchemaNode => ({ kind: 'number', doc, integer: true, ...extra });
+const bool = (doc: string, dflt?: boolean): SchemaNode => ({ kind: 'boolean', doc, default: dflt });
+const obj = (doc: string, keys: Record<string, SchemaNode>, required?: string[]): SchemaNode => ({ kind: 'object', doc, keys, required });
+
+export const experimentSchema = obj(
+  'A MedStudio experiment: what to train, on which data, with which model and settings. Paths are relative to this file.',
+  {
+    name: str('A short name for the experiment, shown in the run list.'),
+    method: str(
+      'Training method. `care`: cross-entropy then CARE attention to lesion boxes of rare classes. `supervised`: cross-entropy only (the baseline). `glmae`: GL-MAE self-supervised pretraining of a 3D ViT. `segment`: 3D segmentation (UNETR-style decoder), optionally from a GL-MAE encoder. `moco`: MoCo-v2 self-supervised teacher. `disco`: DisCo distillation of a teacher into a lightweight student.',
+      { enum: METHODS },
+    ),
+    init: str('Run directory whose trained encoder initialises this model (a GL-MAE or DisCo run).', { path: 'dir' }),
+    teacher: str('DisCo only: run directory of the frozen self-supervised teacher (a `moco` run).', { path: 'dir' }),
+    data: obj(
+      'Where the data is and how to read it.',
+      {
+        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`).', {
+          enum: ['folder', 'csv', 'npz', 'volumes'],
+        }),
+        path: str('The dataset: a folder, a CSV manifest or an .npz file.', { path: 'fileOrDir' }),
+        labels: str('For `volumes`: folder of label maps matching the volumes by file name.', { path: 'dir' }),
+        classes: { kind: 'array', doc: 'Class names, in label order. Must match the classes found in the data.', items: str('A class name.') },
+        rare: { kind: 'array', doc: 'CARE: the rare classes whose lesion regions get attention during training.', items: str('A class name from `classes`.') },
+        boxes: obj('CARE: where the lesion boxes of rare-class images come from.', {
+          source: str('`manual`: boxes drawn by hand (COCO file in `path`). `saliency`: spectral-residual saliency, Otsu threshold, largest component. `segmentation`: a segmentation model\'s mask, largest component.', {
+            enum: ['manual', 'saliency', 'segmentation'],
+          }),
+          path: str('COCO JSON with the boxes (for `manual`).', { path: 'file' }),
+          model: str('Run directory of the segmentation model (for `segmentation`).', { path: 'dir' }),
+        }),
+        valFraction: num('Fraction of the data for validation when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
+        testFraction: num('Fraction of the data for testing when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
+        labelled: int('Fine-tuning with few labels: use only this many labelled training items (0 = all).', { min: 0, default: 0 }),
+      },
+      ['format', 'path'],
+    ),
+    model: obj('The network.', {
+      backbone: str('Network family: `resnet` (2D ResNet-style CNN), `mobilenet` (depthwise-separable, lightweight), `cnn3d` (3D CNN), `vit3d` (3D Vision Transformer).', {
+        enum: ['resnet', 'mobilenet', 'cnn3d', 'vit3d'],
+      }),
+      width: int('Channels of the first stage (doubles at each stride-2 stage).', { min: 4, max: 512, default: 32 }),
+      depth: int('Residual/transformer blocks per stage (ResNet) or in total (ViT).', { min: 1, max: 24, default: 2 }),
+      inputSize: int('Input size in pixels/voxels per side (images are resized to it).', { min: 16, max: 512, default: 64 }),
+      channels: int('Input channels (1 grey/CT, 3 RGB).', { min: 1, max: 4 }),
+      patchSize: int('ViT: patch size in voxels per side.', { min: 2, max: 32, default: 8 }),
+      embedDim: int('ViT: embedding width.', { min: 16, max: 1024, default: 96 }),
+      heads: int('ViT: attention heads.', { min: 1, max: 16, default: 4 }),
+      decoderWidth: int('GL-MAE/UNETR: decoder width.', { min: 8, max: 1024, default: 64 }),
+      decoderDepth: int('GL-MAE: decoder transformer blocks.', { min: 1, max: 12, default: 2 }),
+      projectionDim: int('Embedding size of the self-supervised projection head (MoCo/DisCo).', { min: 8, max: 1024, default: 128 }),
+      hidden: int('Hidden width of the MLP head. DisCo\'s "distilling bottleneck" enlarges it (reference 2048).', { min: 8, max: 8192 }),
+    }),
+    train: obj('Optimisation.', {
+      epochs: int('Training epochs.', { min: 1, max: 10000, default: 10 }),
+      batchSize: int('Images (or volumes) per step.', { min: 1, max: 4096, default: 32 }),
+      lr: num('Learning rate.', { min: 0, max: 10, default: 0.001 }),
+      optimizer: str('Optimiser.', { enum: ['adam', 'sgd'], default: 'adam' }),
+      momentum: num('SGD momentum.', { min: 0, max: 1, default: 0.9 }),
+      weightDecay: num('L2 weight decay.', { min: 0, max: 1, default: 0 }),
+      seed: int('Random seed: a run is reproducible from its experiment file.', { min: 0, default: 1 }),
+      balance: str('Long-tail: `sampler` (class-balanced sampling), `reweight` (inverse-frequency loss weights) or `none`.', {
+        enum: ['none', 'sampler', 'reweight'],
+        default: 'none',
+      }),
+      augment: bool('Seeded random flips, shifts, rotations and intensity jitter.', true),
+      checkpointEvery: int('Write a checkpoint every N epochs.', { min: 1, default: 1 }),
+    }),
+    care: obj('CARE attention loss (ALGORITHMS.md).', {
+      alpha: num('Weight of the attention loss: alpha * L_cam + (1 - alpha) * CE.', { min: 0, max: 1, default: 0.01 }),
+      threshold: num('T in L_cam = -min(sum(cam * inner), T) + sum(cam * outer).', { min: 0, max: 1, default: 0.5 }),
+      stage1Epochs: int('Epochs of stage 1 (cross-entropy only) before the attention loss starts.', { min: 0 }),
+      outerStart: num('Outer mask value at the box edge (1 = the reference\'s uniform outer mask).', { min: 0, default: 1 }),
+      outerDelta: num('Outer mask growth per pixel of distance to the box (0 = uniform).', { min: 0, default: 0 }),
+    }),
+    glmae: obj('GL-MAE pretraining (ALGORITHMS.md).', {
+      maskRatio: num('Fraction of patches masked.', { min: 0, max: 0.95, default: 0.75 }),
+      localViews: int('Local views per volume.', { min: 0, max: 16, default: 2 }),
+      globalScale: num('Global crop size as a fraction of the volume.', { min: 0.2, max: 1, default: 0.8 }),
+      localSize: int('Local crop size in voxels (native resolution).', { min: 8, max: 256, default: 16 }),
+      lambdaG2G: num('Weight of the global-to-global consistency loss.', { min: 0, default: 1 }),
+      lambdaL2G: num('Weight of the local-to-global correspondence loss.', { min: 0, default: 1 }),
+      emaMomentum: num('EMA teacher momentum.', { min: 0, max: 1, default: 0.996 }),
+    }),
+    disco: obj('MoCo-v2 / DisCo (ALGORITHMS.md).', {
+      queueSize: int('Negatives in the queue.', { min: 16, default: 4096 }),
+      temperature: num('InfoNCE temperature.', { min: 0.001, max: 10, default: 0.2 }),
+      keyMomentum: num('Momentum of the key encoder.', { min: 0, max: 1, default: 0.999 }),
+      infoNCE: bool('DisCo: keep the InfoNCE term (false = MSE distillation only).', true),
+      student: str('DisCo student network.', { enum: ['mobilenet', 'resnet'], default: 'mobilenet' }),
+    }),
+    longtail: obj('Long-tail toolkit.', {
+      weightNorm: num('Classifier weight normalisation: tau (0 = off, 1 = full normalisation).', { min: 0, max: 2, default: 0 }),
+      tta: bool('Test-time augmentation: average predictions over flips and small shifts.', false),
+      cleaningRounds: int('Iterative data cleaning: rounds of train, score labels, flag suspects, retrain.', { min: 0, max: 10, default: 0 }),
+      cleaningFraction: num('Fraction of training samples flagged as suspect per round.', { min: 0, max: 0.5, default: 0.05 }),
+      hiResInputSize: int('High-resolution fine-tuning: after training, fine-tune at this input size (0 = off).', { min: 0, max: 512, default: 0 }),
+      hiResEpochs: int('Epochs of high-resolution fine-tuning.', { min: 0, default: 2 }),
+    }),
+    output: obj('Where runs go.', {
+      dir: str('Runs folder (default: .medstudio/runs in the workspace).', { path: 'dir' }),
+    }),
+  },
+  ['method', 'data'],
+);
+
+/** The schema node at a key path (['train', 'lr']), or undefined. */
+export function schemaAt(path: readonly (string | number)[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = experimentSchema;
+  for (const k of path) {
+    if (!node) return undefined;
+    if (node.kind === 'object' && typeof k === 'string') node = node.keys[k];
+    else if (node.kind === 'array' && typeof k === 'number') node = node.items;
+    else return undefined;
+  }
+  return node;
+}
+
+/** JSON Schema (draft-07) for other YAML tooling. */
+export function toJsonSchema(node: SchemaNode = experimentSchema): Record<string, unknown> {
+  switch (node.kind) {
+    case 'object':
+      return {
+        type: 'object',
+        description: node.doc,
+        additionalProperties: false,
+        properties: Object.fromEntries(Object.entries(node.keys).map(([k, v]) => [k, toJsonSchema(v)])),
+        ...(node.required ? { required: node.required } : {}),
+      };
+    case 'string':
+      return { type: 'string', description: node.doc, ...(node.enum ? { enum: node.enum } : {}), ...(node.default !== undefined ? { default: node.default } : {}) };
+    case 'number':
+      return {
+        type: node.integer ? 'integer' : 'number',
+        description: node.doc,
+        ...(node.min !== undefined ? { minimum: node.min } : {}),
+        ...(node.max !== undefined ? { maximum: node.max } : {}),
+        ...(node.default !== undefined ? { default: node.default } : {}),
+      };
+    case 'boolean':
+      return { type: 'boolean', description: node.doc, ...(node.default !== undefined ? { default: node.default } : {}) };
+    case 'array':
+      return { type: 'array', description: node.doc, items: toJsonSchema(node.items), ...(node.minItems ? { minItems: node.minItems } : {}) };
+  }
+}

@@ -1,0 +1,53 @@
+import type { Method } from './schema';
+
+/** A validated experiment with defaults filled in and paths made absolute. */
+export interface Experiment {
+  /** Absolute path of the experiment file (paths below are resolved against its folder). */
+  file: string;
+  name: string;
+  method: Method;
+  init?: string;
+  teacher?: string;
+  data: {
+    format: 'folder' | 'csv' | 'npz' | 'volumes';
+    path: string;
+    labels?: string;
+    classes?: string[];
+    rare: string[];
+    boxes?: { source: 'manual' | 'saliency' | 'segmentation'; path?: string; model?: string };
+    valFraction: number;
+    testFraction: number;
+    labelled: number;
+  };
+  model: {
+    backbone: 'resnet' | 'mobilenet' | 'cnn3d' | 'vit3d';
+    width: number;
+    depth: number;
+    inputSize: number;
+    channels?: number;
+    patchSize: number;
+    embedDim: number;
+    heads: number;
+    decoderWidth: number;
+    decoderDepth: number;
+    projectionDim: number;
+    hidden?: number;
+  };
+  train: {
+    epochs: number;
+    batchSize: number;
+    lr: number;
+    optimizer: 'adam' | 'sgd';
+    momentum: number;
+    weightDecay: number;
+    seed: number;
+    balance: 'none' | 'sampler' | 'reweight';
+    augment: boolean;
+    checkpointEvery: number;
+  };
+  care: { alpha: number; threshold: number; stage1Epochs?: number; outerStart: number; outerDelta: number };
+  glmae: { maskRatio: number; localViews: number; globalScale: number; localSize: number; lambdaG2G: number; lambdaL2G: number; emaMomentum: number };
+  disco: { queueSize: number; temperature: number; keyMomentum: number; infoNCE: boolean; student: 'mobilenet' | 'resnet' };
+  longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; hiResInputSize: number; hiResEpochs: number };
+  output: { dir?: string };
+}

@@ -1,0 +1,10 @@
+/** Every training method, by the `method:` key of the experiment file. Add one line per method. */
+import type { MethodRunner } from '../training/types';
+
+export const methods: MethodRunner[] = [];
+
+export function methodRunner(method: string): MethodRunner {
+  const m = methods.find((r) => r.method === method);
+  if (!m) throw new Error(`method '${method}' is not available in this build`);
+  return m;
+}
