@@ -1,5 +1,6 @@
 /** Every feature of the compute server. Add one line per feature module. */
 import type { ServerFeature } from './types';
 import { computeFeature } from './compute';
+import { experimentLanguageFeature } from './experimentLanguage';
 
-export const features: ServerFeature[] = [computeFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature];

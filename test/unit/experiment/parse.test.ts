@@ -53,3 +53,9 @@ test('YAML syntax errors are reported, not thrown', () => {
   assert.ok(r.problems.length > 0);
   assert.match(r.problems[0]!.message, /YAML syntax/);
 });
+
+test('the contributed JSON schema is in sync with the experiment schema', async () => {
+  const fs = await import('node:fs');
+  const { JSON_SCHEMA_PATH, jsonSchemaText } = await import('../../../server/src/experiment/writeJsonSchema');
+  assert.equal(fs.readFileSync(JSON_SCHEMA_PATH, 'utf8'), jsonSchemaText(), "run 'npm run schema' to regenerate it");
+});

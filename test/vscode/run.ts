@@ -1,0 +1,154 @@
+/**
+ * The real-VS-Code layer: runs test/vscode/suite/*.test.ts (mocha) inside the extension host of
+ * a real VS Code. Uses @vscode/test-electron where VS Code can be downloaded; otherwise (offline
+ * machines, CI here) code-server from the npm registry, driven through Debian's Chromium with
+ * the smoke-test driver, as ../shared/recipes/vscode-host.md describes. A host that never
+ * reports an exit code is a failure, never a pass.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+import { buildSuite, ROOT } from './buildSuite';
+import { provisionHost } from './provision';
+import { makeWorkspace } from './workspace';
+
+const HOST_TIMEOUT_MS = Number(process.env.MEDSTUDIO_VSCODE_TIMEOUT_MS ?? 15 * 60_000);
+const summaryFile = process.env.MEDSTUDIO_SUMMARY_FILE ?? path.join(os.tmpdir(), `medstudio-vscode-summary-${process.pid}.json`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitHealthy(url: string, proc: ChildProcess, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`code-server exited early with code ${proc.exitCode}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error('code-server did not become healthy');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function tryElectron(suite: string, workspace: string): Promise<number | undefined> {
+  if (process.env.MEDSTUDIO_VSCODE_HOST === 'code-server') return undefined;
+  let te: typeof import('@vscode/test-electron');
+  try {
+    te = await import('@vscode/test-electron');
+  } catch {
+    return undefined;
+  }
+  let executable: string;
+  try {
+    const dl = te.downloadAndUnzipVSCode({ version: 'stable', timeout: 15_000 } as Parameters<typeof te.downloadAndUnzipVSCode>[0]);
+    executable = await Promise.race([dl, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('download timed out')), 20_000))]);
+  } catch (e) {
+    console.log(`@vscode/test-electron cannot download VS Code here (${String(e).split('\n')[0]}); using code-server`);
+    return undefined;
+  }
+  try {
+    await te.runTests({
+      vscodeExecutablePath: executable,
+      extensionDevelopmentPath: ROOT,
+      extensionTestsPath: suite,
+      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
+      extensionTestsEnv: { MEDSTUDIO_SUMMARY_FILE: summaryFile, MEDSTUDIO_VSCODE_GREP: process.env.MEDSTUDIO_VSCODE_GREP ?? '' },
+    });
+    return 0;
+  } catch {
+    return 1;
+  }
+}
+
+async function runCodeServer(suite: string, workspace: string): Promise<number> {
+  const tools = provisionHost();
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-cs-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(tools.node)}:${process.env.PATH}`,
+    XDG_CONFIG_HOME: path.join(state, 'config'),
+    XDG_DATA_HOME: path.join(state, 'data'),
+  };
+  const log = fs.openSync(path.join(state, 'code-server.log'), 'w');
+  const proc = spawn(
+    tools.codeServer,
+    ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+      '--user-data-dir', path.join(state, 'ud'), '--extensions-dir', path.join(state, 'ext'), '--vscode-option', 'enable-smoke-test-driver', workspace],
+    { env, detached: true, stdio: ['ignore', log, log] },
+  );
+  const kill = () => {
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  };
+  process.on('exit', kill);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    await waitHealthy(url, proc, 60_000);
+    const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(ROOT)],
+      ['extensionTestsPath', remote(suite)],
+      ['skipWelcome', 'true'],
+      ['extensionEnvironment', JSON.stringify({ MEDSTUDIO_SUMMARY_FILE: summaryFile, MEDSTUDIO_VSCODE_GREP: process.env.MEDSTUDIO_VSCODE_GREP ?? '' })],
+    ];
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((r) => (resolveExit = r));
+    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
+      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+      if (line.trim()) console.log(line);
+    });
+    await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
+    await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const timeout = new Promise<number>((r) => setTimeout(() => r(-1), HOST_TIMEOUT_MS));
+    const code = await Promise.race([exited, timeout]);
+    if (code === -1) {
+      console.log(`the VS Code host reported no exit code within ${HOST_TIMEOUT_MS / 1000} s: counted as a failure (log: ${path.join(state, 'code-server.log')})`);
+      await page.screenshot({ path: path.join(state, 'timeout.png') }).catch(() => undefined);
+      return 1;
+    }
+    return code;
+  } finally {
+    await browser.close();
+    kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const suite = await buildSuite();
+  const workspace = makeWorkspace();
+  console.log(`VS Code host tests in workspace ${workspace}`);
+  fs.rmSync(summaryFile, { force: true });
+  const code = (await tryElectron(suite, workspace)) ?? (await runCodeServer(suite, workspace));
+  if (!fs.existsSync(summaryFile)) fs.writeFileSync(summaryFile, JSON.stringify({ passed: 0, failed: 1, skipped: 0, reason: 'the suite wrote no summary' }));
+  const s = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number };
+  console.log(`vscode host: ${s.passed} passed, ${s.failed} failed (exit code ${code})`);
+  process.exit(code === 0 && s.failed === 0 ? 0 : 1);
+}
+
+void main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
