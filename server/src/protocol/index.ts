@@ -9,3 +9,4 @@ export * from './webviewChannel';
 export * from './explain';
 export * from './boxes';
 export * from './jobs';
+export * from './annotator';

@@ -1,0 +1,22 @@
+/**
+ * Where the annotator may read images from: a COCO `file_name` is resolved against the box
+ * file's folder and must land inside the dataset folder or a workspace folder, so a crafted
+ * file name (`../../home/.ssh/id_rsa`) reads nothing. Pure path logic (node:path only).
+ */
+import * as path from 'node:path';
+
+/** True when `p` is `root` or lies below it (both absolute). */
+export function isInside(p: string, root: string): boolean {
+  const rel = path.relative(path.resolve(root), path.resolve(p));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * The absolute path of an image named in a COCO file at `cocoFile`, or an Error that says
+ * which file name was refused and where it may live.
+ */
+export function resolveImagePath(cocoFile: string, fileName: string, allowedRoots: readonly string[]): string | Error {
+  const abs = path.resolve(path.dirname(cocoFile), fileName);
+  if (allowedRoots.some((r) => isInside(abs, r))) return abs;
+  return new Error(`image '${fileName}' resolves to ${abs}, outside the dataset folder and the workspace (${allowedRoots.join(', ')}); it was not read`);
+}

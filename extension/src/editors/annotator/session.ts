@@ -1,0 +1,149 @@
+/**
+ * The host side of an open box file, without `vscode`: the document model (or the parse error
+ * that keeps the file read-only), the review queue, and the handlers for the webview's requests.
+ * The custom editor provider wires it to VS Code (edit stack, files, server); the Chromium tests
+ * wire the very same handlers to the test page.
+ */
+import { CocoFormatError } from '../../../../server/src/formats/coco';
+import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorState, EditResult, SuspectItem } from '../../../../server/src/protocol';
+import type { SuggestedBox } from '../../../../server/src/protocol';
+import { AnnotatorModel, type AppliedEdit } from './model';
+
+/** What the session needs from its environment. */
+export interface SessionHost {
+  /** A URI the webview can load the image from; throws when the path is refused. */
+  imageSrc(fileName: string): Promise<string>;
+  /** Boxes the compute server proposes for the image. */
+  suggest(fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]>;
+  /** Lets the person choose a suspects report; null when cancelled. */
+  pickReviewQueue(): Promise<SuspectItem[] | null>;
+  /** An edit was applied: put it on the undo stack. */
+  pushEdit(edit: { label: string; undo(): void; redo(): void }): void;
+  /** False in an untrusted workspace. */
+  canEdit(): boolean;
+}
+
+export type HostHandlers = { [M in keyof AnnotatorHostRequests]: (p: AnnotatorHostRequests[M]['params']) => Promise<AnnotatorHostRequests[M]['result']> };
+
+export class AnnotatorSession {
+  private model: AnnotatorModel | null = null;
+  private error: string | undefined;
+  private version = 0;
+  private queue: SuspectItem[] = [];
+  private readonly listeners = new Set<(s: AnnotatorState) => void>();
+
+  constructor(
+    readonly fileName: string,
+    text: string,
+    private readonly host: SessionHost,
+  ) {
+    this.load(text);
+  }
+
+  /** (Re)reads the document from text; a parse error leaves the session in error, read-only. */
+  load(text: string): void {
+    try {
+      this.model = AnnotatorModel.fromText(text, this.fileName);
+      this.error = undefined;
+    } catch (e) {
+      this.model = null;
+      this.error = e instanceof CocoFormatError ? e.message : `${this.fileName}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    this.changed();
+  }
+
+  get hasError(): boolean {
+    return this.error !== undefined;
+  }
+
+  /** The file's text to save; throws while the file is in error so it is never overwritten. */
+  serialize(): string {
+    if (!this.model) throw new Error(`${this.fileName} was not saved: it did not open (${this.error ?? 'unknown error'}). Fix the file in a text editor.`);
+    return this.model.serialize();
+  }
+
+  state(): AnnotatorState {
+    return {
+      fileName: this.fileName,
+      version: this.version,
+      ...(this.error ? { error: this.error } : {}),
+      dataset: this.model ? this.model.dataset() : null,
+      review: this.model ? this.model.reviewRecord() : {},
+      queue: this.queue,
+      readOnly: !this.model || !this.host.canEdit(),
+    };
+  }
+
+  onDidChange(fn: (s: AnnotatorState) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    this.version++;
+    if (!this.listeners.size) return;
+    const s = this.state();
+    for (const fn of this.listeners) fn(s);
+  }
+
+  /** Applies an intent as one undoable edit (the path both the webview and tests use). */
+  apply(intent: AnnotatorIntent): EditResult {
+    if (!this.model) return { ok: false, message: `the file did not open, so it cannot be edited: ${this.error ?? ''}` };
+    if (!this.host.canEdit()) return { ok: false, message: 'this workspace is not trusted: annotations are read-only' };
+    const model = this.model;
+    const { edit, result } = model.apply(intent);
+    if (edit) {
+      this.host.pushEdit(this.undoable(model, edit));
+      this.changed();
+    }
+    return result;
+  }
+
+  private undoable(model: AnnotatorModel, edit: AppliedEdit): { label: string; undo(): void; redo(): void } {
+    // A revert swaps the model: edits of the old one must not touch the new one.
+    return {
+      label: edit.label,
+      undo: () => {
+        if (this.model !== model) return;
+        model.undo(edit);
+        this.changed();
+      },
+      redo: () => {
+        if (this.model !== model) return;
+        model.redo(edit);
+        this.changed();
+      },
+    };
+  }
+
+  setQueue(items: SuspectItem[]): void {
+    this.queue = items;
+    this.changed();
+  }
+
+  private image(imageId: number): { file_name: string } {
+    const img = this.model?.image(imageId);
+    if (!img) throw new Error(`image ${imageId} is not in ${this.fileName}`);
+    return img;
+  }
+
+  /** Handlers for the webview's requests. */
+  handlers(): HostHandlers {
+    return {
+      ready: async () => this.state(),
+      edit: async (intent) => this.apply(intent),
+      image: async ({ imageId }) => ({ src: await this.host.imageSrc(this.image(imageId).file_name) }),
+      suggest: async ({ imageId, source, categoryId }) => {
+        const boxes = await this.host.suggest(this.image(imageId).file_name, source);
+        const suggestions = boxes.filter((b) => b.source !== 'manual').map((b) => ({ bbox: b.bbox, score: b.score, source: b.source as 'saliency' | 'segmentation' }));
+        return this.apply({ kind: 'addSuggestions', imageId, categoryId, boxes: suggestions });
+      },
+      openReviewQueue: async () => {
+        const items = await this.host.pickReviewQueue();
+        if (!items) return { count: this.queue.length, unmatched: 0 };
+        this.setQueue(items);
+        return { count: items.length, unmatched: items.filter((i) => i.imageId === undefined).length };
+      },
+    };
+  }
+}
