@@ -22,6 +22,7 @@ const webviewEntries = fs
 const builds = [
   { ...common, entryPoints: ['extension/src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node18', external: ['vscode'] },
   { ...common, entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
+  { ...common, entryPoints: ['server/src/jobs/worker.ts'], outfile: 'dist/jobWorker.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
   { ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal },
 ];
 if (webviewEntries.length) {

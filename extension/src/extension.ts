@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { ServerClient } from './serverClient';
 import { ComputeStatusBar } from './statusBar';
 import { registerAll } from './commands';
+import { JobsModel } from './jobs/jobsModel';
 import { ComputeStatusRequest, type ComputeStatus } from '../../server/src/protocol';
 
 /** Returned from activate(): what the integration tests (and other extensions) may use. */
@@ -14,13 +15,15 @@ export interface MedStudioApi {
   statusBarText(): string;
   serverRestarts(): number;
   server: ServerClient;
+  jobs: JobsModel;
 }
 
 export function activate(context: vscode.ExtensionContext): MedStudioApi {
   const output = vscode.window.createOutputChannel('MedStudio');
   const server = new ServerClient(context, output);
   const statusBar = new ComputeStatusBar(server);
-  context.subscriptions.push(output, server, statusBar, ...registerAll({ context, server, statusBar, output }));
+  const jobs = new JobsModel(server);
+  context.subscriptions.push(output, server, statusBar, jobs, ...registerAll({ context, server, statusBar, output, jobs }));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (!e.affectsConfiguration('medstudio.compute')) return;
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): MedStudioApi {
     statusBarText: () => statusBar.text,
     serverRestarts: () => server.restarts,
     server,
+    jobs,
   };
 }
 

@@ -41,7 +41,7 @@ export class ServerClient implements vscode.Disposable {
 
   private initOptions(): ServerInitOptions {
     const cfg = vscode.workspace.getConfiguration('medstudio');
-    return { backend: cfg.get('compute.backend', 'auto'), threads: cfg.get('compute.threads', 0) };
+    return { backend: cfg.get('compute.backend', 'auto'), threads: cfg.get('compute.threads', 0), trusted: vscode.workspace.isTrusted };
   }
 
   private async start(): Promise<LanguageClient> {

@@ -7,7 +7,7 @@ import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind
 import type { InitializeParams, ServerCapabilities } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
-import { ServerStateNotification, type ComputeStatus, type ServerInitOptions } from './protocol';
+import { ServerStateNotification, WorkspaceTrustedNotification, type ComputeStatus, type ServerInitOptions } from './protocol';
 import { ensureBackend } from './engine/backend';
 import { features } from './features';
 import { sendNotification } from './lsp/typed';
@@ -16,7 +16,8 @@ import type { ServerContext } from './features/types';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let roots: string[] = [];
-let init: ServerInitOptions = { backend: 'auto', threads: 0 };
+// Standalone (tests, other editors): trusted unless the client says otherwise.
+let init: ServerInitOptions = { backend: 'auto', threads: 0, trusted: true };
 let engine: Promise<ComputeStatus> | undefined;
 
 const ctx: ServerContext = {
@@ -24,6 +25,8 @@ const ctx: ServerContext = {
   documents,
   engine: () => (engine ??= ensureBackend(init)),
   workspaceRoots: () => roots,
+  initOptions: () => init,
+  trusted: () => init.trusted,
   log: (msg) => connection.console.log(msg),
 };
 
@@ -35,7 +38,7 @@ function mergeCapabilities(): ServerCapabilities {
 
 connection.onInitialize((params: InitializeParams) => {
   const o = (params.initializationOptions ?? {}) as Partial<ServerInitOptions>;
-  init = { backend: o.backend ?? 'auto', threads: o.threads ?? 0 };
+  init = { backend: o.backend ?? 'auto', threads: o.threads ?? 0, trusted: o.trusted ?? true };
   roots = (params.workspaceFolders ?? [])
     .filter((f) => f.uri.startsWith('file:'))
     .map((f) => fileURLToPath(f.uri));
@@ -50,6 +53,10 @@ connection.onInitialized(() => {
     (e: unknown) =>
       sendNotification(connection, ServerStateNotification, { state: 'error', message: e instanceof Error ? e.message : String(e) }),
   );
+});
+
+connection.onNotification(WorkspaceTrustedNotification.method, () => {
+  init = { ...init, trusted: true };
 });
 
 for (const f of features) f.register(ctx);

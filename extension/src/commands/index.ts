@@ -2,7 +2,8 @@
 import type * as vscode from 'vscode';
 import type { ExtensionServices } from '../context';
 import { registerComputeCommands } from './compute';
+import { registerJobCommands } from './jobs';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs)];
 }

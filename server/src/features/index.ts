@@ -2,5 +2,6 @@
 import type { ServerFeature } from './types';
 import { computeFeature } from './compute';
 import { experimentLanguageFeature } from './experimentLanguage';
+import { jobsFeature } from './jobs';
 
-export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature];

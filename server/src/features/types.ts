@@ -1,6 +1,6 @@
 import type { Connection, ServerCapabilities, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ComputeStatus, RequestDef, NotificationDef } from '../protocol';
+import type { ComputeStatus, RequestDef, NotificationDef, ServerInitOptions } from '../protocol';
 
 /** What every server feature gets: the connection, open documents and the engine. */
 export interface ServerContext {
@@ -10,6 +10,10 @@ export interface ServerContext {
   engine: () => Promise<ComputeStatus>;
   /** Workspace folders as file system paths (may be empty). */
   workspaceRoots: () => string[];
+  /** Options the client sent at initialize (backend preference, threads, trust). */
+  initOptions: () => ServerInitOptions;
+  /** Workspace trust: features that train or write files refuse until it is granted. */
+  trusted: () => boolean;
   log: (msg: string) => void;
 }
 

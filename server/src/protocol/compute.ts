@@ -49,4 +49,9 @@ export interface ServerInitOptions {
   backend: BackendPreference;
   /** 0 = let the engine decide. */
   threads: number;
+  /** VS Code workspace trust: no training or file writes until the user trusts the folder. */
+  trusted: boolean;
 }
+
+/** client -> server: the user granted workspace trust. */
+export const WorkspaceTrustedNotification = notification<Record<string, never>>('medstudio/workspaceTrusted');

@@ -1,0 +1,45 @@
+/** The job queue over LSP: start, resume, cancel, pause, list, history; events streamed. */
+import * as path from 'node:path';
+import { CancelJobRequest, JobEventNotification, ListJobsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
+import { JobQueue } from '../jobs/queue';
+import { JobStore } from '../jobs/store';
+import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
+import { readMetrics } from '../runs/runDir';
+import type { ServerContext, ServerFeature } from './types';
+
+let queue: JobQueue | undefined;
+
+function jobs(ctx: ServerContext): JobQueue {
+  if (!queue) {
+    const init = ctx.initOptions();
+    queue = new JobQueue({
+      workerScript: path.join(__dirname, 'jobWorker.js'),
+      store: JobStore.forWorkspace(ctx.workspaceRoots()[0]),
+      backend: init.backend,
+      threads: init.threads,
+      emit: (e) => sendNotification(ctx.connection, JobEventNotification, e),
+    });
+  }
+  return queue;
+}
+
+export const jobsFeature: ServerFeature = {
+  name: 'jobs',
+  register(ctx) {
+    onRequest(ctx.connection, StartJobRequest, (p) => {
+      if (!p?.experimentPath) invalidParams('experimentPath is required');
+      if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
+      return jobs(ctx).start(p.experimentPath, p.action ?? 'train', { outDir: p.outDir });
+    });
+    onRequest(ctx.connection, ResumeJobRequest, (p) => {
+      if (!p?.runDir) invalidParams('runDir is required');
+      if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
+      return jobs(ctx).resume(p.runDir);
+    });
+    onRequest(ctx.connection, CancelJobRequest, (p) => jobs(ctx).cancel(p.jobId));
+    onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));
+    onRequest(ctx.connection, ListJobsRequest, () => ({ jobs: jobs(ctx).list() }));
+    onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(p.runDir), progress: [] }));
+    ctx.connection.onShutdown(() => queue?.dispose());
+  },
+};

@@ -1,0 +1,43 @@
+/**
+ * A job's own process: runs one training (or evaluation) and reports over Node IPC. Separate
+ * from the language server so that long tensor work never blocks completion or hover, a crash
+ * or out-of-memory kills only the job, and cancel can always end it.
+ */
+import { ensureBackend } from '../engine/backend';
+import { runExperiment } from '../runs/runner';
+import type { FromWorker, ToWorker, WorkerTask } from './workerProtocol';
+
+function send(m: FromWorker): Promise<void> {
+  return new Promise((resolve) => (process.send ? process.send(m, undefined, undefined, () => resolve()) : resolve()));
+}
+
+async function main(): Promise<void> {
+  const task = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8')) as WorkerTask;
+  const controller = new AbortController();
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'cancel' || m.type === 'pause') controller.abort(m.type);
+  });
+  await ensureBackend({ backend: task.backend, threads: task.threads });
+  if (task.action === 'evaluate') {
+    const { evaluateRun } = await import('./evaluate');
+    const metrics = await evaluateRun(task.runDir!, task.experimentPath);
+    await send({ type: 'evaluated', metrics });
+    return;
+  }
+  const outcome = await runExperiment(task.runDir ? undefined : task.experimentPath, {
+    resume: task.runDir,
+    outDir: task.outDir,
+    signal: controller.signal,
+    onRunCreated: (info) => void send({ type: 'created', info }),
+    onEvent: (event) => void send({ type: 'event', event }),
+  });
+  await send({ type: 'done', info: outcome.info });
+}
+
+main().then(
+  () => process.exit(0),
+  async (e: unknown) => {
+    await send({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    process.exit(1);
+  },
+);
