@@ -1,7 +1,12 @@
 /** Every training method, by the `method:` key of the experiment file. Add one line per method. */
 import type { MethodRunner } from '../training/types';
+import { mocoRunner } from './moco/runner';
+import { discoRunner } from './disco/runner';
 
-export const methods: MethodRunner[] = [];
+export const methods: MethodRunner[] = [
+  mocoRunner,
+  discoRunner,
+];
 
 export function methodRunner(method: string): MethodRunner {
   const m = methods.find((r) => r.method === method);

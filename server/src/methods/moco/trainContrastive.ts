@@ -1,0 +1,171 @@
+/**
+ * The MoCo-v2 training loop, shared by `method: moco` (a teacher) and `method: disco` (a student
+ * distilled from a frozen teacher). Epochs of steps (step.ts), a k-NN validation every epoch,
+ * checkpoints (models, optimiser, queue, position) that resume exactly, then the saved encoder
+ * and head and the probe evaluation on the test split.
+ *
+ * Randomness derives from (train.seed, epoch, step): the shuffle of an epoch and the views of a
+ * step are the same whether or not the run was interrupted in between.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../../data/atomicWrite';
+import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs';
+import { createRng, deriveSeed } from '../../transforms/rng';
+import type { RunContext, RunResult } from '../../training/types';
+import { teacherEmbed } from '../disco/teacher';
+import { defaultAugmentOptions } from './augment';
+import { twoViews } from './batches';
+import { buildContrastiveNet, disposeNet, type ContrastiveNet, type NetSpec } from './contrastiveNet';
+import type { ContrastiveData } from './data';
+import { knnMetrics, probeReport } from './evaluate';
+import { copyWeights, trainableVariables } from './momentum';
+import { cosineLr, makeOptimizer, setLearningRate } from './optim';
+import { NegativeQueue } from './queue';
+import { decodeQueue, encodeQueue, type EncodedQueue } from './queueCodec';
+import { saveContrastiveNet, ENCODER_DIR, PROJECTION_DIR, type EncoderMetadata } from './savedModel';
+import { contrastiveStep, type ContrastiveState, type StepLosses, type TeacherTargets } from './step';
+
+export interface ContrastivePlan {
+  method: 'moco' | 'disco';
+  spec: NetSpec;
+  /** DisCo: the frozen teacher (already frozen) and its input size. */
+  teacher?: { net: ContrastiveNet; inputSize: number; name: string };
+}
+
+/** Sub-batches with their own BatchNorm statistics for the keys (see shuffleBN.ts). */
+const SHUFFLE_GROUPS = 2;
+const PROBE_FILE = 'probe.json';
+
+export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, data: ContrastiveData): Promise<RunResult> {
+  const e = ctx.experiment;
+  const { spec } = plan;
+  const seed = e.train.seed;
+  const B = e.train.batchSize;
+  const n = data.train.images.length;
+  const steps = Math.floor(n / B);
+  if (steps === 0) throw new Error(`${e.file}: train.batchSize ${B} is larger than the ${n} training images`);
+  if (e.disco.infoNCE && e.disco.queueSize < B) throw new Error(`${e.file}: disco.queueSize ${e.disco.queueSize} must be at least train.batchSize ${B}`);
+
+  const query = buildContrastiveNet(spec, '', seed);
+  const key = buildContrastiveNet(spec, 'key_', seed);
+  copyWeights(query.encoder, key.encoder);
+  copyWeights(query.head, key.head);
+  const state: ContrastiveState = {
+    query,
+    key,
+    queue: new NegativeQueue(e.disco.queueSize, spec.projectionDim, createRng(deriveSeed(seed, 0x51e))),
+    optimizer: makeOptimizer(e.train),
+    queryVars: trainableVariables([query.encoder, query.head]),
+    keyVars: trainableVariables([key.encoder, key.head]),
+  };
+  const parts: CheckpointParts = {
+    models: { encoder: query.encoder, head: query.head, key_encoder: key.encoder, key_head: key.head },
+    optimizers: { query: state.optimizer },
+  };
+  const checkpoint = (epoch: number, step: number) => saveCheckpoint(ctx.runDir, parts, { epoch, step, extra: { queue: encodeQueue(state.queue) } });
+
+  try {
+    let start = { epoch: 0, step: 0 };
+    if (ctx.resuming) {
+      const st = await loadCheckpoint(ctx.runDir, parts);
+      if (st) {
+        start = { epoch: st.epoch, step: st.step };
+        const q = st.extra?.queue as EncodedQueue | undefined;
+        if (q) state.queue.restore(decodeQueue(q));
+        ctx.log(`resumed at epoch ${st.epoch + 1}, step ${st.step}`);
+      }
+    }
+    const aug = defaultAugmentOptions(spec.inputSize);
+    const E = e.train.epochs;
+    for (let epoch = start.epoch; epoch < E; epoch++) {
+      const lr = cosineLr(e.train.lr, epoch, E);
+      setLearningRate(state.optimizer, lr);
+      const order = createRng(deriveSeed(seed, epoch + 1)).shuffle(Array.from({ length: n }, (_, i) => i));
+      const sums = { loss: 0, infoNCE: 0, distill: 0, count: 0 };
+      const t0 = performance.now();
+      const first = epoch === start.epoch ? start.step : 0;
+      for (let step = first; step < steps; step++) {
+        if (ctx.signal.aborted) {
+          await checkpoint(epoch, step);
+          ctx.log(`stopped at epoch ${epoch + 1}, step ${step}; checkpoint written`);
+          return { artifacts: {} };
+        }
+        const rng = createRng(deriveSeed(deriveSeed(seed, epoch + 1), step + 1));
+        const { q, k } = twoViews(data.train, data.shape, order.slice(step * B, (step + 1) * B), spec.inputSize, rng, aug);
+        let targets: TeacherTargets | undefined;
+        if (plan.teacher) targets = teacherTargets(plan.teacher, q, k);
+        let l: StepLosses;
+        try {
+          l = contrastiveStep(state, q, k, { temperature: e.disco.temperature, keyMomentum: e.disco.keyMomentum, infoNCE: e.disco.infoNCE, shuffleGroups: SHUFFLE_GROUPS, weightDecay: e.train.weightDecay, lr }, rng, targets);
+        } finally {
+          tf.dispose([q, k, ...(targets ? [targets.q, targets.k] : [])]);
+        }
+        if (!Number.isFinite(l.loss)) throw new Error(`loss became ${l.loss} at epoch ${epoch + 1}, step ${step + 1}: lower train.lr`);
+        sums.loss += l.loss;
+        sums.infoNCE += l.infoNCE ?? 0;
+        sums.distill += l.distill ?? 0;
+        sums.count++;
+        const secs = (performance.now() - t0) / 1000;
+        const done = step + 1 - first;
+        ctx.progress({
+          epoch: epoch + 1,
+          epochs: E,
+          step: step + 1,
+          steps,
+          loss: l.loss,
+          imagesPerSec: (done * B) / Math.max(secs, 1e-6),
+          etaSeconds: (secs / done) * (steps - step - 1 + (E - epoch - 1) * steps),
+          memoryMB: tf.memory().numBytes / 2 ** 20,
+        });
+        // Let cancellation and LSP traffic through between steps.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      const val = data.val.images.length ? await knnMetrics(query.encoder, data, 'val', spec.inputSize, epoch + 1) : { split: 'val' as const, epoch: epoch + 1 };
+      const c = Math.max(sums.count, 1);
+      ctx.metrics({
+        ...val,
+        loss: sums.loss / c,
+        extra: { lr, ...(e.disco.infoNCE ? { infoNCE: sums.infoNCE / c } : {}), ...(plan.teacher ? { distill: sums.distill / c } : {}), knnAccuracy: val.accuracy ?? 0 },
+      });
+      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await checkpoint(epoch + 1, 0);
+    }
+
+    const meta: EncoderMetadata = {
+      kind: 'self-supervised-encoder',
+      method: plan.method,
+      backbone: spec.kind,
+      inputSize: spec.inputSize,
+      channels: spec.channels,
+      featureDim: query.encoder.outputs[0]!.shape[1] as number,
+      featureLayer: query.encoder.layers[query.encoder.layers.length - 1]!.name,
+      projectionDim: spec.projectionDim,
+      inputRange: [0, 1],
+    };
+    await saveContrastiveNet(ctx.runDir, query, meta);
+    const others = plan.teacher ? [{ name: 'teacher', encoder: plan.teacher.net.encoder, inputSize: plan.teacher.inputSize }] : [];
+    const report = await probeReport(query.encoder, data, spec.inputSize, E, seed, others);
+    ctx.metrics(report.test);
+    await writeFileAtomic(
+      path.join(ctx.runDir, PROBE_FILE),
+      JSON.stringify({ backend: ctx.compute.backend, device: ctx.compute.device, linear: report.test, knn: report.knn, cost: report.cost, ...(plan.teacher ? { teacher: plan.teacher.name } : {}) }, null, 2) + '\n',
+    );
+    ctx.log(
+      `linear probe ${(report.test.accuracy! * 100).toFixed(1)}% (balanced ${(report.test.balancedAccuracy! * 100).toFixed(1)}%), k-NN ${(report.knn.accuracy! * 100).toFixed(1)}%, ` +
+        report.cost.map((r) => `${r.name} ${r.params} params ${r.msPerImage.toFixed(2)} ms/image`).join(', ') +
+        ` [${ctx.compute.backend}]`,
+    );
+    return { test: report.test, artifacts: { model: ENCODER_DIR, projection: PROJECTION_DIR, probe: PROBE_FILE } };
+  } finally {
+    disposeNet(query);
+    disposeNet(key);
+    state.queue.dispose();
+    state.optimizer.dispose();
+  }
+}
+
+/** The frozen teacher's embeddings of both views, at the teacher's own input size. */
+function teacherTargets(t: NonNullable<ContrastivePlan['teacher']>, q: tf.Tensor4D, k: tf.Tensor4D): TeacherTargets {
+  const at = (x: tf.Tensor4D) => (x.shape[1] === t.inputSize ? x : tf.image.resizeBilinear(x, [t.inputSize, t.inputSize]));
+  return tf.tidy(() => ({ q: teacherEmbed(t.net, at(q), true), k: teacherEmbed(t.net, at(k), true) }));
+}
