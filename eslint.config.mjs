@@ -8,6 +8,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Deep imports into tfjs's dist/ are ESM files that break in the bundled server (see
+      // server/src/engine/registerGradients.ts); the extension host never loads TensorFlow.js.
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*/dist/*'], message: 'import the package, not its dist/ files (gradients: server/src/engine/registerGradients.ts)' }] }],
+    },
+  },
+  {
+    files: ['extension/**/*.ts', 'webviews/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['@tensorflow/*', 'itk-wasm', '@itk-wasm/*'], message: 'the extension host and webviews never load TensorFlow.js or itk-wasm directly: ask the server' }] }],
     },
   },
 );

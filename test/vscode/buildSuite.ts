@@ -33,7 +33,8 @@ ${loads}
     format: 'cjs',
     target: 'node18',
     sourcemap: 'inline',
-    external: ['vscode'],
+    // mocha resolves from the repository's node_modules inside the host.
+    external: ['vscode', 'mocha'],
     logLevel: 'warning',
   });
   fs.rmSync(entry);

@@ -11,10 +11,12 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
+import { format } from 'node:util';
 import { buildSuite, ROOT } from './buildSuite';
 import { provisionHost } from './provision';
 import { makeWorkspace } from './workspace';
 
+const NOISE = /ChatModelSelection|AgentHost|AccountPolicyGate|ENOTFOUND|authentication provider|Creating a socket|connection token|reconnection-grace|Service Worker|builtin extensions cache|marketplace|telemetry/i;
 const HOST_TIMEOUT_MS = Number(process.env.MEDSTUDIO_VSCODE_TIMEOUT_MS ?? 15 * 60_000);
 const summaryFile = process.env.MEDSTUDIO_SUMMARY_FILE ?? path.join(os.tmpdir(), `medstudio-vscode-summary-${process.pid}.json`);
 
@@ -116,9 +118,10 @@ async function runCodeServer(suite: string, workspace: string): Promise<number> 
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((r) => (resolveExit = r));
-    await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const line = (Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      if (line.trim()) console.log(line);
+    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
+      const line = format(...(Array.isArray(args) ? args : [args]));
+      // The workbench logs a lot of offline noise (chat, accounts, marketplace); keep ours.
+      if (line.trim() && !NOISE.test(line)) console.log(line);
     });
     await page.exposeFunction('codeAutomationExit', (code: number) => resolveExit(code));
     await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
