@@ -7,6 +7,7 @@ import { ServerClient } from './serverClient';
 import { ComputeStatusBar } from './statusBar';
 import { registerAll } from './commands';
 import { JobsModel } from './jobs/jobsModel';
+import { viewerApi } from './editors/viewer/registry';
 import { ComputeStatusRequest, type ComputeStatus } from '../../server/src/protocol';
 
 /** Returned from activate(): what the integration tests (and other extensions) may use. */
@@ -16,6 +17,8 @@ export interface MedStudioApi {
   serverRestarts(): number;
   server: ServerClient;
   jobs: JobsModel;
+  /** Open viewers and when they drew their first slice. */
+  viewer: typeof viewerApi;
 }
 
 export function activate(context: vscode.ExtensionContext): MedStudioApi {
@@ -39,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): MedStudioApi {
     serverRestarts: () => server.restarts,
     server,
     jobs,
+    viewer: viewerApi,
   };
 }
 

@@ -3,7 +3,8 @@ import type * as vscode from 'vscode';
 import type { ExtensionServices } from '../context';
 import { registerComputeCommands } from './compute';
 import { registerJobCommands } from './jobs';
+import { registerViewerCommands } from './viewer';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerViewerCommands(svc)];
 }

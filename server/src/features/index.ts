@@ -3,5 +3,6 @@ import type { ServerFeature } from './types';
 import { computeFeature } from './compute';
 import { experimentLanguageFeature } from './experimentLanguage';
 import { jobsFeature } from './jobs';
+import { viewerFeature } from './viewer';
 
-export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature];

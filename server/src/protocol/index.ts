@@ -9,4 +9,5 @@ export * from './webviewChannel';
 export * from './explain';
 export * from './boxes';
 export * from './jobs';
+export * from './viewer';
 export * from './annotator';

@@ -1,0 +1,114 @@
+/**
+ * "Explain This Image" for a viewer: pick a trained run (.medstudio/runs/<id>/model/model.json)
+ * and a method, ask the compute server, show the heatmap on top. Kernel interpretation
+ * streams its evolving image (KernelProgressNotification), relayed while it optimises.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { GradCamRequest, KernelInterpretRequest, KernelProgressNotification, TopKernelsRequest } from '../../../../server/src/protocol';
+import type { ExtensionServices } from '../../context';
+import type { ViewerSession } from './session';
+
+export interface RunChoice {
+  id: string;
+  dir: string;
+  detail: string;
+}
+
+/** Runs with a saved model in every workspace folder, newest first. */
+export function findRuns(roots: readonly string[]): RunChoice[] {
+  const out: (RunChoice & { mtime: number })[] = [];
+  for (const root of roots) {
+    const runs = path.join(root, '.medstudio', 'runs');
+    if (!fs.existsSync(runs)) continue;
+    for (const id of fs.readdirSync(runs)) {
+      const model = path.join(runs, id, 'model', 'model.json');
+      if (!fs.existsSync(model)) continue;
+      const mtime = fs.statSync(model).mtimeMs;
+      let method = '';
+      try {
+        method = String((JSON.parse(fs.readFileSync(path.join(runs, id, 'run.json'), 'utf8')) as { method?: unknown }).method ?? '');
+      } catch {
+        /* run.json is optional here */
+      }
+      out.push({ id, dir: path.join(runs, id), mtime, detail: `${method ? `${method} · ` : ''}model saved ${new Date(mtime).toLocaleString()}` });
+    }
+  }
+  return out.sort((a, b) => b.mtime - a.mtime);
+}
+
+let streamCounter = 0;
+
+export async function explainForSession(svc: ExtensionServices, s: ViewerSession): Promise<{ ok: boolean; message?: string }> {
+  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const runs = findRuns(roots);
+  if (!runs.length) {
+    const message = 'No trained model found: "Explain This Image" needs a run with .medstudio/runs/<id>/model/model.json. Train an experiment first.';
+    void vscode.window.showWarningMessage(message);
+    return { ok: false, message };
+  }
+  const run = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: r.id, detail: r.detail, run: r })),
+    { title: 'Explain this image with which run?', placeHolder: 'Pick a trained run' },
+  );
+  if (!run) return { ok: false, message: 'cancelled' };
+  const method = await vscode.window.showQuickPick(
+    [
+      { label: 'Grad-CAM', value: 'gradcam' as const },
+      { label: 'Grad-CAM++', value: 'gradcam++' as const },
+      { label: 'Kernel interpretation', value: 'kernel' as const, detail: "Optimises an image that excites one kernel; shown while it runs" },
+    ],
+    { title: 'Explanation method' },
+  );
+  if (!method) return { ok: false, message: 'cancelled' };
+  const target = { runDir: run.run.dir, imagePath: s.uri.fsPath };
+  try {
+    if (method.value === 'kernel') return await kernel(svc, s, target, run.label);
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${method.label} with ${run.label}…`, cancellable: true },
+      (_p, token) => svc.server.request(GradCamRequest, { ...target, method: method.value }, token),
+    );
+    const p = r.probabilities[r.classIndex];
+    s.sendOverlay({
+      id: `gradcam:${run.label}`,
+      kind: 'heatmap',
+      name: `${method.label}: ${r.className}${p !== undefined ? ` (${(p * 100).toFixed(1)}%)` : ''}`,
+      heat: r.heatmap,
+      dims: r.dims,
+      final: true,
+      caption: `run ${run.label}, layer ${r.layer}`,
+    });
+    return { ok: true };
+  } catch (e) {
+    const message = `Explanation failed: ${e instanceof Error ? e.message : String(e)}`;
+    void vscode.window.showErrorMessage(message);
+    return { ok: false, message };
+  }
+}
+
+async function kernel(svc: ExtensionServices, s: ViewerSession, target: { runDir: string; imagePath: string }, runId: string): Promise<{ ok: boolean; message?: string }> {
+  const top = await svc.server.request(TopKernelsRequest, { ...target, count: 8 });
+  const pick = await vscode.window.showQuickPick(
+    top.kernels.map((k) => ({ label: `kernel ${k.index}`, description: `mean activation ${k.meanActivation.toFixed(3)}`, index: k.index })),
+    { title: `Which kernel of ${top.layer}?` },
+  );
+  if (!pick) return { ok: false, message: 'cancelled' };
+  const streamId = `viewer-${process.pid}-${++streamCounter}`;
+  const id = `kernel:${runId}:${pick.index}`;
+  const name = `Kernel ${pick.index} of ${top.layer}`;
+  const relay = svc.server.onNotification(KernelProgressNotification, (p) => {
+    if (p.streamId !== streamId || !p.image) return;
+    s.sendOverlay({ id, kind: 'heatmap', name, heat: p.image, dims: p.dims, final: false, caption: `step ${p.step}: L_sel ${p.lSel.toFixed(3)}, L_rest ${p.lRest.toFixed(3)}` });
+  });
+  try {
+    const r = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `${name}: optimising…`, cancellable: true },
+      (_p, token) => svc.server.request(KernelInterpretRequest, { ...target, layer: top.layer, kernel: pick.index, streamId, streamEvery: 5 }, token),
+    );
+    s.sendOverlay({ id, kind: 'heatmap', name, heat: r.image, dims: r.dims, final: true, caption: `${r.steps} steps (${r.stopped})` });
+    return { ok: true };
+  } finally {
+    relay.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Which files the viewer may read for a webview, and how each format is decoded. Pure (no
+ * `vscode` import) so unit tests cover it. A path the webview sends is resolved against the
+ * opened file's folder and must lie inside a workspace folder or that folder.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type DecodeRoute = 'nifti' | 'bitmap' | 'server';
+
+export function decodeRoute(file: string): DecodeRoute {
+  const f = file.toLowerCase();
+  if (f.endsWith('.nii') || f.endsWith('.nii.gz')) return 'nifti';
+  if (/\.(png|jpe?g)$/.test(f)) return 'bitmap';
+  return 'server';
+}
+
+export function isInside(root: string, p: string): boolean {
+  const rel = path.relative(path.resolve(root), path.resolve(p));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Resolves `requested` (absolute, or relative to the opened file's folder) or throws a clear error. */
+export function checkViewerPath(requested: string, openedFile: string, workspaceRoots: readonly string[]): string {
+  if (typeof requested !== 'string' || !requested.trim()) throw new Error('the viewer asked for an empty path');
+  const base = path.dirname(openedFile);
+  const resolved = path.resolve(base, requested);
+  const roots = [...workspaceRoots, base];
+  if (!roots.some((r) => isInside(r, resolved))) {
+    throw new Error(`${requested} is outside the workspace and the folder of ${path.basename(openedFile)}: the viewer only reads files there`);
+  }
+  return resolved;
+}
+
+/** The DICOM series an opened .dcm belongs to: the DICOM files of its folder (itk-wasm sorts them and picks the series). */
+export function dicomSeriesFiles(file: string): string[] {
+  const dir = path.dirname(file);
+  const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.'));
+  const dicom = names.map((n) => path.join(dir, n)).filter((p) => /\.(dcm|dicom|ima)$/i.test(p) || hasDicomMagic(p));
+  return dicom.length ? dicom : [file];
+}
+
+/** DICOM files in a folder (for "Open DICOM Folder"), by extension or the DICM preamble. */
+export function dicomFilesIn(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isFile() && !d.name.startsWith('.'))
+    .map((d) => path.join(dir, d.name))
+    .filter((p) => /\.(dcm|dicom|ima)$/i.test(p) || hasDicomMagic(p))
+    .sort();
+}
+
+export function hasDicomMagic(p: string): boolean {
+  try {
+    const fd = fs.openSync(p, 'r');
+    try {
+      const b = Buffer.alloc(4);
+      return fs.readSync(fd, b, 0, 4, 128) === 4 && b.toString('latin1') === 'DICM';
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The viewer's size limit: 1 GiB of voxels (a 512x512x400 int16 CT is 200 MiB). */
+export const VIEWER_MAX_BYTES = 1024 * 1024 * 1024;

@@ -1,0 +1,119 @@
+/**
+ * Volume viewer webview: asks the host what to show, loads it (NIfTI parsed here; DICOM, NRRD
+ * and MetaImage decoded by the server's itk-wasm; PNG/JPEG by the browser), then runs the
+ * viewer. Overlays (label maps, explanation heatmaps, kernel images still optimising) arrive
+ * as host events.
+ */
+import type { ViewerHostEvents, ViewerHostRequests, ViewerWebviewEvents, ViewerWebviewRequests } from '../../../server/src/protocol/viewer';
+import { connect } from '../common/vscodeApi';
+import { el } from './dom';
+import { loadVolume } from './load';
+import { heatFromMessage, labelValues, type Overlay } from './overlays';
+import { restoreState, saveStateNow } from './state';
+import { VIEWER_CSS } from './styles';
+import { Viewer } from './viewer';
+
+const channel = connect<ViewerHostRequests, ViewerWebviewRequests, ViewerHostEvents, ViewerWebviewEvents>(120_000);
+const app = document.getElementById('app')!;
+const style = document.createElement('style');
+style.textContent = VIEWER_CSS;
+document.head.append(style);
+
+let viewer: Viewer | undefined;
+const early: Overlay[] = [];
+
+function showMessage(text: string): void {
+  app.replaceChildren(el('div', { class: 'message', role: 'alert', id: 'message', text }));
+}
+
+function addOverlay(o: Overlay): void {
+  if (viewer) viewer.setOverlay(o);
+  else early.push(o);
+}
+
+channel.on('overlay', (m) => {
+  if (m.kind === 'heatmap') {
+    try {
+      addOverlay(heatFromMessage(m));
+    } catch (e) {
+      channel.emit('failed', { message: String(e) });
+    }
+    return;
+  }
+  void loadVolume(m.source, Number.MAX_SAFE_INTEGER).then(
+    (volume) => addOverlay({ id: m.id, kind: 'labels', name: m.name, volume, values: labelValues(volume) }),
+    (e: unknown) => channel.emit('failed', { message: `label map ${m.name}: ${e instanceof Error ? e.message : String(e)}` }),
+  );
+});
+channel.on('removeOverlay', ({ id }) => viewer?.removeOverlay(id));
+channel.on('notice', ({ message }) => {
+  const s = document.getElementById('readout');
+  if (s) s.textContent = message;
+});
+channel.handle('status', () => ({
+  loaded: !!viewer,
+  cursor: viewer ? [...viewer.cursor()] : [],
+  frame: viewer?.frame() ?? 0,
+  overlays: viewer?.overlayIds() ?? [],
+}));
+
+async function loadLabels(path: string, source: Parameters<typeof loadVolume>[0], name: string): Promise<void> {
+  const volume = await loadVolume(source, Number.MAX_SAFE_INTEGER);
+  const h = viewer?.volume().header;
+  if (h && (volume.header.dims[0] !== h.dims[0] || volume.header.dims[1] !== h.dims[1] || volume.header.dims[2] !== h.dims[2]))
+    throw new Error(`label map ${name} is ${volume.header.dims.join('x')}, the image is ${h.dims.join('x')}`);
+  addOverlay({ id: `labels:${path}`, kind: 'labels', name, volume, values: labelValues(volume) });
+}
+
+async function main(): Promise<void> {
+  app.replaceChildren(el('div', { class: 'loading', text: 'Loading…' }));
+  const init = await channel.request('ready', null);
+  document.title = init.title;
+  const state = restoreState();
+  const volume = await loadVolume(init.source, init.maxBytes);
+  const v = new Viewer(
+    volume,
+    state,
+    {
+      pickLabels: () =>
+        void channel.request('pickLabels', null).then(
+          async (r) => {
+            if (!r) return;
+            state.labels.path = r.path;
+            saveStateNow(state);
+            await loadLabels(r.path, r.source, r.source.name);
+          },
+          (e: unknown) => showNotice(String(e)),
+        ),
+      explain: () =>
+        void channel.request('explain', null, 600_000).then(
+          (r) => r.ok || showNotice(r.message ?? 'explanation failed'),
+          (e: unknown) => showNotice(e instanceof Error ? e.message : String(e)),
+        ),
+    },
+    (ms) => channel.emit('rendered', { ms, dims: [...volume.header.dims, volume.header.frames], voxelType: volume.header.voxelType }),
+  );
+  viewer = v;
+  app.replaceChildren(v.root);
+  (window as unknown as { medstudioViewer: unknown }).medstudioViewer = { stats: v.stats, state };
+  for (const o of early.splice(0)) v.setOverlay(o);
+  // A label map shown before the reload comes back (the host re-checks the path).
+  if (state.labels.path) {
+    const p = state.labels.path;
+    void channel
+      .request('resolve', { path: p })
+      .then((r) => loadLabels(p, /\.nii(\.gz)?$/i.test(r.name) ? { kind: 'nifti', url: r.url, name: r.name } : { kind: 'bitmap', url: r.url, name: r.name }, r.name))
+      .catch((e: unknown) => showNotice(`could not restore the label map: ${e instanceof Error ? e.message : String(e)}`));
+  }
+}
+
+function showNotice(message: string): void {
+  const s = document.getElementById('readout');
+  if (s) s.textContent = message;
+}
+
+void main().catch((e: unknown) => {
+  const message = e instanceof Error ? e.message : String(e);
+  showMessage(message);
+  channel.emit('failed', { message });
+});

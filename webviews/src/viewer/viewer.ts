@@ -1,0 +1,382 @@
+/**
+ * The viewer: one volume, three views in a single or 2x2 layout with a linked crosshair,
+ * toolbar (layout, window presets, colormap, time), side panels, status readout, keyboard.
+ * Draws on requestAnimationFrame so a burst of wheel events costs one frame.
+ */
+import type { LayoutName } from '../../../server/src/protocol/viewer';
+import { COLORMAPS, colormapLut, type ColormapName } from '../common/render/colormap';
+import { VIEWS, voxelToView, voxelToWorld, type Vec3, type ViewName } from '../common/render/orientation';
+import type { OverlayLayer } from '../common/render/slice';
+import type { ZoomPan } from '../common/render/viewTransform';
+import { flatIndex, percentiles, valueAt, type Volume } from '../common/render/volume';
+import { autoWindow, CT_PRESETS, dragWindow, looksLikeCt, type WindowLevel } from '../common/render/window';
+import { el, option } from './dom';
+import { layersFor, type Overlay } from './overlays';
+import { headerPanel, overlayPanel } from './panels';
+import { saveState, type ViewerState } from './state';
+import { ViewPanel, type ViewHost } from './viewPanel';
+
+export interface ViewerActions {
+  pickLabels(): void;
+  explain(): void;
+}
+
+/** Figures tests and the benchmark read (window.medstudioViewer). */
+export interface ViewerStats {
+  firstSliceMs: number;
+  frameMs: number[];
+  frames: number;
+}
+
+const LAYOUTS: [LayoutName, string][] = [
+  ['grid', '2x2'],
+  ['axial', 'Axial'],
+  ['coronal', 'Coronal'],
+  ['sagittal', 'Sagittal'],
+];
+
+export class Viewer implements ViewHost {
+  readonly root: HTMLElement;
+  readonly stats: ViewerStats = { firstSliceMs: -1, frameMs: [], frames: 0 };
+  private readonly panels: Record<ViewName, ViewPanel>;
+  private readonly viewsEl: HTMLDivElement;
+  private readonly side: HTMLDivElement;
+  private readonly status: HTMLDivElement;
+  private readonly toolbar: HTMLDivElement;
+  private overlayList: Overlay[] = [];
+  private layers: OverlayLayer[] = [];
+  private readonly range: { min: number; max: number; p005: number; p995: number };
+  private readonly isCt: boolean;
+  private dirty = false;
+  private dragStart: WindowLevel | undefined;
+  private readonly is2d: boolean;
+  private readonly onFirst: (ms: number) => void;
+
+  constructor(
+    private readonly vol: Volume,
+    private readonly state: ViewerState,
+    private readonly actions: ViewerActions,
+    onFirstSlice: (ms: number) => void,
+  ) {
+    this.onFirst = onFirstSlice;
+    const h = vol.header;
+    const [min, p005, p995, max] = percentiles(vol, [0, 0.5, 99.5, 100], 0);
+    this.range = { min: min!, max: max!, p005: p005!, p995: p995! };
+    this.isCt = looksLikeCt(h.modality, this.range.min, this.range.max);
+    this.is2d = h.dims[2] === 1;
+    // Restored state may come from another file: keep only what fits this one.
+    const c = state.cursor;
+    if (!(c[0] >= 0 && c[0] < h.dims[0] && c[1] >= 0 && c[1] < h.dims[1] && c[2] >= 0 && c[2] < h.dims[2])) {
+      state.cursor = [h.dims[0] >> 1, h.dims[1] >> 1, h.dims[2] >> 1];
+    }
+    state.frame = Math.min(Math.max(0, state.frame), h.frames - 1);
+    if (this.is2d) state.layout = 'axial';
+    if (!state.window) this.applyPreset(state.preset === 'auto' || state.preset === 'custom' ? (this.isCt ? 'soft tissue' : 'auto') : state.preset, false);
+
+    this.panels = { axial: new ViewPanel('axial', this), coronal: new ViewPanel('coronal', this), sagittal: new ViewPanel('sagittal', this) };
+    for (const v of VIEWS) this.panels[v].setVolume(vol);
+    this.viewsEl = el('div', { class: 'views' }, ...VIEWS.map((v) => this.panels[v].root));
+    this.side = el('div', { class: 'side' });
+    this.status = el('div', { class: 'status', id: 'readout', role: 'status' });
+    this.toolbar = el('div', { class: 'toolbar', role: 'toolbar' });
+    this.root = el('div', { id: 'viewer', style: 'display:contents' }, this.toolbar, el('div', { class: 'main' }, this.viewsEl, this.side), this.status);
+    this.buildToolbar();
+    this.applyLayout();
+    this.buildSide();
+    this.wireKeys();
+    new ResizeObserver(() => this.request()).observe(this.viewsEl);
+    this.hover(undefined);
+    this.request();
+  }
+
+  // ---- ViewHost ----
+  volume(): Volume {
+    return this.vol;
+  }
+  cursor(): Vec3 {
+    return this.state.cursor;
+  }
+  frame(): number {
+    return this.state.frame;
+  }
+  window(): WindowLevel {
+    return this.state.window!;
+  }
+  lut(): Uint8Array {
+    return colormapLut(this.state.colormap);
+  }
+  overlays(): readonly OverlayLayer[] {
+    return this.layers;
+  }
+  zoomPan(view: ViewName): ZoomPan {
+    return this.state.zoomPan[view];
+  }
+  setZoomPan(view: ViewName, zp: ZoomPan): void {
+    this.state.zoomPan[view] = zp;
+    this.changed();
+  }
+  setCursor(c: Vec3, from: ViewName): void {
+    this.state.cursor = c;
+    this.state.active = from;
+    this.changed();
+    this.hover(c);
+  }
+  setSlice(view: ViewName, slice: number): void {
+    const g = this.panels[view].geometry();
+    const s = Math.min(g.depth - 1, Math.max(0, Math.round(slice)));
+    const c = [...this.state.cursor] as Vec3;
+    c[g.normal] = s;
+    this.state.cursor = c;
+    this.state.active = view;
+    this.changed();
+  }
+  startWindowDrag(): void {
+    this.dragStart = { ...this.state.window! };
+  }
+  dragWindow(dx: number, dy: number): void {
+    if (!this.dragStart) return;
+    this.state.window = dragWindow(this.dragStart, dx, dy, this.range.p995 - this.range.p005);
+    this.state.preset = 'custom';
+    this.syncToolbar();
+    this.changed();
+  }
+  activate(view: ViewName): void {
+    this.state.active = view;
+    for (const v of VIEWS) this.panels[v].root.classList.toggle('active', v === view);
+  }
+  maximize(view: ViewName): void {
+    if (this.is2d) return;
+    this.state.layout = this.state.layout === 'grid' ? view : 'grid';
+    this.applyLayout();
+  }
+  crosshairColor(): string {
+    return getComputedStyle(document.body).getPropertyValue('--vscode-editorCursor-foreground').trim() || '#3794ff';
+  }
+  hover(v: Vec3 | undefined): void {
+    const p = v ?? this.state.cursor;
+    const h = this.vol.header;
+    const w = voxelToWorld(h, p);
+    const idx = flatIndex(h, p[0], p[1], p[2], this.state.frame);
+    const value = h.components >= 3 ? [0, 1, 2].map((c) => this.vol.data[idx + c]).join(', ') : String(+valueAt(this.vol, idx).toPrecision(6));
+    const win = this.state.window!;
+    this.status.textContent =
+      `${v ? '' : 'cursor '}voxel [${p.join(', ')}]${h.frames > 1 ? ` t=${this.state.frame}` : ''}  ` +
+      `world (LPS mm) ${w.map((x) => x.toFixed(1)).join(', ')}  value ${value}  ·  W ${+win.width.toFixed(1)} L ${+win.center.toFixed(1)}`;
+  }
+
+  // ---- overlays ----
+  setOverlay(o: Overlay): void {
+    const i = this.overlayList.findIndex((x) => x.id === o.id);
+    if (i >= 0) this.overlayList[i] = o;
+    else this.overlayList.push(o);
+    this.state.showOverlays = true;
+    this.overlaysChanged();
+  }
+  removeOverlay(id: string): void {
+    const o = this.overlayList.find((x) => x.id === id);
+    this.overlayList = this.overlayList.filter((x) => x.id !== id);
+    if (o?.kind === 'labels') this.state.labels.path = undefined;
+    this.overlaysChanged();
+  }
+  overlayIds(): string[] {
+    return this.overlayList.map((o) => o.id);
+  }
+  private overlaysChanged(): void {
+    this.layers = layersFor(this.overlayList, this.state);
+    this.buildSide();
+    this.changed();
+  }
+
+  // ---- drawing ----
+  private changed(): void {
+    saveState(this.state);
+    this.request();
+  }
+  request(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    requestAnimationFrame(() => this.drawNow());
+  }
+  private drawNow(): void {
+    this.dirty = false;
+    let ms = 0;
+    for (const v of VIEWS) if (!this.panels[v].root.classList.contains('hidden')) ms += this.panels[v].draw();
+    this.stats.frameMs.push(ms);
+    if (this.stats.frameMs.length > 2000) this.stats.frameMs.splice(0, 1000);
+    this.stats.frames++;
+    document.body.dataset.frames = String(this.stats.frames);
+    document.body.dataset.cursor = this.state.cursor.join(',');
+    if (this.stats.firstSliceMs < 0) {
+      this.stats.firstSliceMs = performance.now();
+      this.onFirst(this.stats.firstSliceMs);
+    }
+  }
+
+  // ---- toolbar, layout, keys ----
+  private presetSelect!: HTMLSelectElement;
+  private centerInput!: HTMLInputElement;
+  private widthInput!: HTMLInputElement;
+  private layoutSelect!: HTMLSelectElement;
+  private frameInput: HTMLInputElement | undefined;
+
+  private applyPreset(name: string, redraw = true): void {
+    const p = CT_PRESETS[name];
+    this.state.preset = p ? name : 'auto';
+    this.state.window = p ? { ...p } : autoWindow(this.range.p005, this.range.p995);
+    if (redraw) {
+      this.syncToolbar();
+      this.changed();
+    }
+  }
+
+  private buildToolbar(): void {
+    const tb = this.toolbar;
+    this.layoutSelect = el('select', { id: 'layout', 'aria-label': 'Layout' }, ...LAYOUTS.map(([v, l]) => option(v, l)));
+    this.layoutSelect.disabled = this.is2d;
+    this.layoutSelect.addEventListener('change', () => {
+      this.state.layout = this.layoutSelect.value as LayoutName;
+      this.applyLayout();
+    });
+    this.presetSelect = el('select', { id: 'preset', 'aria-label': 'Window preset' }, option('auto', 'Auto'), ...Object.keys(CT_PRESETS).map((p) => option(p, `CT ${p}`)), option('custom', 'Custom'));
+    this.presetSelect.addEventListener('change', () => this.applyPreset(this.presetSelect.value));
+    this.centerInput = el('input', { type: 'number', id: 'wl-center', 'aria-label': 'Window level', step: 'any' });
+    this.widthInput = el('input', { type: 'number', id: 'wl-width', 'aria-label': 'Window width', step: 'any' });
+    const setWl = () => {
+      const c = Number(this.centerInput.value);
+      const w = Number(this.widthInput.value);
+      if (!Number.isFinite(c) || !(w > 0)) return;
+      this.state.window = { center: c, width: w };
+      this.state.preset = 'custom';
+      this.syncToolbar();
+      this.changed();
+    };
+    this.centerInput.addEventListener('change', setWl);
+    this.widthInput.addEventListener('change', setWl);
+    const cmap = el('select', { id: 'colormap', 'aria-label': 'Colormap' }, ...COLORMAPS.map((c) => option(c, c, c === this.state.colormap)));
+    cmap.addEventListener('change', () => {
+      this.state.colormap = cmap.value as ColormapName;
+      this.changed();
+    });
+    tb.append(
+      el('label', {}, 'Layout', this.layoutSelect),
+      el('label', {}, 'Window', this.presetSelect),
+      el('label', {}, 'L', this.centerInput),
+      el('label', {}, 'W', this.widthInput),
+      el('label', {}, 'Colormap', cmap),
+    );
+    if (this.vol.header.frames > 1) {
+      const fr = el('input', { type: 'range', id: 'frame', min: 0, max: this.vol.header.frames - 1, step: 1, value: this.state.frame, 'aria-label': 'Time point' });
+      const label = el('span', { id: 'frame-label' });
+      fr.addEventListener('input', () => this.setFrame(Number(fr.value)));
+      this.frameInput = fr;
+      tb.append(el('label', {}, 'Time', fr, label));
+    }
+    const toggle = (text: string, id: string, key: 'showHeader' | 'showOverlays') => {
+      const b = el('button', { text, id, 'aria-pressed': String(this.state[key]) });
+      b.addEventListener('click', () => {
+        this.state[key] = !this.state[key];
+        b.setAttribute('aria-pressed', String(this.state[key]));
+        this.buildSide();
+        saveState(this.state);
+      });
+      return b;
+    };
+    const reset = el('button', { text: 'Reset view', id: 'reset', title: 'Reset zoom and pan (R)' });
+    reset.addEventListener('click', () => this.resetView());
+    tb.append(toggle('Header', 'toggle-header', 'showHeader'), toggle('Overlays', 'toggle-overlays', 'showOverlays'), reset);
+    this.syncToolbar();
+  }
+
+  private syncToolbar(): void {
+    const w = this.state.window!;
+    this.presetSelect.value = this.state.preset;
+    this.centerInput.value = String(+w.center.toFixed(2));
+    this.widthInput.value = String(+w.width.toFixed(2));
+    this.layoutSelect.value = this.state.layout;
+    if (this.frameInput) {
+      this.frameInput.value = String(this.state.frame);
+      const label = document.getElementById('frame-label');
+      if (label) label.textContent = `${this.state.frame + 1} / ${this.vol.header.frames}`;
+    }
+  }
+
+  setFrame(t: number): void {
+    this.state.frame = Math.min(this.vol.header.frames - 1, Math.max(0, t));
+    this.syncToolbar();
+    this.changed();
+  }
+
+  private resetView(): void {
+    for (const v of VIEWS) this.state.zoomPan[v] = { zoom: 1, panX: 0, panY: 0 };
+    this.changed();
+  }
+
+  private applyLayout(): void {
+    const l = this.state.layout;
+    this.viewsEl.className = `views ${l === 'grid' ? 'grid' : 'single'}`;
+    for (const v of VIEWS) this.panels[v].root.classList.toggle('hidden', l !== 'grid' && l !== v);
+    if (l !== 'grid') this.state.active = l;
+    this.activate(this.state.active);
+    this.syncToolbar();
+    saveState(this.state);
+    this.request();
+  }
+
+  private buildSide(): void {
+    this.side.replaceChildren();
+    if (this.state.showHeader) this.side.append(headerPanel(this.vol, this.range));
+    if (this.state.showOverlays)
+      this.side.append(
+        overlayPanel(this.overlayList, this.state, {
+          change: (mut) => {
+            mut(this.state);
+            this.layers = layersFor(this.overlayList, this.state);
+            this.changed();
+          },
+          remove: (id) => this.removeOverlay(id),
+          pickLabels: () => this.actions.pickLabels(),
+          explain: () => this.actions.explain(),
+        }),
+      );
+    this.side.style.display = this.side.childElementCount ? '' : 'none';
+    this.request();
+  }
+
+  private wireKeys(): void {
+    window.addEventListener('keydown', (e) => {
+      const t = e.target as HTMLElement;
+      if (t.tagName === 'INPUT' || t.tagName === 'SELECT') return;
+      const view = this.state.active;
+      const slice = voxelToView(this.panels[view].geometry(), this.state.cursor).slice;
+      const keys: Record<string, () => void> = {
+        ArrowUp: () => this.setSlice(view, slice + 1),
+        ArrowDown: () => this.setSlice(view, slice - 1),
+        PageUp: () => this.setSlice(view, slice + 10),
+        PageDown: () => this.setSlice(view, slice - 10),
+        Home: () => this.setSlice(view, 0),
+        End: () => this.setSlice(view, 1e9),
+        ArrowRight: () => this.setFrame(this.state.frame + 1),
+        ArrowLeft: () => this.setFrame(this.state.frame - 1),
+        '+': () => this.setZoomPan(view, { ...this.state.zoomPan[view], zoom: this.state.zoomPan[view].zoom * 1.25 }),
+        '=': () => this.setZoomPan(view, { ...this.state.zoomPan[view], zoom: this.state.zoomPan[view].zoom * 1.25 }),
+        '-': () => this.setZoomPan(view, { ...this.state.zoomPan[view], zoom: this.state.zoomPan[view].zoom / 1.25 }),
+        r: () => this.resetView(),
+        a: () => this.applyPreset('auto'),
+        '1': () => this.setLayout('axial'),
+        '2': () => this.setLayout('coronal'),
+        '3': () => this.setLayout('sagittal'),
+        '4': () => this.setLayout('grid'),
+      };
+      const fn = keys[e.key];
+      if (!fn) return;
+      e.preventDefault();
+      fn();
+    });
+  }
+
+  private setLayout(l: LayoutName): void {
+    if (this.is2d) return;
+    this.state.layout = l;
+    this.applyLayout();
+  }
+}
