@@ -1,0 +1,64 @@
+/**
+ * The image list beside the canvas: each image with its class, box count and review state.
+ * An image's class is the label decided in review, else the label the suspects report says it
+ * was given, else the classes of its boxes.
+ */
+import type { AnnotatorState } from '../../../server/src/protocol';
+
+export interface ImageRow {
+  id: number;
+  name: string;
+  cls: string;
+  boxes: number;
+  suggested: number;
+  review: string;
+}
+
+export function imageRows(s: AnnotatorState): ImageRow[] {
+  const ds = s.dataset;
+  if (!ds) return [];
+  const catName = new Map(ds.categories.map((c) => [c.id, c.name]));
+  return [...ds.images]
+    .sort((a, b) => a.id - b.id)
+    .map((img) => {
+      const anns = ds.annotations.filter((a) => a.image_id === img.id);
+      const rev = s.review[String(img.id)];
+      const suspect = s.queue.find((q) => q.imageId === img.id);
+      const boxClasses = [...new Set(anns.filter((a) => a.source === 'manual').map((a) => catName.get(a.category_id) ?? '?'))].join(', ');
+      const cls = rev?.status === 'relabelled' && rev.label ? rev.label : suspect ? suspect.givenLabel : boxClasses || '—';
+      const review = rev ? rev.status : suspect ? 'suspect' : anns.some((a) => a.source !== 'manual') ? 'to review' : '';
+      return {
+        id: img.id,
+        name: img.file_name.split('/').pop() ?? img.file_name,
+        cls,
+        boxes: anns.filter((a) => a.source === 'manual').length,
+        suggested: anns.filter((a) => a.source !== 'manual').length,
+        review,
+      };
+    });
+}
+
+/** Renders the list into `host`, marking `current`; clicking a row calls `pick`. */
+export function renderImageList(host: HTMLElement, rows: readonly ImageRow[], current: number | null, pick: (id: number) => void): void {
+  host.replaceChildren();
+  const table = document.createElement('table');
+  table.className = 'images';
+  const head = table.createTHead().insertRow();
+  for (const h of ['image', 'class', 'boxes', 'review']) {
+    const th = document.createElement('th');
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const r of rows) {
+    const tr = body.insertRow();
+    tr.dataset.imageId = String(r.id);
+    if (r.id === current) tr.className = 'current';
+    tr.title = r.name;
+    const boxes = r.suggested ? `${r.boxes} +${r.suggested}?` : String(r.boxes);
+    for (const text of [r.name, r.cls, boxes, r.review]) tr.insertCell().textContent = text;
+    tr.addEventListener('click', () => pick(r.id));
+  }
+  host.appendChild(table);
+  host.querySelector('tr.current')?.scrollIntoView({ block: 'nearest' });
+}
