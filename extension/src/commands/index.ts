@@ -3,8 +3,9 @@ import type * as vscode from 'vscode';
 import type { ExtensionServices } from '../context';
 import { registerComputeCommands } from './compute';
 import { registerJobCommands } from './jobs';
+import { registerTrainingStatusView } from '../panels/trainingStatusView';
 import { registerViewerCommands } from './viewer';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerViewerCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerViewerCommands(svc)];
 }

@@ -1,0 +1,88 @@
+/**
+ * Hosts the training status panel (a webview view in the panel area). The JobsModel keeps every
+ * job's state across the panel being hidden; the webview rebuilds from `ready` when shown again.
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { CancelJobRequest, ResumeJobRequest, RunHistoryRequest, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type WireMessage } from '../../../server/src/protocol';
+import { COMMANDS } from '../commandIds';
+import type { ExtensionServices } from '../context';
+import { makeNonce, renderWebviewHtml } from '../webviewHtml';
+
+export const TRAINING_STATUS_VIEW = 'medstudio.trainingStatus';
+
+type PanelChannel = WebviewChannel<Record<string, never>, StatusPanelRequests, StatusPanelEvents, Record<string, never>>;
+
+export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private channel: PanelChannel | undefined;
+  private pendingSelect: string | undefined;
+  private readonly subs: vscode.Disposable[] = [];
+
+  constructor(private readonly svc: ExtensionServices) {
+    this.subs.push(svc.jobs.onEvent((e) => this.channel?.emit('job', e)));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    const { context, server, jobs } = this.svc;
+    const dist = vscode.Uri.joinPath(context.extensionUri, 'dist', 'webviews');
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    const nonce = makeNonce();
+    view.webview.html = renderWebviewHtml({
+      title: 'MedStudio Training',
+      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'status.js')).toString(),
+      cspSource: view.webview.cspSource,
+      nonce,
+    });
+    const ch: PanelChannel = new WebviewChannel((m: WireMessage) => void view.webview.postMessage(m));
+    this.channel?.dispose();
+    this.channel = ch;
+    const runDirOk = (runDir: string) => {
+      const known = jobs.all().some((j) => path.resolve(j.info.runDir) === path.resolve(runDir));
+      if (!known) throw new Error(`not a run MedStudio knows: ${runDir}`);
+      return runDir;
+    };
+    ch.handle('ready', async () => {
+      await jobs.refresh().catch(() => undefined);
+      const selected = this.pendingSelect;
+      this.pendingSelect = undefined;
+      return { jobs: jobs.all(), selected };
+    });
+    ch.handle('history', async ({ runDir }) => ({ metrics: (await server.request(RunHistoryRequest, { runDir: runDirOk(runDir) })).metrics }));
+    ch.handle('cancel', ({ jobId }) => server.request(CancelJobRequest, { jobId }));
+    ch.handle('resume', ({ runDir }) => server.request(ResumeJobRequest, { runDir: runDirOk(runDir) }));
+    ch.handle('openReport', async ({ runDir }) => void (await vscode.commands.executeCommand(COMMANDS.openReport, runDirOk(runDir))));
+    ch.handle('openModel', async ({ runDir }) => {
+      const model = vscode.Uri.file(path.join(runDirOk(runDir), 'model', 'model.json'));
+      await vscode.window.showTextDocument(model, { preview: true });
+    });
+    ch.handle('explain', async ({ runDir }) => void (await vscode.commands.executeCommand(COMMANDS.explain, runDirOk(runDir))));
+    view.webview.onDidReceiveMessage((m: unknown) => ch.receive(m), undefined, this.subs);
+    view.onDidDispose(() => {
+      if (this.channel === ch) this.channel = undefined;
+      ch.dispose();
+    });
+  }
+
+  /** Shows the panel and selects a job. */
+  async reveal(jobId?: string): Promise<void> {
+    if (jobId) {
+      this.pendingSelect = jobId;
+      this.channel?.emit('select', { jobId });
+    }
+    await vscode.commands.executeCommand(`${TRAINING_STATUS_VIEW}.focus`);
+  }
+
+  dispose(): void {
+    this.channel?.dispose();
+    for (const s of this.subs) s.dispose();
+  }
+}
+
+export function registerTrainingStatusView(svc: ExtensionServices): vscode.Disposable[] {
+  const view = new TrainingStatusView(svc);
+  return [
+    view,
+    vscode.window.registerWebviewViewProvider(TRAINING_STATUS_VIEW, view),
+    vscode.commands.registerCommand(COMMANDS.showTrainingStatus, (jobId?: unknown) => view.reveal(typeof jobId === 'string' ? jobId : undefined)),
+  ];
+}
