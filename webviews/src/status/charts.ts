@@ -17,7 +17,8 @@ export function lineChart(title: string, series: Series[], w = 320, h = 160): st
   if (pts.length === 0) return `<svg class="chart" width="${w}" height="${h}" role="img" aria-label="${esc(title)}"><text x="8" y="14" class="t">${esc(title)}</text><text x="${w / 2}" y="${h / 2}" text-anchor="middle" class="muted">no data yet</text></svg>`;
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
-  let [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const x0 = Math.min(...xs);
+  let [x1, y0, y1] = [Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
   const X = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (w - pad.l - pad.r);
