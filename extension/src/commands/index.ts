@@ -3,9 +3,10 @@ import type * as vscode from 'vscode';
 import type { ExtensionServices } from '../context';
 import { registerComputeCommands } from './compute';
 import { registerJobCommands } from './jobs';
+import { registerNewExperiment } from './newExperiment';
 import { registerTrainingStatusView } from '../panels/trainingStatusView';
 import { registerViewerCommands } from './viewer';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerViewerCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerViewerCommands(svc)];
 }
