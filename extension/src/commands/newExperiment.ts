@@ -52,7 +52,7 @@ export function registerNewExperiment(svc: ExtensionServices): vscode.Disposable
       const samplesRoot = fs.existsSync(path.join(ownSamples, 'experiments')) ? ownSamples : path.join(wsRoot, 'medstudio-samples');
       if (!fs.existsSync(samplesRoot)) {
         await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MedStudio: copying the sample datasets into the workspace…' }, async () =>
-          fs.promises.cp(bundled, samplesRoot, { recursive: true, filter: (src) => !src.includes(`${path.sep}generator`) }),
+          fs.promises.cp(bundled, samplesRoot, { recursive: true, filter: (src) => !/[\\/](src|generate\.ts)$/.test(src) }),
         );
       }
       const base = path.basename(pick.file).replace('.medstudio.yaml', '');
