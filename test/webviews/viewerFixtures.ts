@@ -133,6 +133,17 @@ export async function regionMean(wv: WebviewPage, view: string, x0: number, y0: 
   );
 }
 
+/** RGB of one canvas pixel at fractions (fx, fy) of its size. */
+export async function pixelAt(wv: WebviewPage, view: string, fx: number, fy: number): Promise<number[]> {
+  return wv.page.evaluate(
+    ({ view, fx, fy }) => {
+      const c = document.querySelector<HTMLCanvasElement>(`canvas[data-view="${view}"]`)!;
+      return Array.from(c.getContext('2d')!.getImageData(Math.floor(c.width * fx), Math.floor(c.height * fy), 1, 1).data.slice(0, 3));
+    },
+    { view, fx, fy },
+  );
+}
+
 /** Waits until the viewer has drawn more frames than `after` (input is processed on animation frames). */
 export async function nextFrame(wv: WebviewPage, after: number): Promise<number> {
   await wv.page.waitForFunction((n) => Number(document.body.dataset.frames ?? 0) > n, after);
@@ -141,4 +152,36 @@ export async function nextFrame(wv: WebviewPage, after: number): Promise<number>
 
 export async function frames(wv: WebviewPage): Promise<number> {
   return Number(await wv.page.evaluate(() => document.body.dataset.frames ?? 0));
+}
+
+export const SCREENSHOTS = path.join(ROOT, 'test', 'webviews', '__screenshots__');
+
+/**
+ * Compares a PNG with the stored reference test/webviews/__screenshots__/<name>.png: fails when
+ * more than `maxFraction` of pixels differ by more than `channelTol` in any channel.
+ * UPDATE_SCREENSHOTS=1 rewrites the references instead. Returns the differing fraction.
+ */
+export function matchScreenshot(name: string, png: Buffer, maxFraction = 0.01, channelTol = 24): number {
+  const ref = path.join(SCREENSHOTS, `${name}.png`);
+  if (process.env.UPDATE_SCREENSHOTS === '1' || !fs.existsSync(ref)) {
+    if (process.env.UPDATE_SCREENSHOTS !== '1' && process.env.CI) throw new Error(`missing screenshot reference ${ref}`);
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    fs.writeFileSync(ref, png);
+    return 0;
+  }
+  const a = PNG.sync.read(png);
+  const b = PNG.sync.read(fs.readFileSync(ref));
+  if (a.width !== b.width || a.height !== b.height) throw new Error(`${name}: screenshot is ${a.width}x${a.height}, reference ${b.width}x${b.height}`);
+  let bad = 0;
+  for (let i = 0; i < a.data.length; i += 4) {
+    if (Math.abs(a.data[i]! - b.data[i]!) > channelTol || Math.abs(a.data[i + 1]! - b.data[i + 1]!) > channelTol || Math.abs(a.data[i + 2]! - b.data[i + 2]!) > channelTol) bad++;
+  }
+  const fraction = bad / (a.width * a.height);
+  if (fraction > maxFraction) {
+    const out = path.join(FIXTURES, `${name}.actual.png`);
+    fs.mkdirSync(FIXTURES, { recursive: true });
+    fs.writeFileSync(out, png);
+    throw new Error(`${name}: ${(fraction * 100).toFixed(2)}% of pixels differ from the reference (allowed ${maxFraction * 100}%); actual saved at ${out}`);
+  }
+  return fraction;
 }

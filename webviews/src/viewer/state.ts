@@ -38,7 +38,7 @@ export function defaultState(): ViewerState {
     zoomPan: { axial: zp(), coronal: zp(), sagittal: zp() },
     showHeader: false,
     showOverlays: true,
-    heat: { opacity: 0.5, threshold: 0.2, colormap: 'hot', visible: true },
+    heat: { opacity: 0.5, threshold: 0.2, colormap: 'jet', visible: true },
     labels: { opacity: 0.5, hidden: [], colors: {}, visible: true },
   };
 }

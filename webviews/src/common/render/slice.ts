@@ -100,7 +100,7 @@ export function renderSlice(
         }
       } else {
         let b = src[idx]! * scale + shift;
-        b = b <= 0 ? 0 : b >= 255 ? 255 : b | 0;
+        b = b <= 0 ? 0 : b >= 255 ? 255 : (b + 0.5) | 0;
         const l = b << 2;
         px[o] = lut[l]!;
         px[o + 1] = lut[l + 1]!;

@@ -44,7 +44,7 @@ export function voxelBytes(h: Pick<VolumeHeader, 'dims' | 'frames' | 'components
 
 /** The clear message for a volume past the size limit (shown instead of crashing the webview). */
 export function tooLargeMessage(name: string, bytes: number, maxBytes: number): string {
-  const mb = (b: number) => `${Math.round(b / 1048576)} MB`;
+  const mb = (b: number) => `${b >= 10 * 1048576 ? Math.round(b / 1048576) : +(b / 1048576).toFixed(1)} MB`;
   return `${name} holds ${mb(bytes)} of voxels, more than the viewer's limit of ${mb(maxBytes)}. Crop or downsample it, or view it frame by frame.`;
 }
 
