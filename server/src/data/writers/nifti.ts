@@ -20,6 +20,11 @@ export interface NiftiWriteInput {
   description?: string;
   /** Seconds between volumes of a 4D series. */
   timeStep?: number;
+  /** Stored values are multiplied by this and `intercept` added (NIfTI scl_slope/scl_inter). */
+  slope?: number;
+  intercept?: number;
+  /** Write big-endian (for tests of readers; every tool reads both). */
+  bigEndian?: boolean;
 }
 
 /** Encodes an uncompressed single-file NIfTI-1 (.nii) image. */
@@ -29,43 +34,53 @@ export function encodeNifti(img: NiftiWriteInput): Uint8Array {
   if (img.dims.length < 1 || img.dims.length > 7) throw new Error(`NIfTI holds 1 to 7 dimensions, got ${img.dims.length}`);
   if (count !== img.data.length) throw new Error(`data length ${img.data.length} does not match dims ${img.dims.join('x')}`);
   const out = new Uint8Array(NIFTI_VOX_OFFSET + count * type.bytes);
-  const v = new DataView(out.buffer);
-  v.setInt32(0, NIFTI_HEADER_SIZE, true);
+  const le = !img.bigEndian;
+  const dv = new DataView(out.buffer);
+  const v = {
+    setInt32: (o: number, x: number) => dv.setInt32(o, x, le),
+    setInt16: (o: number, x: number) => dv.setInt16(o, x, le),
+    setFloat32: (o: number, x: number) => dv.setFloat32(o, x, le),
+  };
+  v.setInt32(0, NIFTI_HEADER_SIZE);
   out[38] = 'r'.charCodeAt(0);
-  v.setInt16(40, img.dims.length, true);
-  img.dims.forEach((d, i) => v.setInt16(42 + 2 * i, d, true));
-  for (let i = img.dims.length; i < 7; i++) v.setInt16(42 + 2 * i, 1, true);
-  v.setInt16(70, type.code, true);
-  v.setInt16(72, type.bitpix, true);
+  v.setInt16(40, img.dims.length);
+  img.dims.forEach((d, i) => v.setInt16(42 + 2 * i, d));
+  for (let i = img.dims.length; i < 7; i++) v.setInt16(42 + 2 * i, 1);
+  v.setInt16(70, type.code);
+  v.setInt16(72, type.bitpix);
 
   // RAS = diag(-1,-1,1) * LPS: flip the first two rows of the direction and origin.
   const d = img.direction;
   const ras: Mat3 = [-d[0], -d[1], -d[2], -d[3], -d[4], -d[5], d[6], d[7], d[8]];
   const q = matToQuatern(ras);
-  v.setFloat32(76, q.qfac, true);
-  img.spacing.forEach((s, i) => v.setFloat32(80 + 4 * i, s, true));
-  v.setFloat32(92, img.timeStep ?? (img.dims.length > 3 ? 1 : 0), true);
-  for (let i = 4; i < 7; i++) v.setFloat32(80 + 4 * i, 1, true);
-  v.setFloat32(108, NIFTI_VOX_OFFSET, true);
-  v.setFloat32(112, 1, true); // scl_slope 1: stored values are the values
+  v.setFloat32(76, q.qfac);
+  img.spacing.forEach((s, i) => v.setFloat32(80 + 4 * i, s));
+  v.setFloat32(92, img.timeStep ?? (img.dims.length > 3 ? 1 : 0));
+  for (let i = 4; i < 7; i++) v.setFloat32(80 + 4 * i, 1);
+  v.setFloat32(108, NIFTI_VOX_OFFSET);
+  v.setFloat32(112, img.slope ?? 1); // scl_slope 1: stored values are the values
+  v.setFloat32(116, img.intercept ?? 0);
   out[123] = 2 | 8; // mm and seconds
   const desc = new TextEncoder().encode((img.description ?? 'MedStudio').slice(0, 79));
   out.set(desc, 148);
-  v.setInt16(252, 1, true); // qform: scanner anatomical
-  v.setInt16(254, 1, true); // sform: the same, so readers that prefer either agree
-  v.setFloat32(256, q.b, true);
-  v.setFloat32(260, q.c, true);
-  v.setFloat32(264, q.d, true);
+  v.setInt16(252, 1); // qform: scanner anatomical
+  v.setInt16(254, 1); // sform: the same, so readers that prefer either agree
+  v.setFloat32(256, q.b);
+  v.setFloat32(260, q.c);
+  v.setFloat32(264, q.d);
   const o: Vec3 = [-img.origin[0], -img.origin[1], img.origin[2]];
-  o.forEach((x, i) => v.setFloat32(268 + 4 * i, x, true));
+  o.forEach((x, i) => v.setFloat32(268 + 4 * i, x));
   for (let r = 0; r < 3; r++) {
-    for (let c = 0; c < 3; c++) v.setFloat32(280 + 16 * r + 4 * c, ras[r * 3 + c]! * img.spacing[c]!, true);
-    v.setFloat32(280 + 16 * r + 12, o[r]!, true);
+    for (let c = 0; c < 3; c++) v.setFloat32(280 + 16 * r + 4 * c, ras[r * 3 + c]! * img.spacing[c]!);
+    v.setFloat32(280 + 16 * r + 12, o[r]!);
   }
   out.set(new TextEncoder().encode('n+1\0'), 344);
+  if (!isLittleEndianHost()) throw new Error('NIfTI writing needs a little-endian host');
   const bytes = new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  if (isLittleEndianHost()) out.set(bytes, NIFTI_VOX_OFFSET);
-  else throw new Error('NIfTI writing needs a little-endian host');
+  out.set(bytes, NIFTI_VOX_OFFSET);
+  if (!le) {
+    for (let i = NIFTI_VOX_OFFSET; i < out.length; i += type.bytes) out.subarray(i, i + type.bytes).reverse();
+  }
   return out;
 }
 
