@@ -99,3 +99,23 @@ export function worldToVoxel(g: ImageGeometry, world: Vec3): Vec3 {
 export function flipLpsRas(p: Vec3): Vec3 {
   return [-p[0], -p[1], p[2]];
 }
+
+/**
+ * ITK-style orientation code: for each voxel axis, the LPS letter it points to most
+ * (L/R, P/A, S/I), e.g. "LPS" for the identity, "RAS" for diag(-1, -1, 1).
+ */
+export function orientationCode(direction: Mat3): string {
+  const letters = [
+    ['L', 'R'],
+    ['P', 'A'],
+    ['S', 'I'],
+  ];
+  let code = '';
+  for (let c = 0; c < 3; c++) {
+    const col = [direction[c], direction[3 + c], direction[6 + c]] as const;
+    let best = 0;
+    for (let r = 1; r < 3; r++) if (Math.abs(col[r]!) > Math.abs(col[best]!)) best = r;
+    code += letters[best]![col[best]! >= 0 ? 0 : 1];
+  }
+  return code;
+}
