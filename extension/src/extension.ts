@@ -8,6 +8,7 @@ import { ComputeStatusBar } from './statusBar';
 import { registerAll } from './commands';
 import { JobsModel } from './jobs/jobsModel';
 import { viewerApi } from './editors/viewer/registry';
+import { annotatorApi } from './editors/annotator/testApi';
 import { ComputeStatusRequest, type ComputeStatus } from '../../server/src/protocol';
 
 /** Returned from activate(): what the integration tests (and other extensions) may use. */
@@ -19,6 +20,8 @@ export interface MedStudioApi {
   jobs: JobsModel;
   /** Open viewers and when they drew their first slice. */
   viewer: typeof viewerApi;
+  /** Open annotator documents, a box drawn through the webview, the hot-exit round trip (tests). */
+  annotator: typeof annotatorApi;
 }
 
 export function activate(context: vscode.ExtensionContext): MedStudioApi {
@@ -43,6 +46,7 @@ export function activate(context: vscode.ExtensionContext): MedStudioApi {
     server,
     jobs,
     viewer: viewerApi,
+    annotator: annotatorApi,
   };
 }
 

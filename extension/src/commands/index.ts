@@ -6,7 +6,8 @@ import { registerJobCommands } from './jobs';
 import { registerNewExperiment } from './newExperiment';
 import { registerTrainingStatusView } from '../panels/trainingStatusView';
 import { registerViewerCommands } from './viewer';
+import { registerAnnotateCommands } from './annotate';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerViewerCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc)];
 }

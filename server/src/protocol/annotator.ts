@@ -91,6 +91,11 @@ export type AnnotatorWebviewEvents = {
   notice: { level: 'info' | 'warning' | 'error'; message: string };
   /** Show this image (from a command or a test). */
   showImage: { imageId: number };
+  /**
+   * Draw this box as if by mouse, through the webview's own edit path (the real-VS-Code tests
+   * use it; the class defaults to the one picked in the toolbar).
+   */
+  drawBox: { imageId: number; bbox: CocoBBox; categoryId?: number };
 };
 
 /** webview -> host events. */
@@ -101,3 +106,5 @@ export type AnnotatorHostEvents = {
 
 /** View type of the custom editor (package.json contributes the same id). */
 export const ANNOTATOR_VIEW_TYPE = 'medstudio.annotator';
+/** The same editor for any `*.json`, offered under "Open With…" only. */
+export const ANNOTATOR_JSON_VIEW_TYPE = 'medstudio.annotator.json';

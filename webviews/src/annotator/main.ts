@@ -493,6 +493,15 @@ function accept(s: AnnotatorState): void {
 ch.on('state', accept);
 ch.on('notice', (n) => notice(n.message, n.level));
 ch.on('showImage', ({ imageId: id }) => showImage(id));
+ch.on('drawBox', (d) => {
+  showImage(d.imageId);
+  const cat = d.categoryId ?? categoryId ?? doc?.dataset?.categories[0]?.id;
+  if (cat === undefined) return notice('the file has no classes: add categories to it first', 'warning');
+  void edit({ kind: 'addBox', imageId: d.imageId, bbox: d.bbox, categoryId: cat }).then((ids) => {
+    if (ids[0] !== undefined) selected = ids[0];
+    render();
+  });
+});
 ch.request('ready', null)
   .then(accept)
   .catch((e: unknown) => notice(`the annotator could not start: ${e instanceof Error ? e.message : String(e)}`, 'error'));

@@ -20,3 +20,12 @@ export function resolveImagePath(cocoFile: string, fileName: string, allowedRoot
   if (allowedRoots.some((r) => isInside(abs, r))) return abs;
   return new Error(`image '${fileName}' resolves to ${abs}, outside the dataset folder and the workspace (${allowedRoots.join(', ')}); it was not read`);
 }
+
+/**
+ * Image file names rewritten for a COCO file moving from folder `fromDir` to `toDir` (Save As),
+ * so they still name the same images. Forward slashes, as COCO tools expect.
+ */
+export function rebaseFileName(fileName: string, fromDir: string, toDir: string): string {
+  if (path.resolve(fromDir) === path.resolve(toDir)) return fileName;
+  return path.relative(toDir, path.resolve(fromDir, fileName)).split(path.sep).join('/');
+}

@@ -79,6 +79,11 @@ export class AnnotatorSession {
     return () => this.listeners.delete(fn);
   }
 
+  /** Tells the webviews again (workspace trust changed, so `readOnly` did). */
+  refresh(): void {
+    this.changed();
+  }
+
   private changed(): void {
     this.version++;
     if (!this.listeners.size) return;
@@ -127,12 +132,15 @@ export class AnnotatorSession {
     return img;
   }
 
-  /** Handlers for the webview's requests. */
-  handlers(): HostHandlers {
+  /**
+   * Handlers for one webview's requests; `imageSrc` turns an image into a URI that webview can
+   * load (each panel has its own).
+   */
+  handlers(imageSrc: (fileName: string) => Promise<string> = (f) => this.host.imageSrc(f)): HostHandlers {
     return {
       ready: async () => this.state(),
       edit: async (intent) => this.apply(intent),
-      image: async ({ imageId }) => ({ src: await this.host.imageSrc(this.image(imageId).file_name) }),
+      image: async ({ imageId }) => ({ src: await imageSrc(this.image(imageId).file_name) }),
       suggest: async ({ imageId, source, categoryId }) => {
         const boxes = await this.host.suggest(this.image(imageId).file_name, source);
         const suggestions = boxes.filter((b) => b.source !== 'manual').map((b) => ({ bbox: b.bbox, score: b.score, source: b.source as 'saliency' | 'segmentation' }));

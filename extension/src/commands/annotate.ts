@@ -1,0 +1,149 @@
+/**
+ * "MedStudio: Annotate Dataset" and "MedStudio: Suggest Boxes", plus the annotator editor's
+ * registration. Annotate opens the box annotator on a COCO file, a dataset folder (finding or,
+ * in a trusted workspace, creating its boxes.coco.json) or an experiment's data.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { serializeCoco } from '../../../server/src/formats/coco';
+import { parseExperiment } from '../../../server/src/experiment/parse';
+import { ANNOTATOR_VIEW_TYPE } from '../../../server/src/protocol';
+import { COMMANDS } from '../commandIds';
+import type { ExtensionServices } from '../context';
+import { scanDataset } from '../editors/annotator/datasetScan';
+import { registerAnnotatorEditor, type AnnotatorEditorProvider } from '../editors/annotator/provider';
+import { setAnnotatorProvider } from '../editors/annotator/testApi';
+import { writeTextAtomic } from '../editors/annotator/writeAtomic';
+
+export const DEFAULT_BOX_FILE = 'boxes.coco.json';
+
+/** A user-facing failure: shown as an error message, not logged as a crash. */
+class AnnotateError extends Error {}
+
+function isExperiment(p: string): boolean {
+  return /\.medstudio\.ya?ml$/i.test(p);
+}
+
+/**
+ * The box file for a dataset folder: `cocoPath` if given, else boxes.coco.json, else the
+ * folder's only *.coco.json (asking when there are several); created when there is none.
+ */
+async function boxFileFor(datasetDir: string, classes: readonly string[] | undefined, cocoPath?: string): Promise<vscode.Uri | undefined> {
+  const target = cocoPath ?? path.join(datasetDir, DEFAULT_BOX_FILE);
+  if (fs.existsSync(target)) return vscode.Uri.file(target);
+  if (!cocoPath) {
+    const others = fs.readdirSync(datasetDir).filter((f) => f.endsWith('.coco.json'));
+    if (others.length === 1) return vscode.Uri.file(path.join(datasetDir, others[0]!));
+    if (others.length > 1) {
+      const pick = await vscode.window.showQuickPick(others, { placeHolder: `Which box file of ${path.basename(datasetDir)}?` });
+      return pick ? vscode.Uri.file(path.join(datasetDir, pick)) : undefined;
+    }
+  }
+  if (!vscode.workspace.isTrusted) {
+    throw new AnnotateError(`${path.basename(datasetDir)} has no box file yet, and creating ${path.basename(target)} needs a trusted workspace (Manage Workspace Trust).`);
+  }
+  const { dataset, skipped } = scanDataset(datasetDir, path.dirname(target), classes);
+  if (!dataset.images.length) throw new AnnotateError(`${datasetDir} has no PNG or JPEG images to annotate${skipped.length ? ` (${skipped.length} could not be read)` : ''}.`);
+  if (fs.existsSync(target)) return vscode.Uri.file(target); // appeared meanwhile: never overwrite
+  const uri = vscode.Uri.file(target);
+  await writeTextAtomic(uri, serializeCoco(dataset));
+  const names = dataset.categories.map((c) => c.name).join(', ');
+  void vscode.window.showInformationMessage(
+    `Created ${path.basename(target)}: ${dataset.images.length} images, classes ${names}${skipped.length ? `; ${skipped.length} unreadable images left out` : ''}.`,
+  );
+  return uri;
+}
+
+/** The box file an experiment's data points at (data.boxes.path, or the dataset's boxes.coco.json). */
+async function boxFileForExperiment(file: string): Promise<vscode.Uri | undefined> {
+  const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file)));
+  const r = parseExperiment(text, file);
+  if (!r.experiment) {
+    const first = r.problems.slice(0, 3).map((p) => `line ${p.start.line + 1}: ${p.message}`);
+    throw new AnnotateError(`${path.basename(file)} has problems: ${first.join('; ')}`);
+  }
+  const { data } = r.experiment;
+  if (data.format === 'npz') throw new AnnotateError(`${path.basename(file)} uses a MedMNIST .npz dataset: it holds arrays, not image files, so there is nothing to draw boxes on.`);
+  if (data.format === 'volumes') throw new AnnotateError('3D boxes on volumes (.mrk.json) are not in the annotator yet: it annotates 2D PNG/JPEG datasets.');
+  const dir = data.format === 'csv' ? path.dirname(data.path) : data.path;
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new AnnotateError(`the dataset folder ${dir} of ${path.basename(file)} does not exist.`);
+  return boxFileFor(dir, data.classes, data.boxes?.path);
+}
+
+async function pickTarget(): Promise<vscode.Uri | undefined> {
+  const experiments = await vscode.workspace.findFiles('**/*.medstudio.{yaml,yml}', '**/node_modules/**', 50);
+  type Item = vscode.QuickPickItem & { uri?: vscode.Uri; choose?: 'folder' | 'file' };
+  const items: Item[] = [
+    ...experiments.map((uri) => ({ label: `$(beaker) ${path.basename(uri.fsPath)}`, description: vscode.workspace.asRelativePath(uri), uri })),
+    { label: '$(folder) Choose a dataset folder…', choose: 'folder' },
+    { label: '$(json) Choose a box file (COCO JSON)…', choose: 'file' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Annotate which dataset?' });
+  if (!pick) return undefined;
+  if (pick.uri) return pick.uri;
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectFiles: pick.choose === 'file',
+    canSelectFolders: pick.choose === 'folder',
+    canSelectMany: false,
+    ...(pick.choose === 'file' ? { filters: { 'COCO boxes': ['json'] } } : {}),
+    openLabel: 'Annotate',
+  });
+  return chosen?.[0];
+}
+
+/** Opens the annotator for a folder, experiment or box file; returns the box file it opened. */
+export async function annotate(arg?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  let target = arg instanceof vscode.Uri ? arg : undefined;
+  if (!target) {
+    const active = vscode.window.activeTextEditor?.document.uri;
+    target = active && isExperiment(active.fsPath) ? active : await pickTarget();
+  }
+  if (!target) return undefined;
+  if (target.scheme !== 'file') throw new AnnotateError('the annotator works on files on disk (file: URIs).');
+  const stat = fs.statSync(target.fsPath, { throwIfNoEntry: false });
+  if (!stat) throw new AnnotateError(`${target.fsPath} does not exist.`);
+  const box = stat.isDirectory() ? await boxFileFor(target.fsPath, undefined) : isExperiment(target.fsPath) ? await boxFileForExperiment(target.fsPath) : target;
+  if (box) await vscode.commands.executeCommand('vscode.openWith', box, ANNOTATOR_VIEW_TYPE);
+  return box;
+}
+
+async function suggestBoxes(provider: AnnotatorEditorProvider): Promise<void> {
+  const active = provider.active();
+  if (!active || active.imageId === undefined) {
+    void vscode.window.showInformationMessage('Open a box file in the MedStudio annotator (Annotate Dataset) and pick an image first.');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(['saliency', 'segmentation'], { placeHolder: 'Suggest boxes from…' });
+  if (pick !== 'saliency' && pick !== 'segmentation') return;
+  const source = pick;
+  const categoryId = active.doc.session.state().dataset?.categories[0]?.id;
+  if (categoryId === undefined) throw new AnnotateError('the box file has no classes.');
+  const r = await active.doc.session.handlers().suggest({ imageId: active.imageId, source, categoryId });
+  const channel = active.doc.panels.get(active.panel)?.channel;
+  channel?.emit('notice', r.ok ? { level: 'info', message: `${r.ids?.length ?? 0} suggested box(es) to review` } : { level: 'warning', message: r.message ?? 'no suggestions' });
+}
+
+function reportErrors<A extends unknown[], R>(svc: ExtensionServices, fn: (...a: A) => Promise<R>): (...a: A) => Promise<R | undefined> {
+  return async (...a) => {
+    try {
+      return await fn(...a);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (!(e instanceof AnnotateError)) svc.output.appendLine(`annotator: ${e instanceof Error ? (e.stack ?? message) : message}`);
+      void vscode.window.showErrorMessage(message);
+      return undefined;
+    }
+  };
+}
+
+export function registerAnnotateCommands(svc: ExtensionServices): vscode.Disposable[] {
+  const { provider, disposable } = registerAnnotatorEditor(svc);
+  setAnnotatorProvider(provider);
+  return [
+    disposable,
+    { dispose: () => setAnnotatorProvider(undefined) },
+    vscode.commands.registerCommand(COMMANDS.annotate, reportErrors(svc, annotate)),
+    vscode.commands.registerCommand(COMMANDS.suggestBoxes, reportErrors(svc, () => suggestBoxes(provider))),
+  ];
+}

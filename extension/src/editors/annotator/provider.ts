@@ -1,0 +1,227 @@
+/**
+ * The `medstudio.annotator` custom editor: a COCO box file as an editable document. Every change
+ * is a CustomDocumentEditEvent, so VS Code's undo/redo, dirty marker, Save, Save As, Revert and
+ * hot-exit backups all work; files are written atomically in standard COCO.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { parseCoco, serializeCoco } from '../../../../server/src/formats/coco';
+import {
+  ANNOTATOR_JSON_VIEW_TYPE,
+  ANNOTATOR_VIEW_TYPE,
+  SuggestBoxesRequest,
+  WebviewChannel,
+  type AnnotatorHostEvents,
+  type AnnotatorHostRequests,
+  type AnnotatorWebviewEvents,
+  type AnnotatorWebviewRequests,
+  type SuggestedBox,
+  type SuspectItem,
+} from '../../../../server/src/protocol';
+import type { ExtensionServices } from '../../context';
+import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
+import { isInside, rebaseFileName, resolveImagePath } from './paths';
+import { AnnotatorSession, type SessionHost } from './session';
+import { parseSuspects } from './suspects';
+import { writeTextAtomic } from './writeAtomic';
+
+type Channel = WebviewChannel<AnnotatorWebviewRequests, AnnotatorHostRequests, AnnotatorWebviewEvents, AnnotatorHostEvents>;
+
+/** One open panel: its channel, whether its webview is up, the image it shows. */
+export interface PanelEntry {
+  channel: Channel;
+  ready: boolean;
+  imageId?: number;
+}
+
+async function readText(uri: vscode.Uri): Promise<string> {
+  return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+}
+
+/** Folders the annotator may read images from: the box file's folder and the workspace folders. */
+function allowedRoots(uri: vscode.Uri): string[] {
+  return [path.dirname(uri.fsPath), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath)];
+}
+
+export class AnnotatorDocument implements vscode.CustomDocument {
+  readonly session: AnnotatorSession;
+  private readonly edits = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<AnnotatorDocument>>();
+  readonly onDidEdit = this.edits.event;
+  /** Open panels, with the image each shows (for "Suggest Boxes" from the command palette). */
+  readonly panels = new Map<vscode.WebviewPanel, PanelEntry>();
+
+  constructor(
+    readonly uri: vscode.Uri,
+    text: string,
+    host: Omit<SessionHost, 'pushEdit' | 'pickReviewQueue'>,
+  ) {
+    this.session = new AnnotatorSession(path.basename(uri.fsPath), text, {
+      ...host,
+      pushEdit: (e) => this.edits.fire({ document: this, label: e.label, undo: e.undo, redo: e.redo }),
+      pickReviewQueue: () => this.pickReviewQueue(),
+    });
+  }
+
+  /** Absolute path of an image of this file, or an error when it lies outside the allowed folders. */
+  async imagePath(fileName: string): Promise<string> {
+    const roots = allowedRoots(this.uri);
+    const abs = resolveImagePath(this.uri.fsPath, fileName, roots);
+    if (abs instanceof Error) throw abs;
+    let real: string;
+    try {
+      real = await fs.promises.realpath(abs);
+    } catch {
+      throw new Error(`image '${fileName}' was not found at ${abs}`);
+    }
+    // A symlink inside the dataset must not lead outside it.
+    const realRoots = await Promise.all(roots.map((r) => fs.promises.realpath(r).catch(() => r)));
+    if (!realRoots.some((r) => isInside(real, r))) throw new Error(`image '${fileName}' links to ${real}, outside the dataset folder and the workspace; it was not read`);
+    return abs;
+  }
+
+  private async pickReviewQueue(): Promise<SuspectItem[] | null> {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
+      filters: { 'Suspect labels report': ['json'] },
+      openLabel: 'Review Suspect Labels',
+    });
+    if (!picked?.[0]) return null;
+    const ds = this.session.state().dataset;
+    if (!ds) throw new Error('the box file did not open, so there are no images to review');
+    return parseSuspects(await readText(picked[0]), picked[0].fsPath, ds);
+  }
+
+  /** Disposed with the document. */
+  readonly disposables: { dispose(): unknown }[] = [];
+
+  dispose(): void {
+    for (const { channel } of this.panels.values()) channel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.edits.dispose();
+  }
+}
+
+export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<AnnotatorDocument> {
+  readonly onDidChangeCustomDocument: vscode.Event<vscode.CustomDocumentEditEvent<AnnotatorDocument>>;
+  private readonly changes = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<AnnotatorDocument>>();
+  readonly documents = new Set<AnnotatorDocument>();
+
+  constructor(private readonly svc: ExtensionServices) {
+    this.onDidChangeCustomDocument = this.changes.event;
+  }
+
+  async openCustomDocument(uri: vscode.Uri, open: vscode.CustomDocumentOpenContext, _token?: vscode.CancellationToken): Promise<AnnotatorDocument> {
+    // Hot exit: the pending state comes from the backup, saving still goes to `uri`.
+    const text = await readText(open.backupId ? vscode.Uri.parse(open.backupId) : uri);
+    const doc: AnnotatorDocument = new AnnotatorDocument(uri, text, {
+      imageSrc: async () => {
+        throw new Error('no webview to show the image in');
+      },
+      suggest: (fileName, source) => this.suggest(doc, fileName, source),
+      canEdit: () => vscode.workspace.isTrusted,
+    });
+    this.documents.add(doc);
+    doc.disposables.push(
+      doc.onDidEdit((e) => this.changes.fire(e)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => doc.session.refresh()),
+      { dispose: () => this.documents.delete(doc) },
+    );
+    return doc;
+  }
+
+  private async suggest(doc: AnnotatorDocument, fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]> {
+    if (!vscode.workspace.isTrusted) throw new Error('box suggestions run models: trust this workspace first');
+    const imagePath = await doc.imagePath(fileName);
+    try {
+      const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source });
+      return boxes;
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (code === -32601) throw new Error('the compute server does not offer box suggestions yet (medstudio/boxes/suggest is not implemented)');
+      throw e;
+    }
+  }
+
+  resolveCustomEditor(doc: AnnotatorDocument, panel: vscode.WebviewPanel): void {
+    const dist = vscode.Uri.joinPath(this.svc.context.extensionUri, 'dist');
+    const roots = [dist, vscode.Uri.file(path.dirname(doc.uri.fsPath)), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+    panel.webview.options = { enableScripts: true, localResourceRoots: roots };
+    panel.webview.html = renderWebviewHtml({
+      title: `Annotate ${path.basename(doc.uri.fsPath)}`,
+      scriptUri: panel.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webviews', 'annotator.js')).toString(),
+      cspSource: panel.webview.cspSource,
+      nonce: makeNonce(),
+    });
+    const channel: Channel = new WebviewChannel((m) => void panel.webview.postMessage(m));
+    const entry: PanelEntry = { channel, ready: false };
+    doc.panels.set(panel, entry);
+    const handlers = doc.session.handlers(async (fileName) => panel.webview.asWebviewUri(vscode.Uri.file(await doc.imagePath(fileName))).toString());
+    for (const m of Object.keys(handlers) as (keyof typeof handlers)[]) channel.handle(m, handlers[m] as never);
+    channel.handle('ready', async () => {
+      entry.ready = true;
+      return handlers.ready(null);
+    });
+    channel.on('currentImage', ({ imageId }) => (entry.imageId = imageId));
+    const subs = [
+      panel.webview.onDidReceiveMessage((m) => channel.receive(m)),
+      { dispose: doc.session.onDidChange((s) => channel.emit('state', s)) },
+    ];
+    panel.onDidDispose(() => {
+      for (const s of subs) s.dispose();
+      channel.dispose();
+      doc.panels.delete(panel);
+    });
+  }
+
+  async saveCustomDocument(doc: AnnotatorDocument): Promise<void> {
+    await writeTextAtomic(doc.uri, doc.session.serialize());
+  }
+
+  async saveCustomDocumentAs(doc: AnnotatorDocument, dest: vscode.Uri): Promise<void> {
+    const from = path.dirname(doc.uri.fsPath);
+    const to = path.dirname(dest.fsPath);
+    const ds = parseCoco(doc.session.serialize());
+    // Image paths are relative to the box file: keep them pointing at the same images.
+    ds.images = ds.images.map((i) => ({ ...i, file_name: rebaseFileName(i.file_name, from, to) }));
+    await writeTextAtomic(dest, serializeCoco(ds));
+  }
+
+  async revertCustomDocument(doc: AnnotatorDocument): Promise<void> {
+    doc.session.load(await readText(doc.uri));
+  }
+
+  async backupCustomDocument(doc: AnnotatorDocument, context: vscode.CustomDocumentBackupContext, _token?: vscode.CancellationToken): Promise<vscode.CustomDocumentBackup> {
+    await writeTextAtomic(context.destination, doc.session.serialize());
+    return {
+      id: context.destination.toString(),
+      delete: () => void vscode.workspace.fs.delete(context.destination).then(undefined, () => undefined),
+    };
+  }
+
+  /** The open document of `uri`, if any. */
+  document(uri: vscode.Uri | string): AnnotatorDocument | undefined {
+    const key = uri.toString();
+    return [...this.documents].find((d) => d.uri.toString() === key);
+  }
+
+  /** The annotator panel the person is looking at, with its document. */
+  active(): { doc: AnnotatorDocument; panel: vscode.WebviewPanel; imageId?: number } | undefined {
+    for (const doc of this.documents) {
+      for (const [panel, e] of doc.panels) if (panel.active) return { doc, panel, ...(e.imageId !== undefined ? { imageId: e.imageId } : {}) };
+    }
+    return undefined;
+  }
+}
+
+export function registerAnnotatorEditor(svc: ExtensionServices): { provider: AnnotatorEditorProvider; disposable: vscode.Disposable } {
+  const provider = new AnnotatorEditorProvider(svc);
+  // Small documents, and the person's zoom/selection should survive switching tabs.
+  const options = { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: true };
+  const disposable = vscode.Disposable.from(
+    vscode.window.registerCustomEditorProvider(ANNOTATOR_VIEW_TYPE, provider, options),
+    vscode.window.registerCustomEditorProvider(ANNOTATOR_JSON_VIEW_TYPE, provider, options),
+  );
+  return { provider, disposable };
+}

@@ -1,0 +1,153 @@
+/**
+ * The box annotator inside a real VS Code host: the custom editor opens a COCO file, a box drawn
+ * through the webview lands in the file on Save, edits run on VS Code's undo stack, and unsaved
+ * edits survive the hot-exit backup round trip.
+ */
+import * as vscode from 'vscode';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import type { MedStudioApi } from '../../../extension/src/extension';
+import { AnnotatorModel } from '../../../extension/src/editors/annotator/model';
+
+const INPUT = `{
+  "images": [
+    { "id": 1, "file_name": "images/a.png", "width": 64, "height": 48 },
+    { "id": 2, "file_name": "images/b.png", "width": 32, "height": 32 }
+  ],
+  "annotations": [
+    { "id": 1, "image_id": 1, "category_id": 1, "bbox": [4, 4, 10, 10], "area": 100, "iscrowd": 0, "source": "manual" }
+  ],
+  "categories": [{ "id": 1, "name": "nevus" }, { "id": 2, "name": "melanoma" }]
+}
+`;
+
+async function api(): Promise<MedStudioApi> {
+  const ext = vscode.extensions.getExtension<MedStudioApi>('medstudio.medstudio');
+  assert.ok(ext, 'the MedStudio extension is installed in the host');
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function png(w: number, h: number): Buffer {
+  const p = new PNG({ width: w, height: h });
+  p.data.fill(90);
+  return PNG.sync.write(p);
+}
+
+/** A fresh dataset folder in the workspace: two images and a COCO file (or `coco` text). */
+function makeDataset(name: string, coco = INPUT): { dir: string; uri: vscode.Uri } {
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(root, 'the host opened a workspace folder');
+  const dir = path.join(root, `annotator-${name}-${Date.now()}`);
+  fs.mkdirSync(path.join(dir, 'images'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'images', 'a.png'), png(64, 48));
+  fs.writeFileSync(path.join(dir, 'images', 'b.png'), png(32, 32));
+  const file = path.join(dir, 'boxes.coco.json');
+  fs.writeFileSync(file, coco);
+  return { dir, uri: vscode.Uri.file(file) };
+}
+
+function activeTabDirty(): boolean | undefined {
+  return vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty;
+}
+
+async function openAnnotator(a: MedStudioApi, uri: vscode.Uri): Promise<void> {
+  await vscode.commands.executeCommand('vscode.openWith', uri, 'medstudio.annotator');
+  await a.annotator.whenReady(uri.toString());
+}
+
+async function closeAll(): Promise<void> {
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+suite('Box annotator in a real VS Code host', () => {
+  teardown(closeAll);
+
+  test('a box drawn in the webview is saved to disk as standard COCO, atomically', async () => {
+    const a = await api();
+    const { dir, uri } = makeDataset('save');
+    await openAnnotator(a, uri);
+    const state = await a.annotator.drawInWebview(uri.toString(), 1, [10, 10, 20, 15]);
+    assert.equal(state.dataset?.annotations.length, 2);
+    await until('the dirty marker', () => (activeTabDirty() ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to finish', () => (activeTabDirty() === false ? true : undefined));
+    const expected = AnnotatorModel.fromText(INPUT);
+    expected.apply({ kind: 'addBox', imageId: 1, bbox: [10, 10, 20, 15], categoryId: 1 });
+    assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), expected.serialize());
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+  });
+
+  test("edits run on VS Code's undo/redo stack", async () => {
+    const a = await api();
+    const { uri } = makeDataset('undo');
+    await openAnnotator(a, uri);
+    const r = await a.annotator.edit(uri.toString(), { kind: 'setCategory', ids: [1], categoryId: 2 });
+    assert.ok(r.ok);
+    const category = () => a.annotator.state(uri.toString())?.dataset?.annotations.find((b) => b.id === 1)?.category_id;
+    assert.equal(category(), 2);
+    await vscode.commands.executeCommand('undo');
+    await until('undo to restore the class', () => (category() === 1 ? true : undefined));
+    await vscode.commands.executeCommand('redo');
+    await until('redo to apply it again', () => (category() === 2 ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await until('revert to clear the dirty marker', () => (activeTabDirty() === false ? true : undefined));
+  });
+
+  test('unsaved edits survive a hot-exit backup; Revert returns to the file on disk', async () => {
+    const a = await api();
+    const { dir, uri } = makeDataset('backup');
+    await openAnnotator(a, uri);
+    await a.annotator.drawInWebview(uri.toString(), 2, [1, 1, 8, 8]);
+    await a.annotator.edit(uri.toString(), { kind: 'review', imageId: 2, entry: { status: 'reviewed' } });
+    const pending = a.annotator.state(uri.toString());
+    const restored = await a.annotator.backupAndRestore(uri.toString(), vscode.Uri.file(path.join(dir, '.backup-test.json')));
+    assert.deepEqual(restored.state.dataset, pending?.dataset, 'the restored document holds every unsaved edit');
+    assert.deepEqual(restored.state.review, { '2': { status: 'reviewed' } });
+    assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), INPUT, 'the file itself was not touched');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await until('revert to reload the file', () => (a.annotator.state(uri.toString())?.dataset?.annotations.length === 1 ? true : undefined));
+    await closeAll();
+    await openAnnotator(a, uri);
+    assert.equal(a.annotator.state(uri.toString())?.dataset?.annotations.length, 1);
+  });
+
+  test('Annotate Dataset on a folder creates its boxes.coco.json from the images and opens it', async () => {
+    const a = await api();
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const dir = path.join(root, `annotator-folder-${Date.now()}`);
+    for (const [cls, w] of [['nevus', 20], ['melanoma', 30]] as const) {
+      fs.mkdirSync(path.join(dir, cls), { recursive: true });
+      fs.writeFileSync(path.join(dir, cls, `${cls}-1.png`), png(w, 10));
+    }
+    const opened = (await vscode.commands.executeCommand('medstudio.annotate', vscode.Uri.file(dir))) as vscode.Uri | undefined;
+    assert.equal(opened?.fsPath, path.join(dir, 'boxes.coco.json'));
+    const ds = JSON.parse(fs.readFileSync(opened.fsPath, 'utf8')) as { images: { file_name: string; width: number }[]; categories: { name: string }[] };
+    assert.deepEqual(ds.images.map((i) => [i.file_name, i.width]), [['melanoma/melanoma-1.png', 30], ['nevus/nevus-1.png', 20]]);
+    assert.deepEqual(ds.categories.map((c) => c.name), ['melanoma', 'nevus']);
+    await a.annotator.whenReady(opened.toString());
+  });
+
+  test('a box file that does not parse opens with its error, refuses edits and is not overwritten', async () => {
+    const a = await api();
+    const bad = '{ "images": [ }';
+    const { uri } = makeDataset('bad', bad);
+    await openAnnotator(a, uri);
+    assert.match(a.annotator.state(uri.toString())?.error ?? '', /boxes\.coco\.json: malformed JSON at line 1, column 15/);
+    const r = await a.annotator.edit(uri.toString(), { kind: 'deleteBoxes', ids: [1] });
+    assert.equal(r.ok, false);
+    assert.equal(activeTabDirty(), false);
+    assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), bad);
+  });
+});
