@@ -11,7 +11,7 @@ test('the .vsix carries everything the extension needs at run time, wasm files i
     assert.ok(files.includes(f), `${f} is packaged`);
   }
   assert.ok(has(/^node_modules\/@tensorflow\/tfjs-backend-wasm\/dist\/tfjs-backend-wasm-simd\.wasm$/), 'the wasm backend binary is packaged');
-  assert.ok(has(/^node_modules\/@itk-wasm\/image-io\/.*\.wasm$/), 'itk-wasm image pipelines are packaged');
+  assert.ok(has(/^node_modules\/@itk-wasm\/image-io\/dist\/pipelines\/nifti-read-image\.wasm\.zst$/), 'itk-wasm image pipelines are packaged');
   assert.ok(has(/^samples\/skin-lesions\/labels\.csv$/), 'the samples (for templates and the walkthrough) are packaged');
   assert.ok(!has(/^(extension|server|webviews)\/src\//), 'no TypeScript sources');
   assert.ok(!has(/^test\//), 'no tests');
