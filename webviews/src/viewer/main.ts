@@ -8,6 +8,7 @@ import type { ViewerHostEvents, ViewerHostRequests, ViewerWebviewEvents, ViewerW
 import { connect } from '../common/vscodeApi';
 import { el } from './dom';
 import { loadVolume } from './load';
+import { BYTES_PER_VOXEL, type Volume } from '../common/render/volume';
 import { heatFromMessage, labelValues, type Overlay } from './overlays';
 import { restoreState, saveStateNow } from './state';
 import { VIEWER_CSS } from './styles';
@@ -65,37 +66,56 @@ async function loadLabels(path: string, source: Parameters<typeof loadVolume>[0]
   addOverlay({ id: `labels:${path}`, kind: 'labels', name, volume, values: labelValues(volume) });
 }
 
+/** Milestones since the webview started (ms), for the benchmark. */
+const phases: Record<string, number> = { script: performance.now() };
+
 async function main(): Promise<void> {
   app.replaceChildren(el('div', { class: 'loading', text: 'Loading…' }));
   const init = await channel.request('ready', null);
+  phases.ready = performance.now();
   document.title = init.title;
   const state = restoreState();
-  const volume = await loadVolume(init.source, init.maxBytes);
-  const v = new Viewer(
-    volume,
-    state,
-    {
-      pickLabels: () =>
-        void channel.request('pickLabels', null).then(
-          async (r) => {
-            if (!r) return;
-            state.labels.path = r.path;
-            saveStateNow(state);
-            await loadLabels(r.path, r.source, r.source.name);
-          },
-          (e: unknown) => showNotice(String(e)),
-        ),
-      explain: () =>
-        void channel.request('explain', null, 600_000).then(
-          (r) => r.ok || showNotice(r.message ?? 'explanation failed'),
-          (e: unknown) => showNotice(e instanceof Error ? e.message : String(e)),
-        ),
-    },
-    (ms) => channel.emit('rendered', { ms, dims: [...volume.header.dims, volume.header.frames], voxelType: volume.header.voxelType }),
-  );
+  let v: Viewer | undefined;
+  const start = (vol: Volume, loadedBytes?: number): Viewer => {
+    const made = new Viewer(
+      vol,
+      state,
+      {
+        pickLabels: () =>
+          void channel.request('pickLabels', null).then(
+            async (r) => {
+              if (!r) return;
+              state.labels.path = r.path;
+              saveStateNow(state);
+              await loadLabels(r.path, r.source, r.source.name);
+            },
+            (e: unknown) => showNotice(String(e)),
+          ),
+        explain: () =>
+          void channel.request('explain', null, 600_000).then(
+            (r) => r.ok || showNotice(r.message ?? 'explanation failed'),
+            (e: unknown) => showNotice(e instanceof Error ? e.message : String(e)),
+          ),
+      },
+      (ms) => channel.emit('rendered', { ms, dims: [...vol.header.dims, vol.header.frames], voxelType: vol.header.voxelType }),
+      loadedBytes,
+    );
+    phases.viewer = performance.now();
+    app.replaceChildren(made.root);
+    return made;
+  };
+  // Show the middle slice of the contiguous (k) axis as soon as its bytes are in.
+  const volume = await loadVolume(init.source, init.maxBytes, (partial, ready) => {
+    if (v) return v.dataArrived(ready);
+    const h = partial.header;
+    const sliceBytes = h.dims[0] * h.dims[1] * h.components * BYTES_PER_VOXEL[h.voxelType];
+    if (h.dims[2] >= 8 && ready >= ((h.dims[2] >> 1) + 1) * sliceBytes) v = start(partial, ready);
+  });
+  phases.loaded = performance.now();
+  if (v) v.complete(volume);
+  else v = start(volume);
   viewer = v;
-  app.replaceChildren(v.root);
-  (window as unknown as { medstudioViewer: unknown }).medstudioViewer = { stats: v.stats, state };
+  (window as unknown as { medstudioViewer: unknown }).medstudioViewer = { stats: v.stats, state, phases };
   for (const o of early.splice(0)) v.setOverlay(o);
   // A label map shown before the reload comes back (the host re-checks the path).
   if (state.labels.path) {

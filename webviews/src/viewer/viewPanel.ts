@@ -18,6 +18,8 @@ export interface ViewHost {
   window(): WindowLevel;
   lut(): Uint8Array;
   overlays(): readonly OverlayLayer[];
+  /** Changes whenever the slice pixels would change for the same slice index. */
+  renderKey(): string;
   zoomPan(view: ViewName): ZoomPan;
   setZoomPan(view: ViewName, zp: ZoomPan): void;
   setCursor(c: Vec3, from: ViewName): void;
@@ -40,6 +42,8 @@ export class ViewPanel {
   private image: SliceImage | undefined;
   private readonly buffer = document.createElement('canvas');
   private placement: Placement | undefined;
+  /** What the buffer holds, so scrolling one view does not re-render the other two. */
+  private drawnKey = '';
 
   constructor(
     readonly view: ViewName,
@@ -92,9 +96,13 @@ export class ViewPanel {
     const slice = cur.slice;
     this.slider.value = String(slice);
     this.sliceLabel.textContent = `${slice + 1} / ${g.depth}`;
-    const img = renderSlice(this.host.volume(), g, slice, this.host.frame(), this.host.window(), this.host.lut(), this.host.overlays(), this.image);
-    const bctx = this.buffer.getContext('2d')!;
-    bctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+    const key = `${slice}|${this.host.renderKey()}`;
+    if (key !== this.drawnKey) {
+      const img = renderSlice(this.host.volume(), g, slice, this.host.frame(), this.host.window(), this.host.lut(), this.host.overlays(), this.image);
+      const bctx = this.buffer.getContext('2d')!;
+      bctx.putImageData(new ImageData(img.data as Uint8ClampedArray<ArrayBuffer>, img.width, img.height), 0, 0);
+      this.drawnKey = key;
+    }
     const ctx = this.canvas.getContext('2d')!;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.fillStyle = '#000';

@@ -8,7 +8,7 @@ import { COLORMAPS, colormapLut, type ColormapName } from '../common/render/colo
 import { VIEWS, voxelToView, voxelToWorld, type Vec3, type ViewName } from '../common/render/orientation';
 import type { OverlayLayer } from '../common/render/slice';
 import type { ZoomPan } from '../common/render/viewTransform';
-import { flatIndex, percentiles, valueAt, type Volume } from '../common/render/volume';
+import { BYTES_PER_VOXEL, flatIndex, percentiles, valueAt, type Volume } from '../common/render/volume';
 import { autoWindow, CT_PRESETS, dragWindow, looksLikeCt, type WindowLevel } from '../common/render/window';
 import { el, option } from './dom';
 import { layersFor, type Overlay } from './overlays';
@@ -45,23 +45,31 @@ export class Viewer implements ViewHost {
   private readonly toolbar: HTMLDivElement;
   private overlayList: Overlay[] = [];
   private layers: OverlayLayer[] = [];
-  private readonly range: { min: number; max: number; p005: number; p995: number };
+  private range: { min: number; max: number; p005: number; p995: number };
   private readonly isCt: boolean;
+  /** Bumped whenever every view must re-render its slice (data arrived, overlays changed). */
+  private renderVersion = 0;
+  private loadedBytes: number;
+  private lastInvalidate = 0;
+  private readonly windowRestored: boolean;
   private dirty = false;
   private dragStart: WindowLevel | undefined;
   private readonly is2d: boolean;
   private readonly onFirst: (ms: number) => void;
 
+  /** `loadedBytes`: voxel bytes already in when the volume is still streaming (see complete()). */
   constructor(
-    private readonly vol: Volume,
+    private vol: Volume,
     private readonly state: ViewerState,
     private readonly actions: ViewerActions,
     onFirstSlice: (ms: number) => void,
+    loadedBytes = Infinity,
   ) {
     this.onFirst = onFirstSlice;
+    this.loadedBytes = loadedBytes;
+    this.windowRestored = !!state.window;
     const h = vol.header;
-    const [min, p005, p995, max] = percentiles(vol, [0, 0.5, 99.5, 100], 0);
-    this.range = { min: min!, max: max!, p005: p005!, p995: p995! };
+    this.range = this.computeRange();
     this.isCt = looksLikeCt(h.modality, this.range.min, this.range.max);
     this.is2d = h.dims[2] === 1;
     // Restored state may come from another file: keep only what fits this one.
@@ -87,6 +95,41 @@ export class Viewer implements ViewHost {
     new ResizeObserver(() => this.request()).observe(this.viewsEl);
     this.hover(undefined);
     this.request();
+  }
+
+  private computeRange(): { min: number; max: number; p005: number; p995: number } {
+    const h = this.vol.header;
+    const available = this.loadedBytes / (BYTES_PER_VOXEL[h.voxelType] * h.components);
+    const [min, p005, p995, max] = percentiles(this.vol, [0, 0.5, 99.5, 100], 0, 1 << 18, available);
+    return { min: min!, max: max!, p005: p005!, p995: p995! };
+  }
+
+  /** More of a streaming volume arrived: redraw what is in, a few times a second. */
+  dataArrived(bytes: number): void {
+    this.loadedBytes = bytes;
+    const now = performance.now();
+    if (now - this.lastInvalidate < 250) return;
+    this.lastInvalidate = now;
+    this.renderVersion++;
+    this.request();
+  }
+
+  /** The whole volume is in (`v` may be a new object holding the same voxels). */
+  complete(v: Volume): void {
+    this.vol = v;
+    this.loadedBytes = Infinity;
+    this.range = this.computeRange();
+    if (!this.windowRestored && this.state.preset === 'auto') {
+      this.state.window = autoWindow(this.range.p005, this.range.p995);
+      this.syncToolbar();
+    }
+    this.renderVersion++;
+    this.buildSide();
+  }
+
+  renderKey(): string {
+    const w = this.state.window!;
+    return `${this.state.frame}|${w.center}|${w.width}|${this.state.colormap}|${this.renderVersion}`;
   }
 
   // ---- ViewHost ----
@@ -183,6 +226,7 @@ export class Viewer implements ViewHost {
   }
   private overlaysChanged(): void {
     this.layers = layersFor(this.overlayList, this.state);
+    this.renderVersion++;
     this.buildSide();
     this.changed();
   }
@@ -331,6 +375,7 @@ export class Viewer implements ViewHost {
           change: (mut) => {
             mut(this.state);
             this.layers = layersFor(this.overlayList, this.state);
+            this.renderVersion++;
             this.changed();
           },
           remove: (id) => this.removeOverlay(id),

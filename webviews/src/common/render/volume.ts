@@ -59,13 +59,18 @@ export function flatIndex(h: Pick<VolumeHeader, 'dims' | 'components'>, i: numbe
   return (((t * nz + k) * ny + j) * nx + i) * h.components;
 }
 
-/** Real-valued percentiles of one frame, from a strided sample (fast on 100M voxels). */
-export function percentiles(v: Volume, ps: number[], frame = 0, maxSamples = 1 << 20): number[] {
+/**
+ * Real-valued percentiles of one frame, from a strided sample (fast on 100M voxels). `available`
+ * limits the sample to the voxels loaded so far (a volume still streaming in).
+ */
+export function percentiles(v: Volume, ps: number[], frame = 0, maxSamples = 1 << 18, available = Infinity): number[] {
   const h = v.header;
-  const n = h.dims[0] * h.dims[1] * h.dims[2];
-  const step = Math.max(1, Math.floor(n / maxSamples));
-  const base = frame * n;
-  const sample = new Float64Array(Math.ceil(n / step));
+  const perFrame = h.dims[0] * h.dims[1] * h.dims[2];
+  const n = Math.max(1, Math.min(perFrame, available - frame * perFrame));
+  // An odd step avoids sampling the same few columns of every row.
+  const step = Math.max(1, Math.floor(n / maxSamples)) | 1;
+  const base = frame * perFrame;
+  const sample = new Float32Array(Math.ceil(n / step));
   let m = 0;
   for (let i = 0; i < n; i += step) sample[m++] = valueAt(v, (base + i) * h.components);
   const s = sample.subarray(0, m).sort();

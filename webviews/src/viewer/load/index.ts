@@ -4,22 +4,41 @@ import { typedView, tooLargeMessage, voxelBytes, voxelCount, type Volume } from 
 import { NIFTI1_HEADER_BYTES, parseNiftiHeader, swapBytes } from './nifti';
 import { readAll } from './stream';
 
-export async function loadVolume(src: VolumeSource, maxBytes: number): Promise<Volume> {
-  if (src.kind === 'nifti') return loadNifti(src.url, src.name, maxBytes);
+/**
+ * Called while a volume streams in: the volume (its buffer still filling) and how many voxel
+ * bytes are in, so the first slice can be shown before the last one has arrived.
+ */
+export type PartialVolume = (v: Volume, voxelBytesReady: number) => void;
+
+export async function loadVolume(src: VolumeSource, maxBytes: number, partial?: PartialVolume): Promise<Volume> {
+  if (src.kind === 'nifti') return loadNifti(src.url, src.name, maxBytes, partial);
   if (src.kind === 'raw') {
     const bytes = voxelBytes(src.header);
     if (bytes > maxBytes) throw new Error(tooLargeMessage(src.name, bytes, maxBytes));
-    const buf = await readAll(src.url, { gzip: false, sizeFromHead: () => bytes });
+    let early: Volume | undefined;
+    const progress = (out: Uint8Array, filled: number) => {
+      if (!partial || out.byteLength < bytes) return;
+      early ??= { header: src.header, name: src.name, data: typedView(src.header.voxelType, out.buffer as ArrayBuffer, out.byteOffset, voxelCount(src.header)) };
+      partial(early, filled);
+    };
+    const buf = await readAll(src.url, { gzip: false, sizeFromHead: () => bytes, progress });
     if (buf.byteLength < bytes) throw new Error(`${src.name}: decoded voxels are ${buf.byteLength} bytes, expected ${bytes}`);
     return { header: src.header, name: src.name, data: typedView(src.header.voxelType, buf.buffer as ArrayBuffer, buf.byteOffset, voxelCount(src.header)) };
   }
   return loadBitmap(src.url, src.name);
 }
 
-async function loadNifti(url: string, name: string, maxBytes: number): Promise<Volume> {
+async function loadNifti(url: string, name: string, maxBytes: number, partial?: PartialVolume): Promise<Volume> {
   const gzip = /\.gz$/i.test(name) || /\.gz(\?|$)/i.test(url);
   let layout: ReturnType<typeof parseNiftiHeader> | undefined;
+  let early: Volume | undefined;
   const bytes = await readAll(url, {
+    progress: (out, filled) => {
+      // Big-endian files are swapped at the end: no early display for them.
+      if (!partial || !layout?.littleEndian || out.byteLength < layout.voxOffset + voxelBytes(layout.header)) return;
+      early ??= { header: layout.header, name, data: typedView(layout.header.voxelType, out.buffer as ArrayBuffer, out.byteOffset + layout.voxOffset, voxelCount(layout.header)) };
+      partial(early, Math.max(0, filled - layout.voxOffset));
+    },
     gzip,
     sizeFromHead: (head) => {
       if (head.byteLength < NIFTI1_HEADER_BYTES) return undefined;

@@ -10,6 +10,8 @@ export interface ReadOptions {
   sizeFromHead: (head: Uint8Array) => number | undefined;
   /** Called with the total size before allocation: throw to refuse. */
   check?: (total: number) => void;
+  /** Called as bytes arrive, with the whole (partly filled) buffer and how much is filled. */
+  progress?: (out: Uint8Array, filled: number) => void;
 }
 
 export async function readAll(url: string, o: ReadOptions): Promise<Uint8Array> {
@@ -37,6 +39,7 @@ export async function readAll(url: string, o: ReadOptions): Promise<Uint8Array> 
         out.set(head.subarray(0, out.length));
         filled = Math.min(head.length, out.length);
         pending.length = 0;
+        o.progress?.(out, filled);
         continue;
       }
       if (filled + value.byteLength > out.length) {
@@ -48,6 +51,7 @@ export async function readAll(url: string, o: ReadOptions): Promise<Uint8Array> 
       }
       out.set(value, filled);
       filled += value.byteLength;
+      o.progress?.(out, filled);
     }
   } finally {
     reader.releaseLock();
