@@ -7,7 +7,6 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Bench } from './run';
 import { decodeToRaw } from '../server/src/features/viewer';
 import { launchBrowser, openWebview } from '../test/webviews/harness';
