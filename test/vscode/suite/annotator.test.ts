@@ -97,6 +97,8 @@ suite('Box annotator in a real VS Code host', () => {
     assert.ok(r.ok);
     const category = () => a.annotator.state(uri.toString())?.dataset?.annotations.find((b) => b.id === 1)?.category_id;
     assert.equal(category(), 2);
+    // Ctrl+Z goes to whatever has focus; the workbench may start with focus in the chat input.
+    await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
     await vscode.commands.executeCommand('undo');
     await until('undo to restore the class', () => (category() === 1 ? true : undefined));
     await vscode.commands.executeCommand('redo');

@@ -103,12 +103,19 @@ export class AnnotatorDocument implements vscode.CustomDocument {
   }
 }
 
+/**
+ * One provider per view type: VS Code listens to each provider's edit event and looks the
+ * document up under that view type, so a provider must only report documents it opened.
+ * Open documents of all view types are shared in `documents`.
+ */
 export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<AnnotatorDocument> {
   readonly onDidChangeCustomDocument: vscode.Event<vscode.CustomDocumentEditEvent<AnnotatorDocument>>;
   private readonly changes = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<AnnotatorDocument>>();
-  readonly documents = new Set<AnnotatorDocument>();
 
-  constructor(private readonly svc: ExtensionServices) {
+  constructor(
+    private readonly svc: ExtensionServices,
+    readonly documents: Set<AnnotatorDocument>,
+  ) {
     this.onDidChangeCustomDocument = this.changes.event;
   }
 
@@ -216,12 +223,13 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
 }
 
 export function registerAnnotatorEditor(svc: ExtensionServices): { provider: AnnotatorEditorProvider; disposable: vscode.Disposable } {
-  const provider = new AnnotatorEditorProvider(svc);
+  const documents = new Set<AnnotatorDocument>();
+  const provider = new AnnotatorEditorProvider(svc, documents);
   // Small documents, and the person's zoom/selection should survive switching tabs.
   const options = { webviewOptions: { retainContextWhenHidden: true }, supportsMultipleEditorsPerDocument: true };
   const disposable = vscode.Disposable.from(
     vscode.window.registerCustomEditorProvider(ANNOTATOR_VIEW_TYPE, provider, options),
-    vscode.window.registerCustomEditorProvider(ANNOTATOR_JSON_VIEW_TYPE, provider, options),
+    vscode.window.registerCustomEditorProvider(ANNOTATOR_JSON_VIEW_TYPE, new AnnotatorEditorProvider(svc, documents), options),
   );
   return { provider, disposable };
 }
