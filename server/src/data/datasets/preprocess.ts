@@ -1,0 +1,79 @@
+/**
+ * Decoded image -> model input: first time point of a 4D series, intensity normalised to [0, 1],
+ * channels converted (grey <-> RGB, alpha dropped), resized (antialiased linear) to the input
+ * size. 2D inputs are [H, W, C], 3D inputs [D, H, W, C], x fastest as in the source.
+ */
+import { resizeLinear } from '../../transforms/resample';
+import { makeVolume, type Volume } from '../../transforms/volume';
+
+/**
+ * How stored values become [0, 1]: 'auto' divides 8-bit images by 255 and min-max scales
+ * anything else per image; 'minmax' always scales per image; a window [lo, hi] clamps to it
+ * (e.g. [-1000, 400] Hounsfield units for chest CT).
+ */
+export type Intensity = 'auto' | 'minmax' | { window: [number, number] };
+
+export interface InputGeometry {
+  spatialDims: 2 | 3;
+  /** Edge length of the input in every spatial axis. */
+  size: number;
+  channels: 1 | 3;
+  intensity: Intensity;
+}
+
+/** A decoded image in source layout: x fastest, then y, z; components adjacent. */
+export interface RawImage {
+  data: ArrayLike<number>;
+  /** [x, y, z] (and t, ignored beyond the first time point). */
+  dims: readonly number[];
+  components: number;
+  /** True for 8-bit sources (so 'auto' divides by 255). */
+  eightBit: boolean;
+}
+
+export class InputShapeError extends Error {}
+
+export function inputShape(g: InputGeometry): number[] {
+  return g.spatialDims === 2 ? [g.size, g.size, g.channels] : [g.size, g.size, g.size, g.channels];
+}
+
+export function toModelInput(img: RawImage, g: InputGeometry, what: string): Float32Array {
+  const [w = 1, h = 1, d = 1] = img.dims;
+  if (g.spatialDims === 2 && d > 1) throw new InputShapeError(`${what}: is a 3D image (${w}x${h}x${d}) but the dataset is 2D`);
+  const n = w * h * d;
+  const C = img.components;
+  let lo = 0;
+  let hi = 255;
+  if (typeof g.intensity === 'object') [lo, hi] = g.intensity.window;
+  else if (g.intensity === 'minmax' || !img.eightBit) {
+    lo = Infinity;
+    hi = -Infinity;
+    for (let i = 0; i < n * C; i++) {
+      const v = img.data[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  const scale = hi > lo ? 1 / (hi - lo) : 0;
+  const v: Volume = makeVolume([d, h, w], g.channels);
+  const norm = (x: number) => {
+    const y = (x - lo) * scale;
+    return y < 0 ? 0 : y > 1 ? 1 : y;
+  };
+  for (let p = 0; p < n; p++) {
+    const s = p * C;
+    if (g.channels === 1) {
+      // Luminance (ITU-R BT.601) for colour sources; alpha is ignored.
+      v.data[p] = C >= 3 ? norm(0.299 * img.data[s]! + 0.587 * img.data[s + 1]! + 0.114 * img.data[s + 2]!) : norm(img.data[s]!);
+    } else if (C >= 3) {
+      for (let k = 0; k < 3; k++) v.data[p * 3 + k] = norm(img.data[s + k]!);
+    } else {
+      const y = norm(img.data[s]!);
+      v.data[p * 3] = y;
+      v.data[p * 3 + 1] = y;
+      v.data[p * 3 + 2] = y;
+    }
+  }
+  const target: [number, number, number] = g.spatialDims === 2 ? [1, g.size, g.size] : [g.size, g.size, g.size];
+  return resizeLinear(v, target).data;
+}
