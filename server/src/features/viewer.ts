@@ -15,6 +15,31 @@ const VOXEL_TYPES: Record<string, VoxelType> = {
   uint8: 'uint8', int8: 'int8', uint16: 'uint16', int16: 'int16', uint32: 'uint32', int32: 'int32', float32: 'float32', float64: 'float64',
 };
 
+/** Technical DICOM tags shown in the header panel (no patient identifiers). */
+const DICOM_TAGS: Record<string, string> = {
+  '0008|0060': 'modality',
+  '0008|103e': 'series description',
+  '0008|0070': 'manufacturer',
+  '0018|0050': 'slice thickness',
+  '0018|0060': 'kVp',
+  '0018|5100': 'patient position',
+  '0020|0037': 'image orientation',
+  '0028|0100': 'bits allocated',
+  '0028|1052': 'rescale intercept',
+  '0028|1053': 'rescale slope',
+  '0028|1050': 'window center',
+  '0028|1051': 'window width',
+};
+
+/** The curated tags of one DICOM file (first value of multi-valued window tags). */
+export async function dicomTags(file: string): Promise<Record<string, string>> {
+  const { readDicomTagsNode } = await import('@itk-wasm/dicom');
+  const { tags } = await readDicomTagsNode(file, { tagsToRead: { tags: Object.keys(DICOM_TAGS) } });
+  const out: Record<string, string> = {};
+  for (const [k, v] of tags as [string, string][]) if (DICOM_TAGS[k] && String(v).trim()) out[k] = String(v).trim();
+  return out;
+}
+
 /** Reads one image or a DICOM series with itk-wasm (loaded on first use: it is ESM and large). */
 export async function readForViewer(paths: string[]): Promise<Image> {
   if (!paths.length) throw new Error('no file to decode');
@@ -81,6 +106,15 @@ export async function decodeToRaw(paths: string[], outFile: string, maxBytes: nu
   const img = await readForViewer(paths);
   const name = path.basename(paths[0]!);
   const header = headerOf(img, name);
+  if (img.metadata instanceof Map && img.metadata.size === 0 && (paths.length > 1 || /\.(dcm|dicom|ima)$/i.test(paths[0]!) || isDicom(paths[0]!))) {
+    const tags = await dicomTags(paths[0]!).catch(() => ({}) as Record<string, string>);
+    header.meta.format = 'DICOM';
+    for (const [k, v] of Object.entries(tags)) header.meta[DICOM_TAGS[k]!] = v;
+    if (tags['0008|0060']) header.modality = tags['0008|0060'];
+    const c = parseFloat(tags['0028|1050'] ?? '');
+    const w = parseFloat(tags['0028|1051'] ?? '');
+    if (Number.isFinite(c) && w > 0) header.defaultWindow = { center: c, width: w };
+  }
   const data = img.data;
   if (!data) throw new Error(`${name}: no pixel data`);
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

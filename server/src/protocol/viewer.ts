@@ -29,6 +29,8 @@ export interface VolumeHeader {
   intercept: number;
   /** 'CT', 'MR', ... when the file says so (DICOM 0008|0060), else undefined. */
   modality?: string;
+  /** The window the file suggests (DICOM 0028|1050/1051), in real values. */
+  defaultWindow?: { center: number; width: number };
   /** Name/value pairs for the header panel. */
   meta: Record<string, string>;
 }

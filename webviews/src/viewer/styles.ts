@@ -26,7 +26,10 @@ button:focus, select:focus, input:focus, canvas:focus { outline: 1px solid var(-
 .view .footer { display: flex; gap: 6px; align-items: center; padding: 2px 6px; background: var(--vscode-editorWidget-background, #252526); }
 .view .footer input[type=range] { flex: 1; }
 .view .footer span { min-width: 64px; text-align: right; font-variant-numeric: tabular-nums; }
-.view.info { align-items: center; justify-content: center; padding: 16px; }
+.view.help { background: var(--vscode-editor-background, #1e1e1e); padding: 8px 12px; overflow: auto; font-size: 12px; }
+.view.help h3 { margin: 0 0 6px; font-size: 12px; text-transform: uppercase; color: var(--vscode-descriptionForeground, #aaa); }
+.view.help kbd { font-family: var(--vscode-editor-font-family, monospace); color: var(--vscode-textPreformat-foreground, #d7ba7d); }
+.view.help.hidden { display: none; }
 .side { width: 280px; overflow: auto; padding: 6px; border-left: 1px solid var(--vscode-panel-border, #444);
   background: var(--vscode-sideBar-background, #252526); }
 .side h3 { margin: 8px 0 4px; font-size: 12px; text-transform: uppercase; color: var(--vscode-descriptionForeground, #aaa); }

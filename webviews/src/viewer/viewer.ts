@@ -28,6 +28,19 @@ export interface ViewerStats {
   frames: number;
 }
 
+const HELP: [string, string][] = [
+  ['Wheel, ↑ ↓, PgUp PgDn', 'slice'],
+  ['Ctrl+wheel, + −', 'zoom'],
+  ['Drag', 'window / level'],
+  ['Shift+drag, middle drag', 'pan'],
+  ['Click', 'move the crosshair'],
+  ['Double-click', 'maximise / back to 2x2'],
+  ['← →', 'time point (4D)'],
+  ['1 2 3 4', 'axial, coronal, sagittal, 2x2'],
+  ['R', 'reset zoom and pan'],
+  ['A', 'auto window'],
+];
+
 const LAYOUTS: [LayoutName, string][] = [
   ['grid', '2x2'],
   ['axial', 'Axial'],
@@ -40,6 +53,7 @@ export class Viewer implements ViewHost {
   readonly stats: ViewerStats = { firstSliceMs: -1, frameMs: [], frames: 0 };
   private readonly panels: Record<ViewName, ViewPanel>;
   private readonly viewsEl: HTMLDivElement;
+  private readonly help: HTMLDivElement;
   private readonly side: HTMLDivElement;
   private readonly status: HTMLDivElement;
   private readonly toolbar: HTMLDivElement;
@@ -79,11 +93,22 @@ export class Viewer implements ViewHost {
     }
     state.frame = Math.min(Math.max(0, state.frame), h.frames - 1);
     if (this.is2d) state.layout = 'axial';
+    if (!state.window && h.defaultWindow) {
+      // The window the file itself suggests (DICOM) wins over our guess.
+      state.window = { ...h.defaultWindow };
+      state.preset = 'custom';
+    }
     if (!state.window) this.applyPreset(state.preset === 'auto' || state.preset === 'custom' ? (this.isCt ? 'soft tissue' : 'auto') : state.preset, false);
 
     this.panels = { axial: new ViewPanel('axial', this), coronal: new ViewPanel('coronal', this), sagittal: new ViewPanel('sagittal', this) };
     for (const v of VIEWS) this.panels[v].setVolume(vol);
-    this.viewsEl = el('div', { class: 'views' }, ...VIEWS.map((v) => this.panels[v].root));
+    this.help = el(
+      'div',
+      { class: 'view help', 'aria-label': 'Keyboard and mouse' },
+      el('h3', { text: 'Keyboard and mouse' }),
+      ...HELP.map(([k, what]) => el('div', { class: 'row' }, el('kbd', { text: k }), ` ${what}`)),
+    );
+    this.viewsEl = el('div', { class: 'views' }, ...VIEWS.map((v) => this.panels[v].root), this.help);
     this.side = el('div', { class: 'side' });
     this.status = el('div', { class: 'status', id: 'readout', role: 'status' });
     this.toolbar = el('div', { class: 'toolbar', role: 'toolbar' });
@@ -359,6 +384,7 @@ export class Viewer implements ViewHost {
     const l = this.state.layout;
     this.viewsEl.className = `views ${l === 'grid' ? 'grid' : 'single'}`;
     for (const v of VIEWS) this.panels[v].root.classList.toggle('hidden', l !== 'grid' && l !== v);
+    this.help.classList.toggle('hidden', l !== 'grid');
     if (l !== 'grid') this.state.active = l;
     this.activate(this.state.active);
     this.syncToolbar();
