@@ -93,7 +93,7 @@ const bench: Bench = async (io) => {
         // The alternative path, measured: itk-wasm decoding in the server process (what DICOM/NRRD/MHA use).
         const raw = `${file}.raw`;
         const t0 = Date.now();
-        await decodeToRaw([file], raw, 2 ** 31);
+        await decodeToRaw(file, raw, 2 ** 31);
         const serverMs = Date.now() - t0;
         fs.rmSync(raw, { force: true });
         io.log(`${key}: the same file through itk-wasm in the server (decode + write raw): ${serverMs} ms, before any transfer to the webview`);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openWebview, type WebviewPage } from './harness';
+import { writeDicomSlice } from '../unit/data/fixtures';
 import { baseOf, cleanFixtures, fixturesDir, frames, nextFrame, openIn, phantom, pixelAt, regionMean, sourceFor, writeMha, writeNifti, writeNrrd, writePng } from './viewerFixtures';
 
 let browser: Browser;
@@ -76,10 +77,35 @@ test('NRRD and MetaImage open through the server decoder (itk-wasm) and look lik
       assert.ok(centre > 60, `${path.basename(file)}: axial centre is dark (${centre})`);
       const h = await headerText(wv);
       assert.match(h, /32 x 28 x 16/);
-      assert.match(h, /itk-wasm/);
+      assert.match(h, /read by.*server/);
     } finally {
       await wv.close();
     }
+  }
+});
+
+test('a DICOM file opens its whole series (sorted by position), not the other series in its folder', async () => {
+  const folder = path.join(fixturesDir(), 'dicom-folder');
+  fs.mkdirSync(folder, { recursive: true });
+  const slice = (uid: string, instance: number, z: number, value: number) => ({
+    seriesUid: uid, seriesNumber: 1, description: uid.endsWith('11') ? 'axial' : 'other', instance, position: [0, 0, z] as [number, number, number],
+    orientation: [1, 0, 0, 0, 1, 0] as [number, number, number, number, number, number], pixelSpacing: [1, 1] as [number, number], rows: 8, columns: 10,
+    pixels: new Int16Array(80).fill(value),
+  });
+  // File names in an order unrelated to position; values rise with z so sorting shows.
+  [5, -5, 0].forEach((z, k) => writeDicomSlice(path.join(folder, `img${9 - k}.dcm`), slice('1.2.826.0.1.3680043.8.498.11', k, z, 100 + z * 10)));
+  [2, 4].forEach((z, k) => writeDicomSlice(path.join(folder, `other${k}.dcm`), slice('1.2.826.0.1.3680043.8.498.22', k, z, 0)));
+  const wv = await open(path.join(folder, 'img9.dcm'));
+  try {
+    const h = await headerText(wv);
+    assert.match(h, /10 x 8 x 3/);
+    assert.match(h, /series files3/);
+    assert.match(h, /modalityCT/);
+    // The first slice in z (k = 0) is the lowest (z = -5, value 50).
+    assert.equal(await wv.page.evaluate(() => document.body.dataset.cursor), '5,4,1');
+    assert.match((await wv.page.textContent('#readout')) ?? '', /value 100/);
+  } finally {
+    await wv.close();
   }
 });
 

@@ -98,7 +98,7 @@ export async function sourceFor(file: string, base: string): Promise<VolumeSourc
   if (/\.nii(\.gz)?$/i.test(name)) return { kind: 'nifti', url: `${base}${rel(file)}`, name };
   if (/\.(png|jpe?g)$/i.test(name)) return { kind: 'bitmap', url: `${base}${rel(file)}`, name };
   const out = path.join(fixturesDir(), `${name}.raw`);
-  const { header } = await decodeToRaw([file], out, 1 << 30);
+  const { header } = await decodeToRaw(file, out, 1 << 30);
   return { kind: 'raw', url: `${base}${rel(out)}`, name, header };
 }
 

@@ -101,7 +101,10 @@ export type ViewerWebviewEvents = {
   notice: { level: 'info' | 'error'; message: string };
 };
 
-/** client -> server: decode an image, or a DICOM series (several files), into `outFile` (raw voxels). */
-export const ViewerDecodeRequest = request<{ paths: string[]; outFile: string; maxBytes: number }, { header: VolumeHeader; ms: number }>(
+/**
+ * client -> server: decode an image into `outFile` (raw voxels). A DICOM file brings the whole
+ * series of its folder that it belongs to; a folder, its one series.
+ */
+export const ViewerDecodeRequest = request<{ path: string; outFile: string; maxBytes: number }, { header: VolumeHeader; ms: number }>(
   'medstudio/viewer/decode',
 );

@@ -32,14 +32,6 @@ export function checkViewerPath(requested: string, openedFile: string, workspace
   return resolved;
 }
 
-/** The DICOM series an opened .dcm belongs to: the DICOM files of its folder (itk-wasm sorts them and picks the series). */
-export function dicomSeriesFiles(file: string): string[] {
-  const dir = path.dirname(file);
-  const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.'));
-  const dicom = names.map((n) => path.join(dir, n)).filter((p) => /\.(dcm|dicom|ima)$/i.test(p) || hasDicomMagic(p));
-  return dicom.length ? dicom : [file];
-}
-
 /** DICOM files in a folder (for "Open DICOM Folder"), by extension or the DICM preamble. */
 export function dicomFilesIn(dir: string): string[] {
   return fs

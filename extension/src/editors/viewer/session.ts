@@ -17,7 +17,7 @@ import {
 } from '../../../../server/src/protocol';
 import type { ExtensionServices } from '../../context';
 import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
-import { checkViewerPath, decodeRoute, dicomSeriesFiles, hasDicomMagic, VIEWER_MAX_BYTES } from './paths';
+import { checkViewerPath, decodeRoute, VIEWER_MAX_BYTES } from './paths';
 import { addSession, type SessionInfo, type SessionLike } from './registry';
 
 type HostChannel = WebviewChannel<ViewerWebviewRequests, ViewerHostRequests, ViewerWebviewEvents, ViewerHostEvents>;
@@ -116,11 +116,9 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
     const name = path.basename(file);
     const route = decodeRoute(file);
     if (route !== 'server') return { kind: route, url: this.url(file), name };
-    // DICOM series, NRRD, MetaImage: the server decodes with itk-wasm into the cache.
-    const paths = /\.(dcm|dicom|ima)$/i.test(file) || hasDicomMagic(file) ? dicomSeriesFiles(file) : [file];
+    // DICOM (its whole series), NRRD, MetaImage: the server's readers (itk-wasm) decode into the cache.
     this.cacheFile = path.join(this.cacheRoot().fsPath, `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}.raw`);
-    const r = await this.svc.server.request(ViewerDecodeRequest, { paths, outFile: this.cacheFile, maxBytes: VIEWER_MAX_BYTES });
-    if (paths.length > 1) r.header.meta['series files'] = String(paths.length);
+    const r = await this.svc.server.request(ViewerDecodeRequest, { path: file, outFile: this.cacheFile, maxBytes: VIEWER_MAX_BYTES });
     return { kind: 'raw', url: this.url(this.cacheFile), name, header: r.header };
   }
 
