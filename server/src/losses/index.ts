@@ -1,0 +1,3 @@
+export * from './careMasks';
+export * from './camResize';
+export * from './attention';
