@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCtNodules } from './src/ctDataset';
+import { DEFAULT_SEED } from './src/seed';
 import { generateSkinLesions } from './src/skinDataset';
 
-export const DEFAULT_SEED = 20260501;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { seed: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });

@@ -39,27 +39,41 @@ export function generateCtNodules(outDir: string, seed: number): CtSummary {
   let bytes = 0;
   const directions: string[] = [];
   labels.forEach((label, i) => {
-    const id = `ct-${String(i + 1).padStart(3, '0')}`;
-    const caseRng = createRng(deriveSeed(seed, 1000 + i));
+    const id = ctCaseId(i);
     const dir = DIRECTIONS[i + 1];
     if (dir) directions.push(`${id}: ${dir.name}`);
-    const geometry = makeGeometry(caseRng, dir?.m ?? [1, 0, 0, 0, 1, 0, 0, 0, 1]);
-    const nodules = label === 'nodule' ? 1 + caseRng.int(3) : 0;
-    const ct = renderCtCase(caseRng, geometry, nodules);
-    const dims = [CT_SIZE, CT_SIZE, CT_SIZE];
-    const vol = encodeNiftiGz({ data: ct.hu, dims, ...geometry, description: `MedStudio synthetic chest CT ${id}` });
-    const lab = encodeNiftiGz({ data: ct.labels, dims, ...geometry, description: `MedStudio labels ${id}: 0 bg, 1 lung, 2 nodule` });
-    writeFileAtomicSync(path.join(outDir, 'volumes', `${id}.nii.gz`), vol);
-    writeFileAtomicSync(path.join(outDir, 'labels', `${id}.nii.gz`), lab);
-    bytes += vol.length + lab.length;
-    if (ct.nodules.length) {
-      const rois = ct.nodules.map((n, k) => voxelBoxToRoi(n.voxelBox, geometry, { label: `nodule-${k + 1}`, source: 'manual', category: 'nodule' }));
-      const text = serializeSlicerRoi(rois);
-      writeFileAtomicSync(path.join(outDir, 'boxes', `${id}.mrk.json`), text);
-      bytes += text.length;
+    const files = renderCtFiles(seed, i, label);
+    writeFileAtomicSync(path.join(outDir, 'volumes', `${id}.nii.gz`), files.volume);
+    writeFileAtomicSync(path.join(outDir, 'labels', `${id}.nii.gz`), files.labels);
+    bytes += files.volume.length + files.labels.length;
+    if (files.rois) {
+      writeFileAtomicSync(path.join(outDir, 'boxes', `${id}.mrk.json`), files.rois);
+      bytes += files.rois.length;
     }
     manifest.push(`volumes/${id}.nii.gz,${label},${splitsByLabel.get(label)!.shift()!}`);
   });
   writeFileAtomicSync(path.join(outDir, 'manifest.csv'), manifest.join('\n') + '\n');
   return { cases: labels.length, bytes, directions };
+}
+
+export function ctCaseId(i: number): string {
+  return `ct-${String(i + 1).padStart(3, '0')}`;
+}
+
+/** The files of case i (0-based) with its manifest label: what the generator writes, byte for byte. */
+export function renderCtFiles(seed: number, i: number, label: string): { volume: Uint8Array; labels: Uint8Array; rois?: string } {
+  const id = ctCaseId(i);
+  const caseRng = createRng(deriveSeed(seed, 1000 + i));
+  const geometry = makeGeometry(caseRng, DIRECTIONS[i + 1]?.m ?? [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  const nodules = label === 'nodule' ? 1 + caseRng.int(3) : 0;
+  const ct = renderCtCase(caseRng, geometry, nodules);
+  const dims = [CT_SIZE, CT_SIZE, CT_SIZE];
+  const out: { volume: Uint8Array; labels: Uint8Array; rois?: string } = {
+    volume: encodeNiftiGz({ data: ct.hu, dims, ...geometry, description: `MedStudio synthetic chest CT ${id}` }),
+    labels: encodeNiftiGz({ data: ct.labels, dims, ...geometry, description: `MedStudio labels ${id}: 0 bg, 1 lung, 2 nodule` }),
+  };
+  if (ct.nodules.length) {
+    out.rois = serializeSlicerRoi(ct.nodules.map((n, k) => voxelBoxToRoi(n.voxelBox, geometry, { label: `nodule-${k + 1}`, source: 'manual', category: 'nodule' })));
+  }
+  return out;
 }

@@ -39,9 +39,7 @@ export function generateSkinLesions(outDir: string, seed: number): SkinSummary {
   items.forEach((item, i) => {
     const id = `skin-${String(i + 1).padStart(4, '0')}`;
     const file = `images/${id}.png`;
-    // Each image has its own stream, so changing one class's look does not reshuffle the others.
-    const img = renderSkinImage(createRng(deriveSeed(seed, i + 1)), item.cls, item.split);
-    const png = encodePng(img.rgba, SKIN_SIZE, SKIN_SIZE);
+    const { img, png } = renderSkinFile(seed, i, item.cls, item.split);
     bytes += png.length;
     writeFileAtomicSync(path.join(outDir, file), png);
     csv.push(`${file},${item.cls},${item.split}`);
@@ -59,4 +57,11 @@ export function generateSkinLesions(outDir: string, seed: number): SkinSummary {
   writeFileAtomicSync(path.join(outDir, 'labels.csv'), csv.join('\n') + '\n');
   writeFileAtomicSync(path.join(outDir, 'boxes.coco.json'), serializeCoco(coco));
   return { images: items.length, counts: SKIN_COUNTS, bytes };
+}
+
+/** Image i (0-based) of the dataset as the generator writes it, byte for byte. */
+export function renderSkinFile(seed: number, i: number, cls: SkinClass, split: Split): { img: ReturnType<typeof renderSkinImage>; png: Uint8Array } {
+  // Each image has its own stream, so changing one class's look does not reshuffle the others.
+  const img = renderSkinImage(createRng(deriveSeed(seed, i + 1)), cls, split);
+  return { img, png: encodePng(img.rgba, SKIN_SIZE, SKIN_SIZE) };
 }

@@ -37,15 +37,19 @@ export function inputShape(g: InputGeometry): number[] {
   return g.spatialDims === 2 ? [g.size, g.size, g.channels] : [g.size, g.size, g.size, g.channels];
 }
 
-export function toModelInput(img: RawImage, g: InputGeometry, what: string): Float32Array {
+/**
+ * Normalised [D, H, W, C] volume at the source's own size (first time point, channels
+ * converted). toModelInput resizes it; callers with non-cubic targets resize it themselves.
+ */
+export function normaliseImage(img: RawImage, channels: 1 | 3, intensity: Intensity, spatialDims: 2 | 3, what: string): Volume {
   const [w = 1, h = 1, d = 1] = img.dims;
-  if (g.spatialDims === 2 && d > 1) throw new InputShapeError(`${what}: is a 3D image (${w}x${h}x${d}) but the dataset is 2D`);
+  if (spatialDims === 2 && d > 1) throw new InputShapeError(`${what}: is a 3D image (${w}x${h}x${d}) but the dataset is 2D`);
   const n = w * h * d;
   const C = img.components;
   let lo = 0;
   let hi = 255;
-  if (typeof g.intensity === 'object') [lo, hi] = g.intensity.window;
-  else if (g.intensity === 'minmax' || !img.eightBit) {
+  if (typeof intensity === 'object') [lo, hi] = intensity.window;
+  else if (intensity === 'minmax' || !img.eightBit) {
     lo = Infinity;
     hi = -Infinity;
     for (let i = 0; i < n * C; i++) {
@@ -55,14 +59,14 @@ export function toModelInput(img: RawImage, g: InputGeometry, what: string): Flo
     }
   }
   const scale = hi > lo ? 1 / (hi - lo) : 0;
-  const v: Volume = makeVolume([d, h, w], g.channels);
+  const v: Volume = makeVolume([d, h, w], channels);
   const norm = (x: number) => {
     const y = (x - lo) * scale;
     return y < 0 ? 0 : y > 1 ? 1 : y;
   };
   for (let p = 0; p < n; p++) {
     const s = p * C;
-    if (g.channels === 1) {
+    if (channels === 1) {
       // Luminance (ITU-R BT.601) for colour sources; alpha is ignored.
       v.data[p] = C >= 3 ? norm(0.299 * img.data[s]! + 0.587 * img.data[s + 1]! + 0.114 * img.data[s + 2]!) : norm(img.data[s]!);
     } else if (C >= 3) {
@@ -74,6 +78,12 @@ export function toModelInput(img: RawImage, g: InputGeometry, what: string): Flo
       v.data[p * 3 + 2] = y;
     }
   }
+  return v;
+}
+
+/** Normalised and resized model input, laid out as inputShape(g) says. */
+export function toModelInput(img: RawImage, g: InputGeometry, what: string): Float32Array {
+  const v = normaliseImage(img, g.channels, g.intensity, g.spatialDims, what);
   const target: [number, number, number] = g.spatialDims === 2 ? [1, g.size, g.size] : [g.size, g.size, g.size];
   return resizeLinear(v, target).data;
 }
