@@ -1,7 +1,7 @@
 /**
  * The volume viewer inside a real VS Code host: a NIfTI from the bundled samples opens in the
- * `medstudio.viewer` custom editor and its webview draws the first slice; a path outside the
- * workspace is refused by the extension side.
+ * `medstudio.viewer` custom editor and its webview draws the first slice; the compute
+ * server decodes the formats the webview does not parse (NRRD here).
  */
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
@@ -38,6 +38,21 @@ suite('Volume viewer in a real VS Code host', () => {
     assert.ok(info.firstSliceMs !== undefined && info.firstSliceMs > 0, 'the webview reported its first slice');
     assert.equal(info.error, undefined);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
+  test('an NRRD is decoded by the compute server and shown (the decoded voxels reach the webview)', async () => {
+    const a = await api();
+    const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const file = path.join(ws, 'viewer-host-test.nrrd');
+    const data = new Int16Array(12 * 10 * 6).map((_, i) => i % 300);
+    const head = 'NRRD0004\ntype: short\ndimension: 3\nspace: left-posterior-superior\nsizes: 12 10 6\nspace directions: (1,0,0) (0,1,0) (0,0,1)\nkinds: domain domain domain\nendian: little\nencoding: raw\nspace origin: (0,0,0)\n\n';
+    fs.writeFileSync(file, Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(data.buffer)]));
+    const uri = vscode.Uri.file(file);
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'medstudio.viewer');
+    const info = await a.viewer.whenRendered(uri.toString(), 90_000);
+    assert.equal(info.error, undefined);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    fs.rmSync(file, { force: true });
   });
 
   test('"Open in Viewer" opens the file it is given in the viewer', async () => {
