@@ -174,6 +174,18 @@ test('a Grad-CAM heatmap and a kernel image still optimising appear on top; a la
   }
 });
 
+test('the Explain button asks the extension to explain this image, and a refusal is shown', async () => {
+  const wv = await openFile(writeNifti('explain.nii.gz', { dims: [16, 16, 8], data: phantom([16, 16, 8]) }));
+  try {
+    wv.answer('explain', () => ({ ok: false, message: 'No trained model found' }));
+    await wv.page.click('#explain');
+    await wv.waitForPosted((m) => m.kind === 'request' && m.method === 'explain');
+    await wv.page.waitForSelector('#readout:has-text("No trained model found")');
+  } finally {
+    await wv.close();
+  }
+});
+
 test('slice, zoom, window and layout come back after a reload (vscode getState)', async () => {
   const file = writeNifti('state.nii.gz', { dims: [32, 32, 20], data: phantom([32, 32, 20]) });
   const wv = await openFile(file);

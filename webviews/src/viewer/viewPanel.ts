@@ -148,6 +148,8 @@ export class ViewPanel {
     type Drag = { mode: 'pending' | 'window' | 'pan'; x: number; y: number; zp: ZoomPan };
     let drag: Drag | undefined;
     c.addEventListener('contextmenu', (e) => e.preventDefault());
+    // Tabbing to a view makes it the one the keys slice.
+    c.addEventListener('focus', () => this.host.activate(this.view));
     c.addEventListener('pointerdown', (e) => {
       c.focus();
       this.host.activate(this.view);

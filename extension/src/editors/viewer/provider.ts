@@ -1,4 +1,6 @@
 /** The `medstudio.viewer` custom editor: read-only, one ViewerSession per editor panel. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExtensionServices } from '../../context';
 import { ViewerSession } from './session';
@@ -21,7 +23,21 @@ export class ViewerEditorProvider implements vscode.CustomReadonlyEditorProvider
   }
 }
 
+/** Decoded volumes left behind by a window that crashed (open viewers delete their own). */
+function pruneDecodeCache(dir: string, maxAgeMs = 24 * 3600_000): void {
+  fs.readdir(dir, (err, names) => {
+    if (err) return;
+    for (const n of names) {
+      const p = path.join(dir, n);
+      fs.stat(p, (e, st) => {
+        if (!e && Date.now() - st.mtimeMs > maxAgeMs) fs.rm(p, { force: true }, () => undefined);
+      });
+    }
+  });
+}
+
 export function registerViewerEditors(svc: ExtensionServices): vscode.Disposable[] {
+  pruneDecodeCache(vscode.Uri.joinPath(svc.context.globalStorageUri, 'viewer-cache').fsPath);
   const provider = new ViewerEditorProvider(svc);
   // Not retained when hidden (a CT is hundreds of MB): the webview restores its state instead.
   const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
