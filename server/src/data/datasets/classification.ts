@@ -134,14 +134,16 @@ function findDefaultBoxes(home: string): string | undefined {
 
 function chooseClasses(spec: ClassificationDatasetSpec, src: Source, boxes: BoxIndex | undefined): string[] {
   const names = [...new Set(src.items.map((i) => i.label))];
+  if (src.numericLabels) {
+    // npz labels are class indices; names come from the spec or are the indices themselves.
+    const max = Math.max(...names.map(Number));
+    if (spec.classes && spec.classes.length <= max) throw new DatasetError(spec.path, `has label index ${max} but classes names only ${spec.classes.length} (${spec.classes.join(', ')})`);
+    return spec.classes ? [...spec.classes] : Array.from({ length: max + 1 }, (_, i) => String(i));
+  }
   if (spec.classes) {
     const unknown = names.filter((n) => !spec.classes!.includes(n));
     if (unknown.length) throw new DatasetError(spec.path, `has labels ${unknown.slice(0, 5).join(', ')} that are not in classes (${spec.classes.join(', ')})`);
     return [...spec.classes];
-  }
-  if (src.numericLabels) {
-    const max = Math.max(...names.map(Number));
-    return Array.from({ length: max + 1 }, (_, i) => String(i));
   }
   const cats = boxes?.coco.categories.map((c) => c.name);
   if (cats && names.every((n) => cats.includes(n))) return cats;
@@ -191,7 +193,7 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
   }
   const geometry: InputGeometry = { spatialDims, size: spec.inputSize, channels, intensity: spec.intensity ?? 'auto' };
 
-  const labels = src.items.map((i) => classes.indexOf(i.label));
+  const labels = src.items.map((i) => (src.numericLabels ? Number(i.label) : classes.indexOf(i.label)));
   const given = src.items.every((i) => i.split);
   const split = given ? src.items.map((i) => i.split!) : stratifiedSplit(labels, spec.seed, spec.valFraction ?? 0.15, spec.testFraction ?? 0.15);
   const itemOf = new Map<DatasetSample, SourceItem>();
