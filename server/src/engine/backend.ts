@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// Training needs every op's gradient; tfjs-core registers them only when asked.
+import './registerGradients';
 import * as os from 'node:os';
 import { BACKEND_LADDER, type BackendName, type BackendPreference, type ComputeStatus } from '../protocol';
 import { candidates, type BackendAttempt } from './backendCandidates';

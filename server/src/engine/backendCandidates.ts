@@ -3,8 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
 import type { BackendName, GpuAdapterInfo } from '../protocol';
 import { cpuDescription } from './backend';
+import { instantiateThreadedWasm } from './wasmThreaded';
+import { probeWebgpuAdapter } from './webgpuProbe';
 
 export type BackendAttempt =
   | {
@@ -81,28 +84,19 @@ const tensorflowCpu: Loader = async () => {
 };
 
 const webgpu: Loader = async () => {
+  // Probe in a child first: Dawn's native stderr noise stays there, and a missing adapter costs
+  // no in-process state.
+  const probe = await probeWebgpuAdapter();
+  if (!probe.ok) return { ok: false, reason: probe.reason };
+  const wg = optionalRequire('@tensorflow/tfjs-backend-webgpu');
+  if (!wg.mod) return { ok: false, reason: wg.reason! };
   const dawn = optionalRequire('webgpu');
   if (!dawn.mod) return { ok: false, reason: dawn.reason! };
   const { create, globals } = dawn.mod as { create: (o: string[]) => GPU; globals: Record<string, unknown> };
-  const gpu = create([]);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) return { ok: false, reason: 'no WebGPU adapter found (no Vulkan/Metal/D3D12 GPU, or no Vulkan loader)' };
-  const wg = optionalRequire('@tensorflow/tfjs-backend-webgpu');
-  if (!wg.mod) return { ok: false, reason: wg.reason! };
   Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true });
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
   if (!(await useTfBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not start on the adapter' };
-  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-  const limits: Record<string, number> = {};
-  for (const k of ['maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup']) {
-    limits[k] = Number((adapter.limits as unknown as Record<string, number>)[k] ?? 0);
-  }
-  const gpuInfo: GpuAdapterInfo = {
-    vendor: info?.vendor ?? 'unknown',
-    architecture: info?.architecture ?? 'unknown',
-    description: info?.description ?? '',
-    limits,
-  };
+  const gpuInfo = probe.adapter;
   return {
     ok: true,
     device: `${gpuInfo.vendor} ${gpuInfo.architecture} ${gpuInfo.description}`.trim(),
@@ -111,13 +105,39 @@ const webgpu: Loader = async () => {
   };
 };
 
+/** Threads for the wasm backend: the setting, else every core (XNNPACK caps at 8). */
+function wasmThreads(requested: number): number {
+  const env = Number(process.env.MEDSTUDIO_WASM_THREADS ?? 0);
+  const n = requested > 0 ? requested : env > 0 ? env : os.availableParallelism();
+  return Math.max(1, Math.min(8, Math.floor(n)));
+}
+
+let wasmThreading: { threads: number; note: string } | undefined;
+
 const wasm: Loader = async ({ threads }) => {
   const w = optionalRequire('@tensorflow/tfjs-backend-wasm');
   if (!w.mod) return { ok: false, reason: w.reason! };
   const mod = w.mod as typeof import('@tensorflow/tfjs-backend-wasm');
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   mod.setWasmPaths(dir + path.sep);
-  if (threads > 0) mod.setThreadsCount(threads);
+  // First time in this process: swap in the threaded build's factory (tfjs never uses it in Node).
+  if (!wasmThreading && !tf.engine().registry.wasm) {
+    const want = wasmThreads(threads);
+    wasmThreading = { threads: want, note: 'single-threaded SIMD build' };
+    const stockFactory = tf.engine().registryFactory.wasm;
+    if (want > 1 && stockFactory) {
+      tf.removeBackend('wasm');
+      tf.registerBackend('wasm', async () => new mod.BackendWasm((await instantiateThreadedWasm(want)) as never), stockFactory.priority);
+      mod.setThreadsCount(want);
+      wasmThreading.note = 'threaded SIMD build';
+      if (!(await useTfBackend('wasm').catch(() => false))) {
+        // Fall back to the stock single-threaded build rather than lose the rung.
+        tf.removeBackend('wasm');
+        tf.registerBackend('wasm', stockFactory.factory, stockFactory.priority);
+        wasmThreading.note = 'single-threaded SIMD build (the threaded build failed to start)';
+      }
+    }
+  }
   if (!(await useTfBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not start' };
   const { registerTrainingKernels } = await import('./kernels/register');
   const pack = registerTrainingKernels();
@@ -125,7 +145,7 @@ const wasm: Loader = async ({ threads }) => {
     ok: true,
     device: `${cpuDescription()}, wasm`,
     versions: { 'tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm') ?? '?' },
-    details: { threads: mod.getThreadsCount(), trainingKernels: pack.length },
+    details: { threads: mod.getThreadsCount(), build: wasmThreading?.note ?? 'stock', trainingKernels: pack.length },
   };
 };
 

@@ -1,0 +1,230 @@
+/**
+ * The op families gradcheck.ts runs: each draws a random configuration (shapes, strides,
+ * paddings, dilations) and names it, so a failure says exactly which case broke.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface GradCase {
+  name: string;
+  kernels: string[];
+  shapes: number[][];
+  f: (xs: tf.Tensor[]) => tf.Tensor;
+  /** False where tfjs has no gradient for the configuration (checks the forward pass only). */
+  gradients: boolean;
+}
+
+export interface GradFamily {
+  name: string;
+  make: (rand: () => number) => GradCase;
+}
+
+const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+type Pad2 = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+
+function pad2(rand: () => number, kh: number, kw: number): Pad2 {
+  const p = pick(rand, ['same', 'valid', 'explicit'] as const);
+  if (p !== 'explicit') return p;
+  return [[0, 0], [int(rand, 0, kh - 1), int(rand, 0, kh - 1)], [int(rand, 0, kw - 1), int(rand, 0, kw - 1)], [0, 0]];
+}
+const padName = (p: Pad2): string => (typeof p === 'string' ? p : `pad${JSON.stringify([p[1], p[2]]).replace(/[[\]]/g, '')}`);
+
+/** Input extent that leaves at least one output for the window. */
+const fit = (rand: () => number, k: number, lo: number, hi: number): number => Math.max(k, int(rand, lo, hi));
+
+const conv2d: GradFamily = {
+  name: 'conv2d',
+  make(rand) {
+    const [kh, kw] = [int(rand, 1, 4), int(rand, 1, 4)];
+    const s: [number, number] = [int(rand, 1, 3), int(rand, 1, 3)];
+    const pad = pad2(rand, kh, kw);
+    const [n, h, w, ci, co] = [int(rand, 1, 3), fit(rand, kh, 4, 11), fit(rand, kw, 4, 11), int(rand, 1, 5), int(rand, 1, 6)];
+    return {
+      name: `conv2d x${n}x${h}x${w}x${ci} k${kh}x${kw}->${co} s${s.join('x')} ${padName(pad)}`,
+      kernels: ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+      shapes: [[n, h, w, ci], [kh, kw, ci, co]],
+      f: ([x, f]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad),
+      gradients: true,
+    };
+  },
+};
+
+/** tfjs-layers' Conv2D runs fused conv + bias + activation. */
+const fusedConv2d: GradFamily = {
+  name: 'fusedConv2d',
+  make(rand) {
+    const k = pick(rand, [1, 3]);
+    const s = pick(rand, [1, 2]);
+    const [n, h, ci, co] = [int(rand, 1, 3), int(rand, 5, 10), int(rand, 1, 4), int(rand, 2, 6)];
+    return {
+      name: `fused conv2d+bias+relu x${n}x${h}x${h}x${ci} k${k}->${co} s${s} same`,
+      kernels: ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
+      shapes: [[n, h, h, ci], [k, k, ci, co], [co]],
+      // Shift away from the ReLU kink so finite data never sits exactly on it.
+      f: ([x, f, b]) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad: 'same', bias: b, activation: 'relu' }),
+      gradients: true,
+    };
+  },
+};
+
+const depthwise: GradFamily = {
+  name: 'depthwise',
+  make(rand) {
+    const k = int(rand, 1, 3);
+    const strided = rand() < 0.5;
+    const s = strided ? int(rand, 1, 3) : 1;
+    const d = strided ? 1 : int(rand, 1, 2);
+    const pad = pick(rand, ['same', 'valid'] as const);
+    const [n, h, c, m] = [int(rand, 1, 2), fit(rand, (k - 1) * d + 1, 4, 10), int(rand, 1, 4), int(rand, 1, 3)];
+    return {
+      name: `depthwise x${n}x${h}x${h}x${c} k${k} m${m} s${s} d${d} ${pad}`,
+      kernels: d === 1 ? ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] : ['DepthwiseConv2dNative'],
+      shapes: [[n, h, h, c], [k, k, c, m]],
+      f: ([x, f]) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d),
+      // tfjs has no depthwise gradient with dilation > 1.
+      gradients: d === 1,
+    };
+  },
+};
+
+const conv3d: GradFamily = {
+  name: 'conv3d',
+  make(rand) {
+    const k: [number, number, number] = [int(rand, 1, 3), int(rand, 1, 3), int(rand, 1, 3)];
+    const dilated = rand() < 0.25;
+    const s: [number, number, number] = dilated ? [1, 1, 1] : [int(rand, 1, 2), int(rand, 1, 2), int(rand, 1, 2)];
+    const d: [number, number, number] = dilated ? [int(rand, 1, 2), int(rand, 1, 2), int(rand, 1, 2)] : [1, 1, 1];
+    const pad = pick(rand, ['same', 'valid'] as const);
+    const ext = (i: number): number => fit(rand, (k[i]! - 1) * d[i]! + 1, 3, 7);
+    const [n, dd, h, w, ci, co] = [int(rand, 1, 2), ext(0), ext(1), ext(2), int(rand, 1, 3), int(rand, 1, 4)];
+    return {
+      name: `conv3d x${n}x${dd}x${h}x${w}x${ci} k${k.join('x')}->${co} s${s.join('x')} d${d.join('x')} ${pad}`,
+      kernels: dilated ? ['Conv3D'] : ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'],
+      shapes: [[n, dd, h, w, ci], [...k, ci, co]],
+      f: ([x, f]) => tf.conv3d(x as tf.Tensor5D, f as tf.Tensor5D, s, pad, 'NDHWC', d),
+      // tfjs has no conv3d gradient with dilation > 1.
+      gradients: !dilated,
+    };
+  },
+};
+
+const matMul: GradFamily = {
+  name: 'matMul',
+  make(rand) {
+    const [ta, tb] = [rand() < 0.5, rand() < 0.5];
+    const [b, m, k, n] = [int(rand, 1, 3), int(rand, 1, 9), int(rand, 1, 9), int(rand, 1, 9)];
+    const fused = rand() < 0.4;
+    const aShape = ta ? [b, k, m] : [b, m, k];
+    const bShape = tb ? [b, n, k] : [b, k, n];
+    return {
+      name: `${fused ? 'fused ' : ''}matMul ${b}x${m}x${k}x${n} tA=${ta} tB=${tb}`,
+      kernels: fused ? ['_FusedMatMul', 'BatchMatMul'] : ['BatchMatMul'],
+      shapes: fused ? [aShape, bShape, [n]] : [aShape, bShape],
+      f: ([x, y, bias]) =>
+        fused
+          ? tf.fused.matMul({ a: x as tf.Tensor3D, b: y as tf.Tensor3D, transposeA: ta, transposeB: tb, bias, activation: 'linear' })
+          : tf.matMul(x!, y!, ta, tb),
+      gradients: true,
+    };
+  },
+};
+
+const pool2d: GradFamily = {
+  name: 'pool2d',
+  make(rand) {
+    const max = rand() < 0.5;
+    const k = int(rand, 1, 3);
+    const s = int(rand, 1, 3);
+    const pad = pick(rand, ['same', 'valid'] as const);
+    const [n, h, c] = [int(rand, 1, 2), fit(rand, k, 4, 10), int(rand, 1, 4)];
+    return {
+      name: `${max ? 'max' : 'avg'}Pool x${n}x${h}x${h}x${c} k${k} s${s} ${pad}`,
+      kernels: max ? ['MaxPool', 'MaxPoolGrad'] : ['AvgPool', 'AvgPoolGrad'],
+      shapes: [[n, h, h, c]],
+      f: ([x]) => (max ? tf.maxPool(x as tf.Tensor4D, k, s, pad) : tf.avgPool(x as tf.Tensor4D, k, s, pad)),
+      gradients: true,
+    };
+  },
+};
+
+const pool3d: GradFamily = {
+  name: 'pool3d',
+  make(rand) {
+    const max = rand() < 0.5;
+    const k = int(rand, 1, 2);
+    const s = int(rand, 1, 2);
+    const pad = pick(rand, ['same', 'valid'] as const);
+    const [n, d, c] = [int(rand, 1, 2), fit(rand, k, 3, 6), int(rand, 1, 3)];
+    return {
+      name: `${max ? 'max' : 'avg'}Pool3d x${n}x${d}x${d}x${d}x${c} k${k} s${s} ${pad}`,
+      kernels: max ? ['MaxPool3D', 'MaxPool3DGrad'] : ['AvgPool3D', 'AvgPool3DGrad'],
+      shapes: [[n, d, d, d, c]],
+      f: ([x]) => (max ? tf.maxPool3d(x as tf.Tensor5D, k, s, pad) : tf.avgPool3d(x as tf.Tensor5D, k, s, pad)),
+      gradients: true,
+    };
+  },
+};
+
+/** Batch norm in training mode, as tfjs-layers computes it (moments, then batchNorm). */
+const batchNorm: GradFamily = {
+  name: 'batchNorm',
+  make(rand) {
+    const [n, h, c] = [int(rand, 2, 4), int(rand, 2, 5), int(rand, 1, 5)];
+    return {
+      name: `batchNorm (training) x${n}x${h}x${h}x${c}`,
+      kernels: ['FusedBatchNorm', 'Mean', 'SquaredDifference', 'Sum', 'Rsqrt'],
+      shapes: [[n, h, h, c], [c], [c]],
+      f: ([x, g, b]) => {
+        const { mean, variance } = tf.moments(x!, [0, 1, 2]);
+        return tf.batchNorm(x!, mean, variance, b, g, 1e-3);
+      },
+      gradients: true,
+    };
+  },
+};
+
+/** The ViT block's ops: layer norm, attention softmax(q·kᵀ/√d)·v, GELU (erf form). */
+const transformer: GradFamily = {
+  name: 'transformer',
+  make(rand) {
+    const [b, t, heads] = [int(rand, 1, 2), int(rand, 2, 9), int(rand, 1, 3)];
+    // Layer norm over fewer than ~4 features is ill-conditioned (its gradient ~ 1/|a-b|).
+    const dh = Math.max(int(rand, 2, 6), Math.ceil(6 / heads));
+    const e = heads * dh;
+    return {
+      name: `attention+layerNorm+gelu b${b} t${t} h${heads} d${dh}`,
+      kernels: ['BatchMatMul', 'Softmax', 'Transpose', 'Reshape', 'Erf', 'Mean', 'Rsqrt'],
+      shapes: [[b, t, e], [e, 3 * e], [e]],
+      f: ([x, wqkv, gamma]) => {
+        const { mean, variance } = tf.moments(x!, [-1], true);
+        const xn = tf.mul(tf.div(tf.sub(x!, mean), tf.sqrt(tf.add(variance, 1e-5))), gamma!);
+        const qkv = tf.reshape(tf.matMul(tf.reshape(xn, [b * t, e]), wqkv!), [b, t, 3, heads, dh]);
+        const [q, k, v] = tf.split(tf.transpose(qkv, [2, 0, 3, 1, 4]), 3, 0).map((z) => tf.reshape(z, [b * heads, t, dh]));
+        const att = tf.softmax(tf.div(tf.matMul(q!, k!, false, true), Math.sqrt(dh)));
+        const o = tf.reshape(tf.transpose(tf.reshape(tf.matMul(att, v!), [b, heads, t, dh]), [0, 2, 1, 3]), [b, t, e]);
+        // GELU, erf form (as tfjs-layers' 'gelu').
+        return tf.mul(tf.mul(o, 0.5), tf.add(1, tf.erf(tf.div(o, Math.SQRT2))));
+      },
+      gradients: true,
+    };
+  },
+};
+
+const crossEntropy: GradFamily = {
+  name: 'crossEntropy',
+  make(rand) {
+    const [n, k] = [int(rand, 1, 8), int(rand, 2, 7)];
+    return {
+      name: `softmax cross-entropy ${n}x${k}`,
+      kernels: ['Softmax', 'Max', 'Exp', 'Log', 'Sum'],
+      shapes: [[n, k]],
+      f: ([logits]) => {
+        const labels = tf.oneHot(tf.range(0, n, 1, 'int32').arraySync().map((i) => i % k), k);
+        return tf.losses.softmaxCrossEntropy(labels, logits!);
+      },
+      gradients: true,
+    };
+  },
+};
+
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, transformer, crossEntropy];
