@@ -6,7 +6,7 @@ import type { ExtensionServices } from '../context';
 import { explainForSession } from '../editors/viewer/explain';
 import { dicomFilesIn } from '../editors/viewer/paths';
 import { registerViewerEditors, VIEWER_VIEW_TYPE } from '../editors/viewer/provider';
-import { activeSession } from '../editors/viewer/registry';
+import { activeSession, sessionFor, viewerApi } from '../editors/viewer/registry';
 import type { ViewerSession } from '../editors/viewer/session';
 
 const IMAGE_FILTERS = { 'Medical images': ['nii', 'gz', 'nrrd', 'nhdr', 'mha', 'mhd', 'dcm', 'png', 'jpg', 'jpeg'] };
@@ -43,13 +43,25 @@ export function registerViewerCommands(svc: ExtensionServices): vscode.Disposabl
       // Opening one file of the series opens the whole series (the viewer reads its folder).
       await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(files[0]!), VIEWER_VIEW_TYPE);
     }),
-    vscode.commands.registerCommand(COMMANDS.explain, async () => {
-      const s = activeSession() as ViewerSession | undefined;
+    // From the viewer (its button or the palette), or from the training status panel with a run.
+    vscode.commands.registerCommand(COMMANDS.explain, async (runDir?: unknown) => {
+      const run = typeof runDir === 'string' ? runDir : undefined;
+      let s = activeSession() as ViewerSession | undefined;
       if (!s) {
-        void vscode.window.showInformationMessage('Open an image in the MedStudio viewer first, then run "Explain This Image" from it.');
-        return { ok: false, message: 'no active viewer' };
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          filters: IMAGE_FILTERS,
+          defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+          openLabel: 'Explain this image',
+          title: 'Which image should the model explain?',
+        });
+        if (!picked?.[0]) return { ok: false, message: 'cancelled' };
+        await vscode.commands.executeCommand('vscode.openWith', picked[0], VIEWER_VIEW_TYPE);
+        await viewerApi.whenRendered(picked[0].toString(), 120_000);
+        s = sessionFor(picked[0].toString()) as ViewerSession | undefined;
+        if (!s) return { ok: false, message: 'the viewer closed' };
       }
-      return explainForSession(svc, s);
+      return explainForSession(svc, s, run);
     }),
   ];
 }

@@ -55,6 +55,18 @@ suite('Volume viewer in a real VS Code host', () => {
     fs.rmSync(file, { force: true });
   });
 
+  test('"Explain This Image" from a viewer refuses a run without a saved model, saying so', async () => {
+    const a = await api();
+    const uri = firstSampleVolume();
+    await vscode.commands.executeCommand('vscode.openWith', uri, 'medstudio.viewer');
+    await a.viewer.whenRendered(uri.toString(), 60_000);
+    const runDir = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, '.medstudio', 'runs', 'not-trained');
+    const r = (await vscode.commands.executeCommand('medstudio.explain', runDir)) as { ok: boolean; message?: string };
+    assert.equal(r.ok, false);
+    assert.match(r.message ?? '', /not-trained has no saved model/);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   test('"Open in Viewer" opens the file it is given in the viewer', async () => {
     const a = await api();
     const uri = firstSampleVolume();

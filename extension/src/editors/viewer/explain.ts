@@ -3,6 +3,8 @@
  * and a method, ask the compute server, show the heatmap on top. Kernel interpretation
  * streams its evolving image (KernelProgressNotification), relayed while it optimises.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GradCamRequest, KernelInterpretRequest, KernelProgressNotification, TopKernelsRequest } from '../../../../server/src/protocol';
 import type { ExtensionServices } from '../../context';
@@ -11,18 +13,22 @@ import { findRuns } from './runs';
 
 let streamCounter = 0;
 
-export async function explainForSession(svc: ExtensionServices, s: ViewerSession): Promise<{ ok: boolean; message?: string }> {
+/** `runDir`: a run chosen elsewhere (the training status panel); otherwise the person picks one. */
+export async function explainForSession(svc: ExtensionServices, s: ViewerSession, runDir?: string): Promise<{ ok: boolean; message?: string }> {
   const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  const runs = findRuns(roots);
+  const runs = runDir ? [{ id: path.basename(runDir), dir: runDir, detail: '' }] : findRuns(roots);
+  if (runDir && !fs.existsSync(path.join(runDir, 'model', 'model.json'))) {
+    const message = `${path.basename(runDir)} has no saved model (model/model.json) to explain with.`;
+    void vscode.window.showWarningMessage(message);
+    return { ok: false, message };
+  }
   if (!runs.length) {
     const message = 'No trained model found: "Explain This Image" needs a run with .medstudio/runs/<id>/model/model.json. Train an experiment first.';
     void vscode.window.showWarningMessage(message);
     return { ok: false, message };
   }
-  const run = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: r.id, detail: r.detail, run: r })),
-    { title: 'Explain this image with which run?', placeHolder: 'Pick a trained run' },
-  );
+  const items = runs.map((r) => ({ label: r.id, detail: r.detail, run: r }));
+  const run = items.length === 1 && runDir ? items[0] : await vscode.window.showQuickPick(items, { title: 'Explain this image with which run?', placeHolder: 'Pick a trained run' });
   if (!run) return { ok: false, message: 'cancelled' };
   const method = await vscode.window.showQuickPick(
     [

@@ -29,6 +29,10 @@ export function activeSession(): SessionLike | undefined {
   return [...sessions].find((s) => s.isActive()) ?? (sessions.size === 1 ? [...sessions][0] : undefined);
 }
 
+export function sessionFor(uri: string): SessionLike | undefined {
+  return [...sessions].find((s) => s.uri.toString() === uri);
+}
+
 /** Exposed as `viewer` on the extension API (tests). */
 export const viewerApi = {
   sessions: (): SessionInfo[] => [...sessions].map((s) => ({ ...s.info })),
