@@ -169,6 +169,11 @@ test('a Grad-CAM heatmap and a kernel image still optimising appear on top; a la
     await nextFrame(wv, n);
     const hidden = await pixelAt(wv, 'axial', 0.25, 0.25);
     assert.ok(Math.abs(hidden[0]! - hidden[1]!) < 10, `unticking label 2 hides it: ${hidden}`);
+    // A label map on another grid belongs to another scan: refused, with both sizes named.
+    const wrong = writeNifti('wrong-labels.nii.gz', { dims: [8, 8, 8], data: new Uint8Array(512) });
+    await send(wv, 'overlay', { id: 'labels:2', kind: 'labels', name: 'wrong-labels.nii.gz', source: await sourceFor(wrong, baseOf(wv)) } satisfies OverlayMessage);
+    const failed = await wv.waitForPosted((m) => m.kind === 'event' && m.type === 'failed');
+    assert.match(JSON.stringify(failed), /wrong-labels\.nii\.gz is 8x8x8, the image is 32x32x16/);
   } finally {
     await wv.close();
   }

@@ -41,10 +41,11 @@ channel.on('overlay', (m) => {
     }
     return;
   }
-  void loadVolume(m.source, Number.MAX_SAFE_INTEGER).then(
-    (volume) => addOverlay({ id: m.id, kind: 'labels', name: m.name, volume, values: labelValues(volume) }),
-    (e: unknown) => channel.emit('failed', { message: `label map ${m.name}: ${e instanceof Error ? e.message : String(e)}` }),
-  );
+  void loadLabels(m.id, m.source, m.name).catch((e: unknown) => {
+    const message = `label map ${m.name}: ${e instanceof Error ? e.message : String(e)}`;
+    showNotice(message);
+    channel.emit('failed', { message });
+  });
 });
 channel.on('removeOverlay', ({ id }) => viewer?.removeOverlay(id));
 channel.on('notice', ({ message }) => {
@@ -58,12 +59,13 @@ channel.handle('status', () => ({
   overlays: viewer?.overlayIds() ?? [],
 }));
 
-async function loadLabels(path: string, source: Parameters<typeof loadVolume>[0], name: string): Promise<void> {
+/** A label map must share the image's voxel grid (a different grid means a different scan). */
+async function loadLabels(id: string, source: Parameters<typeof loadVolume>[0], name: string): Promise<void> {
   const volume = await loadVolume(source, Number.MAX_SAFE_INTEGER);
   const h = viewer?.volume().header;
   if (h && (volume.header.dims[0] !== h.dims[0] || volume.header.dims[1] !== h.dims[1] || volume.header.dims[2] !== h.dims[2]))
     throw new Error(`label map ${name} is ${volume.header.dims.join('x')}, the image is ${h.dims.join('x')}`);
-  addOverlay({ id: `labels:${path}`, kind: 'labels', name, volume, values: labelValues(volume) });
+  addOverlay({ id, kind: 'labels', name, volume, values: labelValues(volume) });
 }
 
 /** Milestones since the webview started (ms), for the benchmark. */
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
               if (!r) return;
               state.labels.path = r.path;
               saveStateNow(state);
-              await loadLabels(r.path, r.source, r.source.name);
+              await loadLabels(`labels:${r.path}`, r.source, r.source.name);
             },
             (e: unknown) => showNotice(String(e)),
           ),
@@ -122,7 +124,7 @@ async function main(): Promise<void> {
     const p = state.labels.path;
     void channel
       .request('resolve', { path: p })
-      .then((r) => loadLabels(p, /\.nii(\.gz)?$/i.test(r.name) ? { kind: 'nifti', url: r.url, name: r.name } : { kind: 'bitmap', url: r.url, name: r.name }, r.name))
+      .then((r) => loadLabels(`labels:${p}`, /\.nii(\.gz)?$/i.test(r.name) ? { kind: 'nifti', url: r.url, name: r.name } : { kind: 'bitmap', url: r.url, name: r.name }, r.name))
       .catch((e: unknown) => showNotice(`could not restore the label map: ${e instanceof Error ? e.message : String(e)}`));
   }
 }

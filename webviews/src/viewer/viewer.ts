@@ -93,6 +93,11 @@ export class Viewer implements ViewHost {
     }
     state.frame = Math.min(Math.max(0, state.frame), h.frames - 1);
     if (this.is2d) state.layout = 'axial';
+    if (!state.window && h.components >= 3) {
+      // Colour photographs: the full 8-bit range, no contrast stretch.
+      state.window = { center: 127.5, width: 255 };
+      state.preset = 'custom';
+    }
     if (!state.window && h.defaultWindow) {
       // The window the file itself suggests (DICOM) wins over our guess.
       state.window = { ...h.defaultWindow };
