@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, openWebview, type WebviewPage } from './harness';
 import { writeDicomSlice } from '../unit/data/fixtures';
-import { baseOf, cleanFixtures, fixturesDir, frames, nextFrame, openIn, phantom, pixelAt, regionMean, sourceFor, writeMha, writeNifti, writeNrrd, writePng } from './viewerFixtures';
+import { baseOf, cleanFixtures, fixturesDir, frames, nextFrame, openIn, phantom, pixelAt, regionMean, sourceFor, writeMha, writeMhd, writeNifti, writeNrrd, writePng } from './viewerFixtures';
 
 let browser: Browser;
 before(async () => {
@@ -67,10 +67,10 @@ test('a 4D NIfTI gets a time slider, and moving it shows the other time point', 
   }
 });
 
-test('NRRD and MetaImage open through the server decoder (itk-wasm) and look like the NIfTI', async () => {
+test('NRRD and MetaImage (.mha, and .mhd with its .raw) open through the server decoder and look like the NIfTI', async () => {
   const dims: [number, number, number] = [32, 28, 16];
   const data = phantom(dims);
-  for (const file of [writeNrrd('vol.nrrd', dims, data), writeMha('vol.mha', dims, data)]) {
+  for (const file of [writeNrrd('vol.nrrd', dims, data), writeMha('vol.mha', dims, data), writeMhd('vol.mhd', dims, data)]) {
     const wv = await open(file);
     try {
       const centre = await regionMean(wv, 'axial', 0.45, 0.45, 0.55, 0.55);

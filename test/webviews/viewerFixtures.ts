@@ -75,6 +75,16 @@ export function writeMha(name: string, dims: [number, number, number], data: Int
   return file;
 }
 
+/** MetaImage header (.mhd) with its voxels in a separate .raw file. */
+export function writeMhd(name: string, dims: [number, number, number], data: Int16Array): string {
+  const file = path.join(fixturesDir(), name);
+  const rawName = name.replace(/\.mhd$/, '.raw');
+  const head = `ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\nTransformMatrix = 1 0 0 0 1 0 0 0 1\nOffset = 0 0 0\nElementSpacing = 1 1 1\nDimSize = ${dims.join(' ')}\nElementType = MET_SHORT\nElementDataFile = ${rawName}\n`;
+  fs.writeFileSync(file, head);
+  fs.writeFileSync(path.join(fixturesDir(), rawName), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return file;
+}
+
 /** An RGB PNG: a red left half and a blue right half with a green square top-left. */
 export function writePng(name: string, w = 48, h = 32): string {
   const file = path.join(fixturesDir(), name);
