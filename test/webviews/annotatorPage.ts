@@ -6,7 +6,7 @@
 import { PNG } from 'pngjs';
 import type { Browser } from 'playwright-core';
 import { AnnotatorSession, type SessionHost } from '../../extension/src/editors/annotator/session';
-import type { AnnotatorIntent, SuggestedBox, SuspectItem, WireMessage } from '../../server/src/protocol';
+import type { AnnotatorIntent, RoiIntent, SuggestedBox, SuspectItem, VolumeSource, WireMessage } from '../../server/src/protocol';
 import { openWebview, type WebviewPage } from './harness';
 
 /** A PNG data URL: a dark image with a bright square, so a screenshot shows where it is. */
@@ -56,7 +56,7 @@ export interface AnnotatorPage {
 export async function openAnnotator(
   browser: Browser,
   text: string,
-  opts: { state?: unknown; sizes?: Record<string, [number, number]>; suggest?: SuggestedBox[]; queue?: SuspectItem[]; canEdit?: boolean } = {},
+  opts: { state?: unknown; sizes?: Record<string, [number, number]>; suggest?: SuggestedBox[]; queue?: SuspectItem[]; canEdit?: boolean; volume?: VolumeSource; fileName?: string; width?: number; height?: number } = {},
 ): Promise<AnnotatorPage> {
   const undoStack: UndoEntry[] = [];
   const redoStack: UndoEntry[] = [];
@@ -67,6 +67,10 @@ export async function openAnnotator(
       return pngDataUrl(size[0], size[1]);
     },
     suggest: async () => opts.suggest ?? [],
+    volumeSource: async () => {
+      if (!opts.volume) throw new Error('the test gave no volume');
+      return { source: opts.volume, maxBytes: 1 << 30 };
+    },
     pickReviewQueue: async () => opts.queue ?? null,
     pushEdit: (e) => {
       undoStack.push(e);
@@ -74,11 +78,13 @@ export async function openAnnotator(
     },
     canEdit: () => opts.canEdit ?? true,
   };
-  const session = new AnnotatorSession('boxes.coco.json', text, host);
-  const wv = await openWebview(browser, 'annotator', { state: opts.state, width: 1100, height: 720 });
+  const session = new AnnotatorSession(opts.fileName ?? 'boxes.coco.json', text, host);
+  const wv = await openWebview(browser, 'annotator', { state: opts.state, width: opts.width ?? 1100, height: opts.height ?? 720 });
   const h = session.handlers();
   wv.answer('ready', () => h.ready(null));
   wv.answer('edit', (p) => h.edit(p as AnnotatorIntent));
+  wv.answer('editRoi', (p) => h.editRoi(p as RoiIntent));
+  wv.answer('volume', () => h.volume(null));
   wv.answer('image', (p) => h.image(p as { imageId: number }));
   wv.answer('suggest', (p) => h.suggest(p as Parameters<typeof h.suggest>[0]));
   wv.answer('openReviewQueue', () => h.openReviewQueue(null));

@@ -1,17 +1,19 @@
 /**
  * "MedStudio: Annotate Dataset" and "MedStudio: Suggest Boxes", plus the annotator editor's
  * registration. Annotate opens the box annotator on a COCO file, a dataset folder (finding or,
- * in a trusted workspace, creating its boxes.coco.json) or an experiment's data.
+ * in a trusted workspace, creating its boxes.coco.json), an experiment's data, or a volume
+ * (its `<name>.mrk.json` of 3D boxes).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { serializeCoco } from '../../../server/src/formats/coco';
+import { serializeSlicerRoi } from '../../../server/src/formats/slicerRoi';
 import { parseExperiment } from '../../../server/src/experiment/parse';
 import { ANNOTATOR_VIEW_TYPE } from '../../../server/src/protocol';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
-import { scanDataset } from '../editors/annotator/datasetScan';
+import { listImages, scanDataset } from '../editors/annotator/datasetScan';
 import { registerAnnotatorEditor, type AnnotatorEditorProvider } from '../editors/annotator/provider';
 import { setAnnotatorProvider } from '../editors/annotator/testApi';
 import { writeTextAtomic } from '../editors/annotator/writeAtomic';
@@ -23,6 +25,38 @@ class AnnotateError extends Error {}
 
 function isExperiment(p: string): boolean {
   return /\.medstudio\.ya?ml$/i.test(p);
+}
+
+const NIFTI = /\.nii(\.gz)?$/i;
+
+/** NIfTI volumes under `dir` (relative paths, sorted), at most a few thousand. */
+function listVolumes(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      if (e.name.startsWith('.') || e.name === 'node_modules' || out.length >= 5000) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(r);
+      else if (NIFTI.test(e.name)) out.push(r);
+    }
+  };
+  walk('');
+  return out.sort();
+}
+
+/** The 3D box file of a volume: `<name>.mrk.json` beside it, created empty when missing. */
+async function boxFileForVolume(volume: string): Promise<vscode.Uri> {
+  const mrk = volume.replace(NIFTI, '.mrk.json');
+  if (fs.existsSync(mrk)) return vscode.Uri.file(mrk);
+  if (!vscode.workspace.isTrusted) throw new AnnotateError(`creating ${path.basename(mrk)} needs a trusted workspace (Manage Workspace Trust).`);
+  await writeTextAtomic(vscode.Uri.file(mrk), serializeSlicerRoi([]));
+  return vscode.Uri.file(mrk);
+}
+
+/** Asks which volume of a folder to annotate (3D boxes), when it has more than one. */
+async function pickVolume(dir: string, volumes: string[]): Promise<vscode.Uri | undefined> {
+  const pick = volumes.length === 1 ? volumes[0] : await vscode.window.showQuickPick(volumes, { placeHolder: `Draw 3D boxes on which volume of ${path.basename(dir)}?` });
+  return pick ? boxFileForVolume(path.join(dir, pick)) : undefined;
 }
 
 /**
@@ -39,6 +73,10 @@ async function boxFileFor(datasetDir: string, classes: readonly string[] | undef
       const pick = await vscode.window.showQuickPick(others, { placeHolder: `Which box file of ${path.basename(datasetDir)}?` });
       return pick ? vscode.Uri.file(path.join(datasetDir, pick)) : undefined;
     }
+  }
+  if (!cocoPath && listImages(datasetDir).length === 0) {
+    const volumes = listVolumes(datasetDir);
+    if (volumes.length) return pickVolume(datasetDir, volumes);
   }
   if (!vscode.workspace.isTrusted) {
     throw new AnnotateError(`${path.basename(datasetDir)} has no box file yet, and creating ${path.basename(target)} needs a trusted workspace (Manage Workspace Trust).`);
@@ -65,7 +103,12 @@ async function boxFileForExperiment(file: string): Promise<vscode.Uri | undefine
   }
   const { data } = r.experiment;
   if (data.format === 'npz') throw new AnnotateError(`${path.basename(file)} uses a MedMNIST .npz dataset: it holds arrays, not image files, so there is nothing to draw boxes on.`);
-  if (data.format === 'volumes') throw new AnnotateError('3D boxes on volumes (.mrk.json) are not in the annotator yet: it annotates 2D PNG/JPEG datasets.');
+  if (data.format === 'volumes') {
+    const dir = fs.statSync(data.path, { throwIfNoEntry: false })?.isDirectory() ? data.path : path.dirname(data.path);
+    const volumes = listVolumes(dir);
+    if (!volumes.length) throw new AnnotateError(`${dir} has no NIfTI volumes (.nii, .nii.gz) to draw 3D boxes on.`);
+    return pickVolume(dir, volumes);
+  }
   const dir = data.format === 'csv' ? path.dirname(data.path) : data.path;
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new AnnotateError(`the dataset folder ${dir} of ${path.basename(file)} does not exist.`);
   return boxFileFor(dir, data.classes, data.boxes?.path);
@@ -103,7 +146,13 @@ export async function annotate(arg?: vscode.Uri): Promise<vscode.Uri | undefined
   if (target.scheme !== 'file') throw new AnnotateError('the annotator works on files on disk (file: URIs).');
   const stat = fs.statSync(target.fsPath, { throwIfNoEntry: false });
   if (!stat) throw new AnnotateError(`${target.fsPath} does not exist.`);
-  const box = stat.isDirectory() ? await boxFileFor(target.fsPath, undefined) : isExperiment(target.fsPath) ? await boxFileForExperiment(target.fsPath) : target;
+  const box = stat.isDirectory()
+    ? await boxFileFor(target.fsPath, undefined)
+    : isExperiment(target.fsPath)
+      ? await boxFileForExperiment(target.fsPath)
+      : NIFTI.test(target.fsPath)
+        ? await boxFileForVolume(target.fsPath)
+        : target;
   if (box) await vscode.commands.executeCommand('vscode.openWith', box, ANNOTATOR_VIEW_TYPE);
   return box;
 }

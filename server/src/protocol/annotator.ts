@@ -5,7 +5,9 @@
  * Type-only apart from the constants: the webview bundle imports it too.
  */
 import type { CocoBBox, CocoDataset } from '../formats/coco';
+import type { SlicerRoi } from '../formats/slicerRoi';
 import type { BoxSource } from './boxes';
+import type { VolumeSource } from './viewer';
 
 /** What a person decided about an image (a suspect label, or plain box review). */
 export type ReviewStatus = 'reviewed' | 'kept' | 'relabelled' | 'excluded';
@@ -41,6 +43,15 @@ export type AnnotatorIntent =
   | { kind: 'rejectSuggestions'; ids: number[] }
   | { kind: 'review'; imageId: number; entry: ReviewEntry | null };
 
+/** A 3D box edit on a volume's `.mrk.json` (boxes by their index in the file). */
+export type RoiIntent =
+  /** index null: a new box. The webview converts voxel boxes to world ROIs with the volume's geometry. */
+  | { kind: 'putRoi'; index: number | null; roi: SlicerRoi }
+  | { kind: 'deleteRois'; indexes: number[] }
+  | { kind: 'acceptRois'; indexes: number[] }
+  | { kind: 'rejectRois'; indexes: number[] }
+  | { kind: 'setRoiCategory'; indexes: number[]; category: string };
+
 export interface EditResult {
   /** False when the edit was refused (nothing changed); `message` says why. */
   ok: boolean;
@@ -55,11 +66,17 @@ export interface EditResult {
 export interface AnnotatorState {
   /** Name of the box file, for the title line. */
   fileName: string;
+  /** 'coco': 2D boxes on images; 'roi': 3D boxes (a .mrk.json) on one volume. */
+  kind: 'coco' | 'roi';
   /** Incremented on every change, so the webview can drop stale state. */
   version: number;
   /** The file did not parse: shown instead of the image, and the file is never saved. */
   error?: string;
   dataset: CocoDataset | null;
+  /** The 3D boxes of a 'roi' document. */
+  rois?: SlicerRoi[];
+  /** Classes offered for 3D boxes (the categories of the file's boxes, or a default). */
+  roiClasses?: string[];
   /** Review decisions by image id (saved in the file's `info.medstudio.review`). */
   review: Record<string, ReviewEntry>;
   /** Suspect labels to review, in report order (not saved; reopen the report to get them). */
@@ -73,6 +90,9 @@ export type AnnotatorHostRequests = {
   /** The webview is up: the current state. */
   ready: { params: null; result: AnnotatorState };
   edit: { params: AnnotatorIntent; result: EditResult };
+  editRoi: { params: RoiIntent; result: EditResult };
+  /** The volume a 'roi' document's boxes are drawn on (found next to the .mrk.json). */
+  volume: { params: null; result: { source: VolumeSource; maxBytes: number } };
   /** A URI the webview can load the image from (only files inside the workspace / dataset). */
   image: { params: { imageId: number }; result: { src: string } };
   /** Asks the compute server for boxes on the image and adds them as suggestions. */
@@ -102,6 +122,8 @@ export type AnnotatorWebviewEvents = {
 export type AnnotatorHostEvents = {
   /** The image the person looks at changed (for commands like "Suggest Boxes"). */
   currentImage: { imageId: number };
+  /** A .mrk.json's volume loaded and is on screen. */
+  volumeShown: { name: string; dims: number[] };
 };
 
 /** View type of the custom editor (package.json contributes the same id). */

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import type { MedStudioApi } from '../../../extension/src/extension';
 import { AnnotatorModel } from '../../../extension/src/editors/annotator/model';
+import { encodeNifti } from '../../../server/src/data/writers/nifti';
+import { parseSlicerRoi, voxelBoxToRoi } from '../../../server/src/formats/slicerRoi';
 
 const INPUT = `{
   "images": [
@@ -139,6 +141,29 @@ suite('Box annotator in a real VS Code host', () => {
     assert.deepEqual(ds.images.map((i) => [i.file_name, i.width]), [['melanoma/melanoma-1.png', 30], ['nevus/nevus-1.png', 20]]);
     assert.deepEqual(ds.categories.map((c) => c.name), ['melanoma', 'nevus']);
     await a.annotator.whenReady(opened.toString());
+  });
+
+  test('Annotate Dataset on a volume opens its 3D boxes over the volume; a 3D box saves as a Slicer ROI', async () => {
+    const a = await api();
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const dir = path.join(root, `annotator-volume-${Date.now()}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const dims = [12, 10, 8];
+    const data = new Int16Array(dims[0]! * dims[1]! * dims[2]!).map((_, i) => i % 97);
+    const volume = path.join(dir, 'ct.nii');
+    fs.writeFileSync(volume, encodeNifti({ data, dims, spacing: [1, 1, 2], origin: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] }));
+    const opened = (await vscode.commands.executeCommand('medstudio.annotate', vscode.Uri.file(dir))) as vscode.Uri | undefined;
+    assert.equal(opened?.fsPath, path.join(dir, 'ct.mrk.json'), 'the box file sits beside the volume');
+    assert.deepEqual(parseSlicerRoi(fs.readFileSync(opened.fsPath, 'utf8')), [], 'created empty');
+    const shown = await a.annotator.whenVolumeShown(opened.toString());
+    assert.deepEqual(shown, { name: 'ct.nii', dims }, 'the webview loaded the volume through its webview URI');
+    const roi = voxelBoxToRoi({ min: [1.5, 1.5, 2.5], max: [5.5, 4.5, 5.5] }, { origin: [0, 0, 0], spacing: [1, 1, 2], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] }, { label: 'R-1', source: 'manual', category: 'lesion' });
+    assert.ok((await a.annotator.editRoi(opened.toString(), { kind: 'putRoi', index: null, roi })).ok);
+    await until('the dirty marker', () => (activeTabDirty() ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to finish', () => (activeTabDirty() === false ? true : undefined));
+    const saved = parseSlicerRoi(fs.readFileSync(opened.fsPath, 'utf8'));
+    assert.deepEqual(saved.map((r) => [r.center, r.size, r.category]), [[[3.5, 3, 8], [4, 3, 6], 'lesion']]);
   });
 
   test('a box file that does not parse opens with its error, refuses edits and is not overwritten', async () => {

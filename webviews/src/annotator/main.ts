@@ -19,6 +19,7 @@ import { imageRows, renderImageList } from './imageList';
 import { HELP, keyAction, type KeyAction } from './keys';
 import { categoryColour, renderScene } from './render';
 import { ANNOTATOR_CSS } from './styles';
+import { startVolumeMode } from './volumeMode';
 
 type Source = 'saliency' | 'segmentation';
 interface Persisted {
@@ -430,6 +431,7 @@ canvas.addEventListener(
 
 // ---- keyboard + toolbar ------------------------------------------------------------------
 window.addEventListener('keydown', (e) => {
+  if (volumeState) return; // the 3D views handle their own keys
   const t = e.target as HTMLElement | null;
   if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
   if (e.key === ' ') {
@@ -476,8 +478,26 @@ app.addEventListener('click', (e) => {
 new ResizeObserver(() => render()).observe($('.stage'));
 
 // ---- host messages -----------------------------------------------------------------------
+/** Set once a .mrk.json opened: the 3D views take over the page. */
+let volumeState: ((s: AnnotatorState) => void) | null = null;
+
 function accept(s: AnnotatorState): void {
   if (doc && s.version < doc.version && s.fileName === doc.fileName) return; // stale
+  if (s.kind === 'roi') {
+    doc = s;
+    if (!volumeState) {
+      $('.root').hidden = true;
+      const root3d = document.createElement('div');
+      root3d.className = 'root volume';
+      app.appendChild(root3d);
+      volumeState = startVolumeMode(root3d, ch, (m, level = 'info') => {
+        const el = root3d.querySelector<HTMLElement>('.msg')!;
+        el.textContent = m;
+        el.className = `msg ${level}`;
+      });
+    }
+    return volumeState(s);
+  }
   doc = s;
   if (categoryId === null || !s.dataset?.categories.some((c) => c.id === categoryId)) categoryId = s.dataset?.categories[0]?.id ?? null;
   const list = images();

@@ -35,4 +35,8 @@ table.images tr:hover td { background: var(--vscode-list-hoverBackground, #2a2d2
   border: 1px solid var(--vscode-inputValidation-errorBorder, #be1100);
   background: var(--vscode-inputValidation-errorBackground, #5a1d1d); }
 [hidden] { display: none !important; }
+.volume .views { flex: 1; display: grid; grid-template-columns: repeat(3, 1fr); gap: 2px; min-height: 0; }
+.volume .pane { position: relative; min-width: 0; background: #000; }
+.volume .pane .label { position: absolute; left: 6px; top: 4px; z-index: 1; color: #ddd; font-size: 11px; pointer-events: none; }
+.volume .pane canvas { position: absolute; inset: 0; width: 100%; height: 100%; cursor: crosshair; touch-action: none; }
 `;

@@ -26,6 +26,9 @@ import { AnnotatorSession, type SessionHost } from './session';
 import { parseSuspects } from './suspects';
 import { writeTextAtomic } from './writeAtomic';
 
+/** Volumes the annotator loads into its webview at most (as the viewer: 1 GiB of voxels). */
+const VOLUME_MAX_BYTES = 1024 * 1024 * 1024;
+
 type Channel = WebviewChannel<AnnotatorWebviewRequests, AnnotatorHostRequests, AnnotatorWebviewEvents, AnnotatorHostEvents>;
 
 /** One open panel: its channel, whether its webview is up, the image it shows. */
@@ -33,6 +36,8 @@ export interface PanelEntry {
   channel: Channel;
   ready: boolean;
   imageId?: number;
+  /** Set when a .mrk.json's volume is on screen (name and voxel dims). */
+  volume?: { name: string; dims: number[] };
 }
 
 async function readText(uri: vscode.Uri): Promise<string> {
@@ -78,6 +83,25 @@ export class AnnotatorDocument implements vscode.CustomDocument {
     const realRoots = await Promise.all(roots.map((r) => fs.promises.realpath(r).catch(() => r)));
     if (!realRoots.some((r) => isInside(real, r))) throw new Error(`image '${fileName}' links to ${real}, outside the dataset folder and the workspace; it was not read`);
     return abs;
+  }
+
+  /**
+   * The volume of a `.mrk.json`: `<name>.nii.gz` or `<name>.nii` beside `<name>.mrk.json`, else
+   * the folder's only NIfTI file. (NRRD/MHA/DICOM volumes would need the server's decoder.)
+   */
+  async volumePath(): Promise<string> {
+    const file = this.uri.fsPath;
+    const dir = path.dirname(file);
+    const base = path.basename(file).replace(/\.mrk\.json$/i, '');
+    for (const ext of ['.nii.gz', '.nii']) {
+      const p = path.join(dir, base + ext);
+      if (fs.existsSync(p)) return p;
+    }
+    const nifti = (await fs.promises.readdir(dir)).filter((f) => /\.nii(\.gz)?$/i.test(f));
+    if (nifti.length === 1) return path.join(dir, nifti[0]!);
+    throw new Error(
+      `no volume found for ${path.basename(file)}: put ${base}.nii.gz (or .nii) next to it${nifti.length ? ` (the folder has ${nifti.length} NIfTI files, so none was picked)` : ''}`,
+    );
   }
 
   private async pickReviewQueue(): Promise<SuspectItem[] | null> {
@@ -126,6 +150,9 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
       imageSrc: async () => {
         throw new Error('no webview to show the image in');
       },
+      volumeSource: async () => {
+        throw new Error('no webview to show the volume in');
+      },
       suggest: (fileName, source) => this.suggest(doc, fileName, source),
       canEdit: () => vscode.workspace.isTrusted,
     });
@@ -164,13 +191,20 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
     const channel: Channel = new WebviewChannel((m) => void panel.webview.postMessage(m));
     const entry: PanelEntry = { channel, ready: false };
     doc.panels.set(panel, entry);
-    const handlers = doc.session.handlers(async (fileName) => panel.webview.asWebviewUri(vscode.Uri.file(await doc.imagePath(fileName))).toString());
+    const handlers = doc.session.handlers({
+      imageSrc: async (fileName) => panel.webview.asWebviewUri(vscode.Uri.file(await doc.imagePath(fileName))).toString(),
+      volumeSource: async () => {
+        const file = await doc.volumePath();
+        return { source: { kind: 'nifti', url: panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), name: path.basename(file) }, maxBytes: VOLUME_MAX_BYTES };
+      },
+    });
     for (const m of Object.keys(handlers) as (keyof typeof handlers)[]) channel.handle(m, handlers[m] as never);
     channel.handle('ready', async () => {
       entry.ready = true;
       return handlers.ready(null);
     });
     channel.on('currentImage', ({ imageId }) => (entry.imageId = imageId));
+    channel.on('volumeShown', (v) => (entry.volume = v));
     const subs = [
       panel.webview.onDidReceiveMessage((m) => channel.receive(m)),
       { dispose: doc.session.onDidChange((s) => channel.emit('state', s)) },

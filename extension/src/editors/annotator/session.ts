@@ -5,9 +5,13 @@
  * wire the very same handlers to the test page.
  */
 import { CocoFormatError } from '../../../../server/src/formats/coco';
-import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorState, EditResult, SuspectItem } from '../../../../server/src/protocol';
+import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorState, EditResult, RoiIntent, SuspectItem, VolumeSource } from '../../../../server/src/protocol';
 import type { SuggestedBox } from '../../../../server/src/protocol';
 import { AnnotatorModel, type AppliedEdit } from './model';
+import { RoiModel } from './roiModel';
+
+/** Classes offered for 3D boxes when the file names none yet. */
+const DEFAULT_ROI_CLASSES = ['lesion'];
 
 /** What the session needs from its environment. */
 export interface SessionHost {
@@ -15,6 +19,8 @@ export interface SessionHost {
   imageSrc(fileName: string): Promise<string>;
   /** Boxes the compute server proposes for the image. */
   suggest(fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]>;
+  /** The volume a .mrk.json's boxes belong to (throws a clear error when none is found). */
+  volumeSource(): Promise<{ source: VolumeSource; maxBytes: number }>;
   /** Lets the person choose a suspects report; null when cancelled. */
   pickReviewQueue(): Promise<SuspectItem[] | null>;
   /** An edit was applied: put it on the undo stack. */
@@ -27,6 +33,8 @@ export type HostHandlers = { [M in keyof AnnotatorHostRequests]: (p: AnnotatorHo
 
 export class AnnotatorSession {
   private model: AnnotatorModel | null = null;
+  private roiModel: RoiModel | null = null;
+  readonly kind: 'coco' | 'roi';
   private error: string | undefined;
   private version = 0;
   private queue: SuspectItem[] = [];
@@ -37,16 +45,19 @@ export class AnnotatorSession {
     text: string,
     private readonly host: SessionHost,
   ) {
+    this.kind = /\.mrk\.json$/i.test(fileName) ? 'roi' : 'coco';
     this.load(text);
   }
 
   /** (Re)reads the document from text; a parse error leaves the session in error, read-only. */
   load(text: string): void {
     try {
-      this.model = AnnotatorModel.fromText(text, this.fileName);
+      if (this.kind === 'roi') this.roiModel = RoiModel.fromText(text, this.fileName);
+      else this.model = AnnotatorModel.fromText(text, this.fileName);
       this.error = undefined;
     } catch (e) {
       this.model = null;
+      this.roiModel = null;
       this.error = e instanceof CocoFormatError ? e.message : `${this.fileName}: ${e instanceof Error ? e.message : String(e)}`;
     }
     this.changed();
@@ -58,19 +69,23 @@ export class AnnotatorSession {
 
   /** The file's text to save; throws while the file is in error so it is never overwritten. */
   serialize(): string {
-    if (!this.model) throw new Error(`${this.fileName} was not saved: it did not open (${this.error ?? 'unknown error'}). Fix the file in a text editor.`);
-    return this.model.serialize();
+    const m = this.model ?? this.roiModel;
+    if (!m) throw new Error(`${this.fileName} was not saved: it did not open (${this.error ?? 'unknown error'}). Fix the file in a text editor.`);
+    return m.serialize();
   }
 
   state(): AnnotatorState {
+    const rois = this.roiModel?.list();
     return {
       fileName: this.fileName,
+      kind: this.kind,
+      ...(rois ? { rois, roiClasses: [...new Set([...rois.map((r) => r.category ?? DEFAULT_ROI_CLASSES[0]!), ...DEFAULT_ROI_CLASSES])] } : {}),
       version: this.version,
       ...(this.error ? { error: this.error } : {}),
       dataset: this.model ? this.model.dataset() : null,
       review: this.model ? this.model.reviewRecord() : {},
       queue: this.queue,
-      readOnly: !this.model || !this.host.canEdit(),
+      readOnly: !(this.model ?? this.roiModel) || !this.host.canEdit(),
     };
   }
 
@@ -121,6 +136,31 @@ export class AnnotatorSession {
     };
   }
 
+  /** Applies a 3D box edit as one undoable edit. */
+  applyRoi(intent: RoiIntent): EditResult {
+    const model = this.roiModel;
+    if (!model) return { ok: false, message: `the file did not open as 3D boxes, so it cannot be edited: ${this.error ?? 'not a .mrk.json'}` };
+    if (!this.host.canEdit()) return { ok: false, message: 'this workspace is not trusted: annotations are read-only' };
+    const { edit, result } = model.apply(intent);
+    if (edit) {
+      this.host.pushEdit({
+        label: edit.label,
+        undo: () => {
+          if (this.roiModel !== model) return;
+          model.undo(edit);
+          this.changed();
+        },
+        redo: () => {
+          if (this.roiModel !== model) return;
+          model.redo(edit);
+          this.changed();
+        },
+      });
+      this.changed();
+    }
+    return result;
+  }
+
   setQueue(items: SuspectItem[]): void {
     this.queue = items;
     this.changed();
@@ -136,10 +176,14 @@ export class AnnotatorSession {
    * Handlers for one webview's requests; `imageSrc` turns an image into a URI that webview can
    * load (each panel has its own).
    */
-  handlers(imageSrc: (fileName: string) => Promise<string> = (f) => this.host.imageSrc(f)): HostHandlers {
+  handlers(webview: { imageSrc?: SessionHost['imageSrc']; volumeSource?: SessionHost['volumeSource'] } = {}): HostHandlers {
+    const imageSrc = webview.imageSrc ?? ((f: string) => this.host.imageSrc(f));
+    const volumeSource = webview.volumeSource ?? (() => this.host.volumeSource());
     return {
       ready: async () => this.state(),
       edit: async (intent) => this.apply(intent),
+      editRoi: async (intent) => this.applyRoi(intent),
+      volume: async () => volumeSource(),
       image: async ({ imageId }) => ({ src: await imageSrc(this.image(imageId).file_name) }),
       suggest: async ({ imageId, source, categoryId }) => {
         const boxes = await this.host.suggest(this.image(imageId).file_name, source);

@@ -4,7 +4,7 @@
  * (backupCustomDocument, then openCustomDocument from that backup) that VS Code runs on restart.
  */
 import * as vscode from 'vscode';
-import type { AnnotatorIntent, AnnotatorState, EditResult } from '../../../../server/src/protocol';
+import type { AnnotatorIntent, AnnotatorState, EditResult, RoiIntent } from '../../../../server/src/protocol';
 import type { CocoBBox } from '../../../../server/src/formats/coco';
 import type { AnnotatorEditorProvider } from './provider';
 
@@ -40,6 +40,19 @@ export const annotatorApi = {
       const doc = need().document(uri);
       return doc && [...doc.panels.values()].some((p) => p.ready) ? doc.session.state() : undefined;
     }, timeoutMs);
+  },
+  /** Resolves when a webview of a .mrk.json shows its volume (name and voxel dims). */
+  whenVolumeShown(uri: string, timeoutMs = 60_000): Promise<{ name: string; dims: number[] }> {
+    return until(`the volume of ${uri} on screen`, () => {
+      const doc = need().document(uri);
+      return doc ? [...doc.panels.values()].find((p) => p.volume)?.volume : undefined;
+    }, timeoutMs);
+  },
+  /** Applies a 3D box edit through the handler the webview's requests go to. */
+  editRoi(uri: string, intent: RoiIntent): Promise<EditResult> {
+    const doc = need().document(uri);
+    if (!doc) throw new Error(`${uri} is not open in the annotator`);
+    return doc.session.handlers().editRoi(intent);
   },
   /** Asks the webview to draw a box as the mouse would; resolves with the new document state. */
   async drawInWebview(uri: string, imageId: number, bbox: CocoBBox, timeoutMs = 30_000): Promise<AnnotatorState> {
