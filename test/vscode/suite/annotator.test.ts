@@ -91,6 +91,17 @@ suite('Box annotator in a real VS Code host', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
   });
 
+  test('Save As into another folder keeps the image paths pointing at the same images', async () => {
+    const a = await api();
+    const { dir, uri } = makeDataset('saveas');
+    await openAnnotator(a, uri);
+    const dest = vscode.Uri.file(path.join(dir, 'exports', 'copy.coco.json'));
+    await a.annotator.saveAs(uri.toString(), dest);
+    const copy = JSON.parse(fs.readFileSync(dest.fsPath, 'utf8')) as { images: { file_name: string }[] };
+    assert.deepEqual(copy.images.map((i) => i.file_name), ['../images/a.png', '../images/b.png']);
+    assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), INPUT, 'the original file is untouched');
+  });
+
   test("edits run on VS Code's undo/redo stack", async () => {
     const a = await api();
     const { uri } = makeDataset('undo');

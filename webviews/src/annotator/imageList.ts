@@ -3,6 +3,7 @@
  * An image's class is the label decided in review, else the label the suspects report says it
  * was given, else the classes of its boxes.
  */
+import { annotationsByImage } from '../../../server/src/formats/coco';
 import type { AnnotatorState } from '../../../server/src/protocol';
 
 export interface ImageRow {
@@ -18,12 +19,15 @@ export function imageRows(s: AnnotatorState): ImageRow[] {
   const ds = s.dataset;
   if (!ds) return [];
   const catName = new Map(ds.categories.map((c) => [c.id, c.name]));
+  // Grouped once: a dataset has thousands of images and tens of thousands of boxes.
+  const byImage = annotationsByImage(ds);
+  const suspects = new Map(s.queue.map((q) => [q.imageId, q]));
   return [...ds.images]
     .sort((a, b) => a.id - b.id)
     .map((img) => {
-      const anns = ds.annotations.filter((a) => a.image_id === img.id);
+      const anns = byImage.get(img.id) ?? [];
       const rev = s.review[String(img.id)];
-      const suspect = s.queue.find((q) => q.imageId === img.id);
+      const suspect = suspects.get(img.id);
       const boxClasses = [...new Set(anns.filter((a) => a.source === 'manual').map((a) => catName.get(a.category_id) ?? '?'))].join(', ');
       const cls = rev?.status === 'relabelled' && rev.label ? rev.label : suspect ? suspect.givenLabel : boxClasses || '—';
       const review = rev ? rev.status : suspect ? 'suspect' : anns.some((a) => a.source !== 'manual') ? 'to review' : '';

@@ -220,7 +220,9 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
     await writeTextAtomic(doc.uri, doc.session.serialize());
   }
 
-  async saveCustomDocumentAs(doc: AnnotatorDocument, dest: vscode.Uri): Promise<void> {
+  async saveCustomDocumentAs(doc: AnnotatorDocument, dest: vscode.Uri, _token?: vscode.CancellationToken): Promise<void> {
+    // 3D boxes are in world millimetres: nothing in the file depends on where it lives.
+    if (doc.session.kind === 'roi') return writeTextAtomic(dest, doc.session.serialize());
     const from = path.dirname(doc.uri.fsPath);
     const to = path.dirname(dest.fsPath);
     const ds = parseCoco(doc.session.serialize());

@@ -72,6 +72,18 @@ export const annotatorApi = {
     if (!doc) throw new Error(`${uri} is not open in the annotator`);
     return doc.session.handlers().edit(intent);
   },
+  /** Save As through the provider (VS Code's own Save As asks for the target in a dialog). */
+  async saveAs(uri: string, destination: vscode.Uri): Promise<void> {
+    const p = need();
+    const doc = p.document(uri);
+    if (!doc) throw new Error(`${uri} is not open in the annotator`);
+    const cts = new vscode.CancellationTokenSource();
+    try {
+      await p.saveCustomDocumentAs(doc, destination, cts.token);
+    } finally {
+      cts.dispose();
+    }
+  },
   /**
    * Hot exit: writes the provider's backup of the open document, opens a fresh document from it
    * (as VS Code does after a restart) and returns what that document holds.
