@@ -1,0 +1,140 @@
+/**
+ * The GL-MAE student/teacher pair and one optimisation step (ALGORITHMS.md):
+ *   student: ViT encoder on masked views + MAE decoder + projection head;
+ *   teacher: EMA copy of the student's encoder + projection head, on unmasked global views;
+ *   loss = rec_global + rec_local + lambda_g2g * L_g2g + lambda_l2g * L_l2g.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { ParamStore } from '../../networks/vit3dParams';
+import { Vit3dEncoder, meanToken } from '../../networks/vit3d';
+import { MaeDecoder3d } from '../../networks/vit3dMae';
+import { declareDense, dense, gelu } from '../../networks/vit3dBlocks';
+import { patchify } from '../../networks/vit3dPatches';
+import type { GlmaeOptions } from './options';
+import { type GlmaeBatch, globalsTensor, localsTensor } from './batch';
+import { maskTensors } from './masking';
+import { cosineDistance, maskedReconstructionLoss } from './losses';
+import { emaUpdate } from './ema';
+
+export interface GlmaeTerms {
+  loss: number;
+  recGlobal: number;
+  recLocal: number;
+  g2g: number;
+  l2g: number;
+}
+
+/** Parameter prefixes the teacher shares with the student (and EMA-updates). */
+export const TEACHER_PREFIXES = ['encoder/', 'proj/'];
+
+function declareProjector(ps: ParamStore, o: GlmaeOptions): void {
+  declareDense(ps, 'proj/fc1', o.encoder.embedDim, o.projectionHidden);
+  declareDense(ps, 'proj/fc2', o.projectionHidden, o.projectionDim);
+}
+
+function project(ps: ParamStore, tokens: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => dense(ps, 'proj/fc2', gelu(dense(ps, 'proj/fc1', meanToken(tokens)))) as tf.Tensor2D);
+}
+
+export class GlmaeModel {
+  readonly student: ParamStore;
+  readonly teacher: ParamStore;
+  readonly encoder: Vit3dEncoder;
+  readonly decoder: MaeDecoder3d;
+  readonly teacherEncoder: Vit3dEncoder;
+  readonly optimizer: tf.Optimizer;
+
+  constructor(readonly o: GlmaeOptions) {
+    if (o.encoder.channels !== 1) throw new Error(`GL-MAE takes single-channel volumes (model.channels is ${o.encoder.channels})`);
+    this.student = new ParamStore(o.seed);
+    this.encoder = new Vit3dEncoder(o.encoder, this.student);
+    this.decoder = new MaeDecoder3d(o.decoder, o.encoder, this.student, this.encoder.baseGrid);
+    declareProjector(this.student, o);
+    this.teacher = new ParamStore(o.seed, false);
+    this.teacherEncoder = new Vit3dEncoder(o.encoder, this.teacher);
+    declareProjector(this.teacher, o);
+    this.teacher.assignFrom(new Map(this.student.entries()), { strict: true });
+    this.optimizer = tf.train.adam(o.lr);
+  }
+
+  /** The loss terms as tensors (student side differentiable); teacher targets come in as constants. */
+  private terms(batch: GlmaeBatch, teacherG: tf.Tensor2D): tf.Tensor1D {
+    const p = this.o.encoder.patchSize;
+    const g = globalsTensor(batch);
+    const gm = maskTensors(batch.globalMask);
+    const enc = this.encoder.encode(g, { keep: gm.keep });
+    const pred = this.decoder.decode(enc.tokens, gm.keep, enc.grid);
+    const recGlobal = maskedReconstructionLoss(pred, patchify(g, p), gm.mask);
+    const b = batch.volumes;
+    const sG = project(this.student, enc.tokens);
+    // Each masked global view against the teacher's embedding of the *other* unmasked one.
+    const other = tf.concat([tf.slice(teacherG, [b, 0], [b, -1]), tf.slice(teacherG, [0, 0], [b, -1])]);
+    const g2g = cosineDistance(sG, other as tf.Tensor2D);
+    let recLocal: tf.Scalar = tf.scalar(0);
+    let l2g: tf.Scalar = tf.scalar(0);
+    const l = localsTensor(batch);
+    if (l && batch.localMask) {
+      const lm = maskTensors(batch.localMask);
+      const lenc = this.encoder.encode(l, { keep: lm.keep });
+      recLocal = maskedReconstructionLoss(this.decoder.decode(lenc.tokens, lm.keep, lenc.grid), patchify(l, p), lm.mask);
+      const parents = tf.gather(teacherG, tf.tensor1d(batch.localParent, 'int32'));
+      l2g = cosineDistance(project(this.student, lenc.tokens), parents as tf.Tensor2D);
+    }
+    const loss = tf.addN([recGlobal, recLocal, tf.mul(g2g, this.o.lambdaG2G), tf.mul(l2g, this.o.lambdaL2G)]);
+    return tf.stack([loss, recGlobal, recLocal, g2g, l2g]) as tf.Tensor1D;
+  }
+
+  /** Teacher embeddings of the unmasked global views [2B, projectionDim] (no gradient). */
+  teacherEmbeddings(batch: GlmaeBatch): tf.Tensor2D {
+    return tf.tidy(() => {
+      const { tokens } = this.teacherEncoder.encode(globalsTensor(batch));
+      return project(this.teacher, tokens);
+    });
+  }
+
+  /** One Adam step on the student, then the EMA teacher update. */
+  step(batch: GlmaeBatch): GlmaeTerms {
+    const teacherG = this.teacherEmbeddings(batch);
+    let termsT: tf.Tensor1D | undefined;
+    const vars = this.student.variables();
+    const { value, grads } = tf.variableGrads(() => {
+      const t = this.terms(batch, teacherG);
+      termsT = tf.keep(t);
+      return tf.reshape(tf.slice(t, [0], [1]), []) as tf.Scalar;
+    }, vars);
+    this.optimizer.applyGradients(grads);
+    if (this.o.weightDecay > 0) this.decayWeights();
+    emaUpdate(this.teacher, this.student, this.o.emaMomentum, TEACHER_PREFIXES);
+    const out = readTerms(termsT!);
+    tf.dispose([value, teacherG, termsT!, ...Object.values(grads)]);
+    return out;
+  }
+
+  /** Loss terms without an update (validation). */
+  evaluate(batch: GlmaeBatch): GlmaeTerms {
+    const teacherG = this.teacherEmbeddings(batch);
+    const t = tf.tidy(() => this.terms(batch, teacherG));
+    const out = readTerms(t);
+    tf.dispose([t, teacherG]);
+    return out;
+  }
+
+  /** Decoupled weight decay on weight matrices (AdamW-style; tfjs has no AdamW). */
+  private decayWeights(): void {
+    const f = 1 - this.o.lr * this.o.weightDecay;
+    for (const [name, v] of this.student.entries()) {
+      if (name.endsWith('/w')) tf.tidy(() => v.assign(tf.mul(v, f)));
+    }
+  }
+
+  dispose(): void {
+    this.student.dispose();
+    this.teacher.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+function readTerms(t: tf.Tensor1D): GlmaeTerms {
+  const [loss, recGlobal, recLocal, g2g, l2g] = Array.from(t.dataSync());
+  return { loss: loss!, recGlobal: recGlobal!, recLocal: recLocal!, g2g: g2g!, l2g: l2g! };
+}

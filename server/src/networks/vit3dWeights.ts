@@ -1,0 +1,53 @@
+/**
+ * Saving and loading a ParamStore's tensors in TensorFlow.js's weights-manifest format: a JSON
+ * file (`format`, the network's config as `modelTopology`, `weightsManifest`) next to one binary
+ * file, the same layout a LayersModel's model.json uses, so tf.io tooling can read the weights.
+ * Writes are atomic (temp file + rename).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../data/atomicWrite';
+import type { ParamStore } from './vit3dParams';
+
+export interface SavedParams<M> {
+  format: string;
+  modelTopology: M;
+  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+}
+
+/** Writes `<dir>/<base>.json` + `<dir>/<base>.weights.bin` with the parameters under `prefixes`. */
+export async function saveParams<M>(dir: string, base: string, format: string, topology: M, tensors: [string, tf.Tensor][]): Promise<string> {
+  const named = tensors.map(([name, tensor]) => ({ name, tensor }));
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const bin = `${base}.weights.bin`;
+  await writeFileAtomic(path.join(dir, bin), new Uint8Array(data));
+  const json: SavedParams<M> = { format, modelTopology: topology, weightsManifest: [{ paths: [bin], weights: specs }] };
+  const file = path.join(dir, `${base}.json`);
+  await writeFileAtomic(file, JSON.stringify(json, null, 1));
+  return file;
+}
+
+export function storeTensors(ps: ParamStore, prefixes: string[]): [string, tf.Tensor][] {
+  return ps.entries().filter(([k]) => prefixes.some((p) => k.startsWith(p)));
+}
+
+/** Reads what saveParams wrote. The caller disposes the returned tensors. */
+export function loadParams<M>(file: string, expectFormat: string): { topology: M; tensors: Map<string, tf.Tensor> } {
+  if (!fs.existsSync(file)) throw new Error(`${file}: not found`);
+  let json: SavedParams<M>;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8')) as SavedParams<M>;
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (json.format !== expectFormat) throw new Error(`${file}: format is '${json.format}', expected '${expectFormat}'`);
+  const group = json.weightsManifest?.[0];
+  if (!group || group.paths.length !== 1) throw new Error(`${file}: weightsManifest must name exactly one weights file`);
+  const binPath = path.join(path.dirname(file), group.paths[0]!);
+  if (!fs.existsSync(binPath)) throw new Error(`${file}: its weights file ${group.paths[0]} is missing`);
+  const buf = fs.readFileSync(binPath);
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  const map = tf.io.decodeWeights(ab, group.weights);
+  return { topology: json.modelTopology, tensors: new Map(Object.entries(map)) };
+}
