@@ -2,10 +2,13 @@
 import type { MethodRunner } from '../training/types';
 import { mocoRunner } from './moco/runner';
 import { discoRunner } from './disco/runner';
+import { careRunner, supervisedRunner } from './care';
 
 export const methods: MethodRunner[] = [
   mocoRunner,
   discoRunner,
+  careRunner,
+  supervisedRunner,
 ];
 
 export function methodRunner(method: string): MethodRunner {

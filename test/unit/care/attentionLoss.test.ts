@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
-import { attentionLoss, boxMasks, camFromFeatures, careTotal, crossEntropy, distanceToBox, linearResizeMatrix, resizeMaps } from '../../../server/src/losses';
+import { attentionLoss, boxMasks, camFromFeatures, careTotal, crossEntropy, distanceToRegion, linearResizeMatrix, resizeMaps } from '../../../server/src/losses';
 import { buildResNetClassifier } from '../../../server/src/networks/resnet';
 import { camWeights } from '../../../server/src/methods/care/camWeights';
 
@@ -17,16 +17,24 @@ test('inner mask is 1/N on the N pixels inside the box, outer is uniform and sum
   for (let i = 0; i < 16; i++) close(outer[i]!, want[i] ? 0 : 1 / 12, 1e-7, `outer[${i}]`);
 });
 
-test('outer mask grows with distance to the box when delta > 0, hand-computed on a 3x1 row', () => {
-  // 3x3 grid, box = centre pixel. Outside pixels: 4 edge neighbours at distance 0.5, 4 corners at sqrt(0.5)
+test('outer mask grows with distance to the box when delta > 0, hand-computed on a 3x3 grid', () => {
+  // box = centre pixel. Outside: 4 edge neighbours at distance 1, 4 corners at sqrt(2); value 1 + 2 * d
   const { outer } = boxMasks([1, 1, 1, 1], 3, 1, 2);
-  const edge = 1 + 2 * 0.5;
-  const corner = 1 + 2 * Math.SQRT1_2;
+  const edge = 1 + 2 * 1;
+  const corner = 1 + 2 * Math.SQRT2;
   const sum = 4 * edge + 4 * corner;
   close(outer[1]!, edge / sum, 1e-7);
   close(outer[0]!, corner / sum, 1e-7);
   assert.equal(outer[4], 0);
-  close(distanceToBox(0, 0, [1, 1, 1, 1]), Math.SQRT1_2);
+});
+
+test('distance to a region is exact Euclidean distance between pixel centres', () => {
+  const region = new Float32Array(25);
+  region[0] = 1; // top-left corner of a 5x5 grid
+  const d = distanceToRegion(region, 5);
+  close(d[4 * 5 + 3]!, Math.hypot(3, 4));
+  close(d[2]!, 2);
+  assert.equal(d[0], 0);
 });
 
 test('a box smaller than a pixel still has an inner region', () => {

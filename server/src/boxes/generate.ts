@@ -1,0 +1,141 @@
+/**
+ * Generates lesion boxes for every image of an experiment's dataset, from saliency or from a
+ * segmentation network, as COCO (category = the image's class; `source` and `score` on each box,
+ * so the annotator shows them for review). Used by CARE (boxes.source: saliency|segmentation),
+ * by `medstudio boxes`, and for single images by the SuggestBoxes request.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeCocoFile } from '../data/boxes';
+import { loadClassificationDataset, type DatasetSample } from '../data/datasets';
+import { readImage } from '../data/readers';
+import type { Experiment } from '../experiment/types';
+import { emptyCoco, type CocoDataset } from '../formats/coco';
+import { loadModel, saveModel } from '../runs/modelIo';
+import { resizeGray } from './imageOps';
+import type { MapBox } from './regions';
+import type { PixelImage, SaliencyMethod } from './saliency';
+import { DEFAULT_SALIENCY, saliencyBox, saliencyRegion } from './saliencyBoxes';
+import { boxFromMask, predictMasks, SEG_INPUT, trainSegNet } from './segmentation';
+
+export type GeneratedSource = 'saliency' | 'segmentation';
+
+export interface GenerateOptions {
+  saliency?: SaliencyMethod;
+  /** Where a trained segmentation net is saved (segmentation-model/ inside it). */
+  runDir?: string;
+  log?: (m: string) => void;
+  signal?: AbortSignal;
+  /** Epochs for the pseudo-mask segmentation net (default 8). */
+  segEpochs?: number;
+}
+
+export interface ImageBox {
+  sample: DatasetSample;
+  width: number;
+  height: number;
+  box?: MapBox;
+}
+
+export async function readPixels(file: string): Promise<PixelImage> {
+  const img = await readImage(file);
+  if (img.spatialDims !== 2 && (img.dims[2] ?? 1) > 1) throw new Error(`${file}: boxes are generated for 2D images; this is a 3D volume`);
+  return { data: img.data, width: img.dims[0]!, height: img.dims[1]!, components: img.components };
+}
+
+async function openData(exp: Experiment, inputSize: number) {
+  if (exp.data.format === 'volumes') throw new Error(`${exp.file}: boxes are generated for 2D classification data, not 'volumes'`);
+  return loadClassificationDataset({
+    format: exp.data.format,
+    path: exp.data.path,
+    ...(exp.data.classes ? { classes: exp.data.classes } : {}),
+    inputSize,
+    seed: exp.train.seed,
+    valFraction: exp.data.valFraction,
+    testFraction: exp.data.testFraction,
+    boxes: false,
+  });
+}
+
+/** Downsamples a binary region (nearest: the pixel whose centre falls in it). */
+function regionToSize(region: Float32Array, w: number, h: number, size: number): Float32Array {
+  return resizeGray({ data: region, width: w, height: h }, size, size).data.map((v) => (v >= 0.5 ? 1 : 0));
+}
+
+async function saliencyBoxes(exp: Experiment, o: GenerateOptions): Promise<{ classes: string[]; items: ImageBox[] }> {
+  const ds = await openData(exp, exp.model.inputSize);
+  const items: ImageBox[] = [];
+  for (const s of ds.samples) {
+    if (o.signal?.aborted) throw new Error('box generation cancelled');
+    if (!s.path) continue;
+    const px = await readPixels(s.path);
+    items.push({ sample: s, width: px.width, height: px.height, box: saliencyBox(px, o.saliency ?? DEFAULT_SALIENCY) });
+  }
+  return { classes: ds.classes, items };
+}
+
+async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{ classes: string[]; items: ImageBox[] }> {
+  const ds = await openData(exp, SEG_INPUT);
+  const channels = ds.inputShape[2]!;
+  const withPath = ds.samples.filter((s) => s.path);
+  const inputs = await Promise.all(withPath.map((s) => ds.load(s)));
+  const sizes = await Promise.all(withPath.map(async (s) => readPixels(s.path!)));
+  let model;
+  const modelDir = exp.data.boxes?.model;
+  if (modelDir) {
+    model = await loadModel(fs.existsSync(path.join(modelDir, 'segmentation-model')) ? path.join(modelDir, 'segmentation-model') : modelDir);
+  } else {
+    // Pseudo-masks from saliency on the training images (see segmentation.ts).
+    const train: number[] = [];
+    const masks: Float32Array[] = [];
+    withPath.forEach((s, i) => {
+      if (s.split !== 'train') return;
+      const r = saliencyRegion(sizes[i]!, o.saliency ?? DEFAULT_SALIENCY);
+      if (!r) return;
+      train.push(i);
+      masks.push(regionToSize(r, sizes[i]!.width, sizes[i]!.height, SEG_INPUT));
+    });
+    o.log?.(`training a ${SEG_INPUT}px segmentation net on ${train.length} saliency pseudo-masks`);
+    model = await trainSegNet(
+      train.map((i) => inputs[i]!),
+      masks,
+      SEG_INPUT,
+      channels,
+      { epochs: o.segEpochs ?? 8, batchSize: 16, lr: 0.01, seed: exp.train.seed, ...(o.signal ? { signal: o.signal } : {}), ...(o.log ? { log: o.log } : {}) },
+    );
+    if (o.runDir) await saveModel(path.join(o.runDir, 'segmentation-model'), model, { medstudio: { kind: 'segmenter', inputSize: SEG_INPUT, channels, trainedOn: 'saliency pseudo-masks' } });
+  }
+  const probs = predictMasks(model, inputs, SEG_INPUT, channels);
+  model.dispose();
+  const items = withPath.map((s, i): ImageBox => {
+    const { width, height } = sizes[i]!;
+    const b = boxFromMask(probs[i]!, SEG_INPUT);
+    if (!b) return { sample: s, width, height };
+    const sx = width / SEG_INPUT;
+    const sy = height / SEG_INPUT;
+    return { sample: s, width, height, box: { ...b, bbox: [b.bbox[0] * sx, b.bbox[1] * sy, b.bbox[2] * sx, b.bbox[3] * sy] } };
+  });
+  return { classes: ds.classes, items };
+}
+
+/** Generated boxes as COCO, `file_name` relative to `cocoDir`. */
+export async function generateBoxes(exp: Experiment, source: GeneratedSource, cocoDir: string, o: GenerateOptions = {}): Promise<CocoDataset> {
+  const { classes, items } = source === 'saliency' ? await saliencyBoxes(exp, o) : await segmentationBoxes(exp, o);
+  const coco = emptyCoco(classes);
+  coco.info = { description: `MedStudio ${source} boxes for ${path.basename(exp.file)}`, medstudio: { source, ...(source === 'saliency' ? { saliency: o.saliency ?? DEFAULT_SALIENCY } : {}) } };
+  items.forEach((it, i) => {
+    const id = i + 1;
+    coco.images.push({ id, file_name: path.relative(cocoDir, it.sample.path!).split(path.sep).join('/'), width: it.width, height: it.height });
+    if (!it.box) return;
+    const [x, y, w, h] = it.box.bbox.map((v) => Math.round(v * 100) / 100) as [number, number, number, number];
+    coco.annotations.push({ id: coco.annotations.length + 1, image_id: id, category_id: it.sample.label + 1, bbox: [x, y, w, h], area: w * h, iscrowd: 0, source, score: Math.round(Math.min(1, Math.max(0, it.box.score)) * 1e4) / 1e4 });
+  });
+  return coco;
+}
+
+/** Generates and writes (atomically, validated) a COCO file; returns the number of boxes. */
+export async function generateBoxesFile(exp: Experiment, source: GeneratedSource, file: string, o: GenerateOptions = {}): Promise<number> {
+  const coco = await generateBoxes(exp, source, path.dirname(path.resolve(file)), o);
+  await writeCocoFile(file, coco);
+  return coco.annotations.length;
+}

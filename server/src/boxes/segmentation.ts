@@ -1,0 +1,103 @@
+/**
+ * Segmentation box source: a small fully convolutional network predicts a lesion mask; the mask
+ * (> 0.5) -> largest connected component -> box, scored by the mean probability inside.
+ *
+ * Without a trained segmentation model (data.boxes.model), MedStudio trains this small net on
+ * pseudo-masks — the saliency source's component for each training image — so the network
+ * learns what lesions look like across the dataset and smooths out the single-image saliency
+ * failures (MedStudio's choice, documented; give ground-truth masks' model through
+ * data.boxes.model to do better).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createRng, deriveSeed } from '../transforms/rng';
+import { boxFromMap, type MapBox } from './regions';
+
+export const SEG_INPUT = 32;
+
+/** image [S, S, C] -> lesion probability [S, S, 1]. Layer names `seg_*`. */
+export function buildSegNet(size: number, channels: number, seed = 1): tfl.LayersModel {
+  let s = seed;
+  const conv = (x: tfl.SymbolicTensor, filters: number, strides: number, name: string, activation: 'relu' | 'sigmoid' = 'relu', k = 3) =>
+    tfl.layers.conv2d({ filters, kernelSize: k, strides, padding: 'same', activation, kernelInitializer: tfl.initializers.heNormal({ seed: s++ }), name }).apply(x) as tfl.SymbolicTensor;
+  const input = tfl.input({ shape: [size, size, channels], name: 'seg_image' });
+  const e1 = conv(input, 8, 1, 'seg_enc1');
+  const e2 = conv(conv(e1, 16, 2, 'seg_down'), 16, 1, 'seg_enc2');
+  const up = tfl.layers.upSampling2d({ size: [2, 2], name: 'seg_up' }).apply(e2) as tfl.SymbolicTensor;
+  const cat = tfl.layers.concatenate({ name: 'seg_skip' }).apply([up, e1]) as tfl.SymbolicTensor;
+  const d1 = conv(cat, 8, 1, 'seg_dec1');
+  const out = conv(d1, 1, 1, 'seg_mask', 'sigmoid', 1);
+  return tfl.model({ inputs: input, outputs: out, name: 'lesion_segmenter' });
+}
+
+/** Binary cross-entropy + soft Dice, the usual pair for small foreground regions. */
+function segLoss(pred: tf.Tensor4D, mask: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    const p = tf.clipByValue(pred, 1e-6, 1 - 1e-6);
+    const bce = tf.neg(tf.mean(tf.add(tf.mul(mask, tf.log(p)), tf.mul(tf.sub(1, mask), tf.log(tf.sub(1, p))))));
+    const inter = tf.sum(tf.mul(p, mask), [1, 2, 3]);
+    const dice = tf.sub(1, tf.mean(tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(tf.add(tf.sum(p, [1, 2, 3]), tf.sum(mask, [1, 2, 3])), 1))));
+    return tf.add(bce, dice) as tf.Scalar;
+  });
+}
+
+export interface SegTrainOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  signal?: AbortSignal;
+  log?: (m: string) => void;
+}
+
+/** Trains the segmenter on images [n][S*S*C] and masks [n][S*S]. Deterministic for a seed. */
+export async function trainSegNet(images: Float32Array[], masks: Float32Array[], size: number, channels: number, o: SegTrainOptions): Promise<tfl.LayersModel> {
+  const model = buildSegNet(size, channels, o.seed);
+  const opt: tf.Optimizer = tf.train.adam(o.lr);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const n = images.length;
+  for (let e = 0; e < o.epochs && !o.signal?.aborted; e++) {
+    const order = createRng(deriveSeed(o.seed, e)).shuffle(Array.from({ length: n }, (_, i) => i));
+    let sum = 0;
+    let batches = 0;
+    for (let b = 0; b < n; b += o.batchSize) {
+      const idx = order.slice(b, b + o.batchSize);
+      const xb = new Float32Array(idx.length * size * size * channels);
+      const mb = new Float32Array(idx.length * size * size);
+      idx.forEach((k, i) => (xb.set(images[k]!, i * size * size * channels), mb.set(masks[k]!, i * size * size)));
+      const loss = tf.tidy(() => {
+        const x = tf.tensor4d(xb, [idx.length, size, size, channels]);
+        const m = tf.tensor4d(mb, [idx.length, size, size, 1]);
+        const { value, grads } = tf.variableGrads(() => segLoss(model.apply(x, { training: true }) as tf.Tensor4D, m), vars);
+        opt.applyGradients(grads);
+        return value;
+      });
+      sum += (await loss.data())[0]!;
+      loss.dispose();
+      batches++;
+    }
+    o.log?.(`segmentation net: epoch ${e + 1}/${o.epochs} loss ${(sum / Math.max(1, batches)).toFixed(4)}`);
+  }
+  opt.dispose();
+  return model;
+}
+
+/** Lesion probability maps [n][S*S] for images [n][S*S*C]. */
+export function predictMasks(model: tfl.LayersModel, images: Float32Array[], size: number, channels: number, batchSize = 32): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let b = 0; b < images.length; b += batchSize) {
+    const chunk = images.slice(b, b + batchSize);
+    const xb = new Float32Array(chunk.length * size * size * channels);
+    chunk.forEach((im, i) => xb.set(im, i * size * size * channels));
+    const p = tf.tidy(() => model.predict(tf.tensor4d(xb, [chunk.length, size, size, channels])) as tf.Tensor);
+    const d = p.dataSync() as Float32Array;
+    p.dispose();
+    for (let i = 0; i < chunk.length; i++) out.push(d.slice(i * size * size, (i + 1) * size * size));
+  }
+  return out;
+}
+
+/** Probability map -> (p > 0.5) -> largest component -> box in map pixels. */
+export function boxFromMask(prob: Float32Array, size: number): MapBox | undefined {
+  return boxFromMap({ data: prob, width: size, height: size }, 0.5);
+}

@@ -1,0 +1,79 @@
+/**
+ * One optimisation step of a classifier: cross-entropy (optionally class- and item-weighted),
+ * plus, in CARE's stage 2, the attention loss on the rare-class images that have boxes:
+ * alpha * L_cam + (1 - alpha) * CE.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { attentionLoss, camFromFeatures, crossEntropy } from '../../losses';
+import type { ResNetClassifier } from '../../networks/resnet';
+import { camWeights } from './camWeights';
+
+export interface AttentionBatch {
+  /** [B, H, W] inner / outer masks (zero for images that do not take part). */
+  inner: tf.Tensor3D;
+  outer: tf.Tensor3D;
+  /** [B] 1 for rare-class images with a box. */
+  take: tf.Tensor1D;
+  alpha: number;
+  threshold: number;
+}
+
+export interface StepInput {
+  x: tf.Tensor4D;
+  y: tf.Tensor1D;
+  /** [B] per-image loss weights (class re-weighting x kept/dropped by data cleaning). */
+  itemWeights?: tf.Tensor1D;
+  attention?: AttentionBatch;
+}
+
+export interface StepResult {
+  loss: number;
+  ce: number;
+  /** L_cam summed over the batch (0 without attention). */
+  attention: number;
+}
+
+function weightDecayTerm(net: ResNetClassifier, weightDecay: number): tf.Scalar | undefined {
+  if (!weightDecay) return undefined;
+  const kernels = net.model.trainableWeights.filter((w) => w.originalName.endsWith('/kernel')).map((w) => tf.sum(tf.square(w.read())));
+  return tf.mul(tf.addN(kernels), weightDecay / 2) as tf.Scalar;
+}
+
+/** The training loss of one batch (model in training mode: BatchNorm uses and updates batch statistics). */
+export function batchLoss(net: ResNetClassifier, input: StepInput, out?: { ce?: tf.Scalar; lcam?: tf.Scalar }): tf.Scalar {
+  const [A, logits] = net.model.apply(input.x, { training: true }) as [tf.Tensor4D, tf.Tensor2D];
+  const ce = input.itemWeights ? weightedCe(logits, input.y, input.itemWeights) : crossEntropy(logits, input.y);
+  let total: tf.Scalar = ce;
+  const att = input.attention;
+  if (att) {
+    const w = camWeights(net.head, A, input.y, logits.shape[1]);
+    const [, H, W] = input.x.shape;
+    const cam = camFromFeatures(A, w, H, W);
+    const lcam = attentionLoss(cam, att.inner, att.outer, att.take, att.threshold);
+    total = tf.add(tf.mul(lcam, att.alpha), tf.mul(ce, 1 - att.alpha)) as tf.Scalar;
+    if (out) out.lcam = tf.keep(lcam.clone());
+  }
+  if (out) out.ce = tf.keep(ce.clone());
+  return total;
+}
+
+function weightedCe(logits: tf.Tensor2D, y: tf.Tensor1D, w: tf.Tensor1D): tf.Scalar {
+  const k = logits.shape[1];
+  const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(y, k).toFloat(), tf.logSoftmax(logits)), 1));
+  return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
+}
+
+/** Computes the loss and its gradient for every trainable weight, and applies the update. */
+export function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput, weightDecay = 0): StepResult {
+  const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const parts: { ce?: tf.Scalar; lcam?: tf.Scalar } = {};
+  const { value, grads } = tf.variableGrads(() => {
+    const l = batchLoss(net, input, parts);
+    const wd = weightDecayTerm(net, weightDecay);
+    return wd ? (tf.add(l, wd) as tf.Scalar) : l;
+  }, vars);
+  optimizer.applyGradients(grads);
+  const result: StepResult = { loss: value.dataSync()[0]!, ce: parts.ce?.dataSync()[0] ?? NaN, attention: parts.lcam?.dataSync()[0] ?? 0 };
+  tf.dispose([value, ...Object.values(grads), parts.ce, parts.lcam].filter((t): t is tf.Tensor => t !== undefined));
+  return result;
+}

@@ -1,0 +1,6 @@
+/** Long-tail toolkit: balancing, classifier weight normalisation, TTA, data cleaning, high-res fine-tuning. */
+export * from './balance';
+export * from './weightNorm';
+export * from './tta';
+export * from './cleaning';
+export * from './hiRes';
