@@ -74,6 +74,16 @@ async function closeAll(): Promise<void> {
 }
 
 suite('Box annotator in a real VS Code host', () => {
+  // code-server saves after a delay by default: these tests decide themselves when to save.
+  let autoSave: string | undefined;
+  suiteSetup(async () => {
+    const files = vscode.workspace.getConfiguration('files');
+    autoSave = files.inspect<string>('autoSave')?.globalValue;
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
+  });
   teardown(closeAll);
 
   test('a box drawn in the webview is saved to disk as standard COCO, atomically', async () => {
@@ -89,6 +99,15 @@ suite('Box annotator in a real VS Code host', () => {
     expected.apply({ kind: 'addBox', imageId: 1, bbox: [10, 10, 20, 15], categoryId: 1 });
     assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), expected.serialize());
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+  });
+
+  test('an image path outside the dataset and workspace is refused and not read', async () => {
+    const a = await api();
+    const escaping = INPUT.replace('images/b.png', '../../../../../../../../etc/hostname');
+    const { uri } = makeDataset('escape', escaping);
+    await openAnnotator(a, uri);
+    assert.match(await a.annotator.imageRequest(uri.toString(), 1), /a\.png/, 'an image inside the dataset gets a webview URI');
+    await assert.rejects(a.annotator.imageRequest(uri.toString(), 2), /outside the dataset folder and the workspace .* it was not read/);
   });
 
   test('Save As into another folder keeps the image paths pointing at the same images', async () => {

@@ -22,7 +22,7 @@ import {
 import type { ExtensionServices } from '../../context';
 import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
 import { isInside, rebaseFileName, resolveImagePath } from './paths';
-import { AnnotatorSession, type SessionHost } from './session';
+import { AnnotatorSession, type HostHandlers, type SessionHost } from './session';
 import { parseSuspects } from './suspects';
 import { writeTextAtomic } from './writeAtomic';
 
@@ -38,6 +38,8 @@ export interface PanelEntry {
   imageId?: number;
   /** Set when a .mrk.json's volume is on screen (name and voxel dims). */
   volume?: { name: string; dims: number[] };
+  /** The handlers this panel's requests go to. */
+  handlers?: HostHandlers;
 }
 
 async function readText(uri: vscode.Uri): Promise<string> {
@@ -198,6 +200,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
         return { source: { kind: 'nifti', url: panel.webview.asWebviewUri(vscode.Uri.file(file)).toString(), name: path.basename(file) }, maxBytes: VOLUME_MAX_BYTES };
       },
     });
+    entry.handlers = handlers;
     for (const m of Object.keys(handlers) as (keyof typeof handlers)[]) channel.handle(m, handlers[m] as never);
     channel.handle('ready', async () => {
       entry.ready = true;

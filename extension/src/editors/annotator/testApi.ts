@@ -72,6 +72,13 @@ export const annotatorApi = {
     if (!doc) throw new Error(`${uri} is not open in the annotator`);
     return doc.session.handlers().edit(intent);
   },
+  /** What the webview's image request answers for `imageId` (a webview URI, or the error). */
+  async imageRequest(uri: string, imageId: number): Promise<string> {
+    const doc = need().document(uri);
+    const panel = doc && [...doc.panels.values()].find((p) => p.ready && p.handlers);
+    if (!panel?.handlers) throw new Error(`no live annotator webview for ${uri}`);
+    return (await panel.handlers.image({ imageId })).src;
+  },
   /** Save As through the provider (VS Code's own Save As asks for the target in a dialog). */
   async saveAs(uri: string, destination: vscode.Uri): Promise<void> {
     const p = need();
