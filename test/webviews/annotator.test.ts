@@ -168,6 +168,33 @@ test('suspect labels from the cleaning report are reviewed with keep / change / 
   }
 });
 
+test('after a reload the annotator comes back on the same image, class and zoom', async () => {
+  const a = await openAnnotator(browser, read('input.coco.json'), { sizes: SIZES });
+  let saved: unknown;
+  try {
+    const { page } = a.wv;
+    await a.imageShown(1);
+    await page.keyboard.press('n');
+    await a.imageShown(2);
+    await page.keyboard.press('2');
+    await page.keyboard.press('+');
+    await page.waitForFunction(() => (window as unknown as { __state: { view?: { scale: number } } }).__state?.view?.scale !== undefined);
+    saved = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+  } finally {
+    await a.close();
+  }
+  const b = await openAnnotator(browser, read('input.coco.json'), { sizes: SIZES, state: saved });
+  try {
+    await b.imageShown(2);
+    const restored = await b.wv.page.evaluate(() => ({ ...document.querySelector('canvas')!.dataset }));
+    const view = (saved as { view: { scale: number } }).view;
+    assert.equal(Number(restored.scale), view.scale, 'same zoom');
+    assert.equal(await b.wv.page.locator('.cats button.active').textContent(), '2 melanoma');
+  } finally {
+    await b.close();
+  }
+});
+
 test('a box file that does not parse shows the error and refuses edits', async () => {
   const a = await openAnnotator(browser, '{ "images": [ }', { sizes: SIZES });
   try {
