@@ -36,9 +36,10 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, numClasses: num
   const { mean, std } = columnStats(train);
   const standardise = (s: FeatureSet) => tf.tidy(() => tf.div(tf.sub(tf.tensor2d(s.features, [s.labels.length, s.dim]), mean), std));
   const x = standardise(train);
-  const y = tf.oneHot(tf.tensor1d(train.labels, 'int32'), numClasses);
-  const w = tf.variable(tf.randomNormal([train.dim, numClasses], 0, 0.01, 'float32', o.seed));
-  const b = tf.variable(tf.zeros([numClasses]));
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(train.labels, 'int32'), numClasses));
+  // Inside tidy so that the initial values are released once the variables hold them.
+  const w = tf.tidy(() => tf.variable(tf.randomNormal([train.dim, numClasses], 0, 0.01, 'float32', o.seed)));
+  const b = tf.tidy(() => tf.variable(tf.zeros([numClasses])));
   const opt = tf.train.adam(o.lr);
   for (let i = 0; i < o.iterations; i++) {
     opt.minimize(() => tf.add(tf.losses.softmaxCrossEntropy(y, tf.add(tf.matMul(x, w), b)), tf.mul(o.weightDecay, tf.sum(tf.square(w)))) as tf.Scalar, false, [w, b]);

@@ -8,7 +8,9 @@ import { ensureBackend } from '../../../server/src/engine/backend';
 const NEEDED = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
 
 export async function trainingBackend(): Promise<string> {
-  const s = await ensureBackend();
+  // One thread: the threaded wasm build's workers would keep the test process alive, and the
+  // machine's cores are shared.
+  const s = await ensureBackend({ threads: 1 });
   if (NEEDED.some((k) => !tf.getKernel(k, s.backend))) {
     await tf.setBackend('cpu');
     await tf.ready();

@@ -84,3 +84,22 @@ test('augmented views are reproducible from the seed, differ between seeds, and 
   assert.notDeepEqual(a, c);
   for (const v of a) assert.ok(v >= 0 && v <= 1);
 });
+
+test('k-NN votes by cosine similarity and the linear probe separates separable features', async () => {
+  await trainingBackend();
+  const { knnProbe } = await import('../../../server/src/eval/probeKnn');
+  const { linearProbe } = await import('../../../server/src/eval/probe');
+  const train = { features: new Float32Array([1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9]), dim: 2, labels: [0, 0, 1, 1] };
+  const test = { features: new Float32Array([5, 1, 1, 4]), dim: 2, labels: [0, 1] };
+  const k1 = knnProbe(train, test, 2, { k: 1, tau: 0.07 });
+  assert.deepEqual(k1.predictions, [0, 1]);
+  assert.deepEqual(Array.from(k1.probabilities), [1, 0, 0, 1]);
+  // k = 4 with a huge tau: every neighbour weighs about the same, so the vote is about even.
+  const all = knnProbe(train, test, 2, { k: 4, tau: 1e6 });
+  close(all.probabilities[0]!, 0.5, 1e-4);
+  const before = tf.memory().numTensors;
+  const lin = linearProbe(train, test, 2, { iterations: 100, lr: 0.1, weightDecay: 0, seed: 1 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(lin.accuracy, 1);
+  assert.throws(() => linearProbe(train, { ...test, dim: 3 }, 2), /2-d, test features 3-d/);
+});

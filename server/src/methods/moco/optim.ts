@@ -11,7 +11,9 @@ export function cosineLr(base: number, epoch: number, epochs: number): number {
 }
 
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr);
-  // Adam reads its (protected) learningRate field on every step; there is no setter.
-  else (opt as unknown as { learningRate: number }).learningRate = lr;
+  // SGD/momentum cache -lr in a scalar and have a setter; Adam reads its (protected)
+  // learningRate field on every step and has none.
+  const o = opt as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (o.setLearningRate) o.setLearningRate(lr);
+  else o.learningRate = lr;
 }

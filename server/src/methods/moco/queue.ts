@@ -36,7 +36,7 @@ export class NegativeQueue {
       n = Math.sqrt(n) || 1;
       for (let c = 0; c < dim; c++) init[r * dim + c]! /= n;
     }
-    this.store = tf.variable(tf.tensor2d(init, [size, dim]), false);
+    this.store = tf.tidy(() => tf.variable(tf.tensor2d(init, [size, dim]), false));
   }
 
   /** The negatives, [K, dim]. Owned by the queue: do not dispose. */

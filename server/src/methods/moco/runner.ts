@@ -6,7 +6,8 @@
 import type { Experiment } from '../../experiment/types';
 import type { EvalMetrics } from '../../protocol';
 import * as path from 'node:path';
-import { loadModel, readModelMetadata } from '../../runs';
+// runs/index imports the method registry: import its modules directly (no cycle).
+import { loadModel, readModelMetadata } from '../../runs/modelIo';
 import type { MethodRunner, RunContext } from '../../training/types';
 import type { NetSpec } from './contrastiveNet';
 import { loadContrastiveData, type DataLoader } from './data';

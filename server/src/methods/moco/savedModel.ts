@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, readModelMetadata, saveModel } from '../../runs';
+// runs/index imports the method registry: import its modules directly (no cycle).
+import { loadModel, readModelMetadata, saveModel } from '../../runs/modelIo';
 import type { ContrastiveNet } from './contrastiveNet';
 import type { EncoderKind } from './encoders';
 

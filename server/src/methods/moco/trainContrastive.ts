@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../data/atomicWrite';
-import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs';
+// runs/index imports the method registry: import its modules directly (no cycle).
+import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import type { RunContext, RunResult } from '../../training/types';
 import { teacherEmbed } from '../disco/teacher';
