@@ -2,8 +2,8 @@
  * 3D convolution and its gradients as 2D convolutions (XNNPACK) — stock wasm Conv3D is a naive
  * loop. The depth taps become channels: X'[n*Do+z, h, w, a*C+c] = xpad[n, z*sd + a*dd, h, w, c],
  * the filter [kd,kh,kw,C,Co] becomes [kh,kw,kd*C,Co], and one 2D convolution over X' is the 3D
- * one. The gradients reuse the 2D gradient formulations on X'; the input gradient scatters the
- * kd depth taps back with pads and one AddN.
+ * one. The gradients reuse the 2D gradient formulations on X'; the input gradient sums the kd
+ * depth taps back (depthTaps.ts).
  */
 import {
   backend_util,
@@ -15,6 +15,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { convFilterGrad } from './convFilterGrad';
 import { convInputGrad } from './convInputGrad';
+import { stackDepthTaps, unstackDepthTaps, type DepthTaps } from './depthTaps';
 import { withOps, type WasmOps } from './wasmOps';
 
 interface Conv3DAttrs {
@@ -37,32 +38,15 @@ function info(xShape: number[], fShape: number[], a: Conv3DAttrs): backend_util.
   );
 }
 
+function taps(ci: backend_util.Conv3DInfo): DepthTaps {
+  return { taps: ci.filterDepth, stride: ci.strideDepth, dilation: ci.dilationDepth, front: ci.padInfo.front, outDepth: ci.outDepth };
+}
+
 /** x [N,D,H,W,C] -> X' [N*Do, H, W, kd*C]. */
 function depthStack(ops: WasmOps, x: TensorInfo, ci: backend_util.Conv3DInfo): TensorInfo {
   const [n, d, h, w, c] = x.shape as [number, number, number, number, number];
-  const kd = ci.filterDepth;
-  const sd = ci.strideDepth;
-  const dd = ci.dilationDepth;
-  const od = ci.outDepth;
-  const need = (kd - 1) * dd + (od - 1) * sd + 1;
-  if (kd === 1 && sd === 1 && ci.padInfo.front === 0 && od === d) return ops.reshape(x, [n * od, h, w, c]);
-  const xp = ops.padOrCrop(x, [[0, 0], [ci.padInfo.front, need - ci.padInfo.front - d], [0, 0], [0, 0], [0, 0]]);
-  const taps: TensorInfo[] = [];
-  for (let a = 0; a < kd; a++) {
-    const t = ops.run('StridedSlice', { x: xp }, {
-      begin: [0, a * dd, 0, 0, 0],
-      end: [n, a * dd + (od - 1) * sd + 1, h, w, c],
-      strides: [1, sd, 1, 1, 1],
-      beginMask: 0,
-      endMask: 0,
-      ellipsisMask: 0,
-      newAxisMask: 0,
-      shrinkAxisMask: 0,
-    });
-    taps.push(t);
-  }
-  const stacked = taps.length === 1 ? taps[0]! : ops.run('Concat', taps, { axis: 4 });
-  return ops.reshape(stacked, [n * od, h, w, kd * c]);
+  if (ci.filterDepth === 1 && ci.strideDepth === 1 && ci.padInfo.front === 0 && ci.outDepth === d) return ops.reshape(x, [n * d, h, w, c]);
+  return ops.adopt(stackDepthTaps(ops.backend, x, taps(ci)));
 }
 
 /** [kd,kh,kw,C,Co] -> [kh,kw,kd*C,Co]. */
@@ -129,11 +113,9 @@ export const conv3DBackpropInputConfig: KernelConfig = {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as Conv3DAttrs;
     const ci = info(a.inputShape!, filter.shape, a);
-    const [n, d, h, w, c] = a.inputShape as [number, number, number, number, number];
-    const [kd, kh, kw, , co] = filter.shape as [number, number, number, number, number];
+    const [n, , h, w] = a.inputShape as [number, number, number, number, number];
+    const [, kh, kw, , co] = filter.shape as [number, number, number, number, number];
     const od = ci.outDepth;
-    const sd = ci.strideDepth;
-    const dd = ci.dilationDepth;
     return withOps(backend, [dy, filter], (ops) => {
       const dy2 = ops.reshape(dy, [n * od, ci.outHeight, ci.outWidth, co]);
       const dX = convInputGrad(
@@ -144,20 +126,8 @@ export const conv3DBackpropInputConfig: KernelConfig = {
         { inLen: h, outLen: ci.outHeight, taps: kh, stride: ci.strideHeight, dilation: ci.dilationHeight, padBefore: ci.padInfo.top },
         { inLen: w, outLen: ci.outWidth, taps: kw, stride: ci.strideWidth, dilation: ci.dilationWidth, padBefore: ci.padInfo.left },
       );
-      // dX[n*od+z, h, w, a*C+c] belongs to padded depth z*sd + a*dd: scatter the kd taps back.
-      const dX6 = ops.reshape(dX, [n, od, h * w, kd, c]);
-      const span = (kd - 1) * dd + od * sd;
-      const pieces: TensorInfo[] = [];
-      for (let t = 0; t < kd; t++) {
-        let p = ops.reshape(ops.slice(dX6, [0, 0, 0, t, 0], [n, od, h * w, 1, c]), [n, od, 1, h * w * c]);
-        if (sd > 1) p = ops.pad(p, [[0, 0], [0, 0], [0, sd - 1], [0, 0]]);
-        p = ops.reshape(p, [n, od * sd, h * w * c]);
-        pieces.push(ops.pad(p, [[0, 0], [t * dd, span - t * dd - od * sd], [0, 0]]));
-      }
-      const sum = pieces.length === 1 ? pieces[0]! : ops.run('AddN', pieces);
-      const front = ci.padInfo.front;
-      const dx = ops.padOrCrop(sum, [[0, 0], [-front, d + front - span], [0, 0]]);
-      return ops.reshape(dx, [n, d, h, w, c]);
+      // dX[n*od+z, h, w, a*C+c] belongs to depth z*sd + a*dd - front: sum the kd taps back.
+      return ops.adopt(unstackDepthTaps(ops.backend, dX, a.inputShape!, taps(ci)));
     });
   },
 };
