@@ -88,7 +88,7 @@ export async function openAnnotator(
   wv.answer('image', (p) => h.image(p as { imageId: number }));
   wv.answer('suggest', (p) => h.suggest(p as Parameters<typeof h.suggest>[0]));
   wv.answer('openReviewQueue', () => h.openReviewQueue(null));
-  session.onDidChange((s) => void wv.send({ kind: 'event', type: 'state', payload: s }));
+  session.onDidUpdate((u) => void wv.send({ kind: 'event', type: u.type, payload: u.payload }));
 
   const canvas = wv.page.locator('canvas');
   const at = async (x: number, y: number): Promise<[number, number]> => {

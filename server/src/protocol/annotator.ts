@@ -4,7 +4,7 @@
  * document model (one VS Code undo step each) and answers with the new state as an event.
  * Type-only apart from the constants: the webview bundle imports it too.
  */
-import type { CocoBBox, CocoDataset } from '../formats/coco';
+import type { CocoAnnotation, CocoBBox, CocoDataset } from '../formats/coco';
 import type { SlicerRoi } from '../formats/slicerRoi';
 import type { BoxSource } from './boxes';
 import type { VolumeSource } from './viewer';
@@ -85,6 +85,21 @@ export interface AnnotatorState {
   readOnly: boolean;
 }
 
+/**
+ * The change one edit (or its undo/redo) made, so a large dataset is not resent whole on every
+ * edit. `version` is the state's version after it: the webview asks for the full state again
+ * when a patch does not follow the version it has.
+ */
+export interface AnnotatorPatch {
+  version: number;
+  /** Boxes added or changed, whole. */
+  upsert: CocoAnnotation[];
+  /** Ids of boxes removed. */
+  remove: number[];
+  /** Review decisions set (null: cleared), by image id. */
+  review: Record<string, ReviewEntry | null>;
+}
+
 /** webview -> host requests. */
 export type AnnotatorHostRequests = {
   /** The webview is up: the current state. */
@@ -107,6 +122,7 @@ export type AnnotatorWebviewRequests = Record<never, { params: unknown; result: 
 /** host -> webview events. */
 export type AnnotatorWebviewEvents = {
   state: AnnotatorState;
+  patch: AnnotatorPatch;
   /** A message for the person (a refused edit, a failed image load). */
   notice: { level: 'info' | 'warning' | 'error'; message: string };
   /** Show this image (from a command or a test). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AnnotatorModel, type AppliedEdit } from '../../../extension/src/editors/annotator/model';
+import { AnnotatorModel, patchOf, type AppliedEdit } from '../../../extension/src/editors/annotator/model';
 import type { AnnotatorIntent } from '../../../server/src/protocol';
 
 const FIX = path.join(__dirname, 'fixtures');
@@ -112,4 +112,29 @@ test('review decisions round-trip through info.medstudio.review and can be clear
   assert.ok(clear.edit);
   assert.equal(reopened.serialize(), AnnotatorModel.fromText(input()).serialize(), 'no empty info left behind');
   assert.equal(m.apply({ kind: 'review', imageId: 1, entry: { status: 'relabelled' } }).result.ok, false);
+});
+
+test("an edit's patch, applied to the webview's copy, gives the same boxes as the document", () => {
+  const m = AnnotatorModel.fromText(input());
+  const copy = m.dataset();
+  const review: Record<string, unknown> = {};
+  const applyPatch = (p: ReturnType<typeof patchOf>) => {
+    const gone = new Set([...p.remove, ...p.upsert.map((a) => a.id)]);
+    copy.annotations = copy.annotations.filter((a) => !gone.has(a.id)).concat(p.upsert);
+    for (const [k, v] of Object.entries(p.review)) {
+      if (v) review[k] = v;
+      else delete review[k];
+    }
+  };
+  const edits = play(m);
+  for (const e of edits) applyPatch(patchOf(e.redo));
+  const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+  assert.deepEqual([...copy.annotations].sort(byId), [...m.dataset().annotations].sort(byId));
+  assert.deepEqual(review, m.reviewRecord());
+  for (const e of [...edits].reverse()) {
+    m.undo(e);
+    applyPatch(patchOf(e.undo));
+  }
+  assert.deepEqual([...copy.annotations].sort(byId), [...m.dataset().annotations].sort(byId));
+  assert.deepEqual(review, {});
 });

@@ -8,6 +8,7 @@ import type {
   AnnotatorHostEvents,
   AnnotatorHostRequests,
   AnnotatorIntent,
+  AnnotatorPatch,
   AnnotatorState,
   AnnotatorWebviewEvents,
   AnnotatorWebviewRequests,
@@ -510,7 +511,28 @@ function accept(s: AnnotatorState): void {
   renderAll();
 }
 
+/** An edit's change: applied in place (a large dataset is not resent), or a resync when out of step. */
+function applyPatch(p: AnnotatorPatch): void {
+  const ds = doc?.dataset;
+  if (!doc || !ds || p.version !== doc.version + 1) {
+    ch.request('ready', null)
+      .then(accept)
+      .catch((e: unknown) => notice(`lost step with the document: ${e instanceof Error ? e.message : String(e)}`, 'error'));
+    return;
+  }
+  const gone = new Set([...p.remove, ...p.upsert.map((a) => a.id)]);
+  ds.annotations = ds.annotations.filter((a) => !gone.has(a.id)).concat(p.upsert);
+  for (const [id, entry] of Object.entries(p.review)) {
+    if (entry) doc.review[id] = entry;
+    else delete doc.review[id];
+  }
+  doc.version = p.version;
+  if (selected !== null && !boxesOf(imageId).some((b) => b.id === selected)) selected = null;
+  renderAll();
+}
+
 ch.on('state', accept);
+ch.on('patch', applyPatch);
 ch.on('notice', (n) => notice(n.message, n.level));
 ch.on('showImage', ({ imageId: id }) => showImage(id));
 ch.on('drawBox', (d) => {

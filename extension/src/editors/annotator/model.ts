@@ -4,7 +4,7 @@
  * `vscode`, no file system, so unit tests check the saved bytes exactly.
  */
 import { clampBox, nextId, parseCoco, serializeCoco, type CocoAnnotation, type CocoBBox, type CocoDataset, type CocoImage } from '../../../../server/src/formats/coco';
-import type { AnnotatorIntent, EditResult, ReviewEntry, ReviewStatus } from '../../../../server/src/protocol';
+import type { AnnotatorIntent, AnnotatorPatch, EditResult, ReviewEntry, ReviewStatus } from '../../../../server/src/protocol';
 
 /** One reversible change to the document. */
 type Op = { op: 'putAnn'; ann: CocoAnnotation } | { op: 'delAnn'; id: number } | { op: 'putReview'; imageId: number; entry: ReviewEntry | null };
@@ -41,6 +41,23 @@ function readReview(ds: CocoDataset): Map<number, ReviewEntry> {
     out.set(id, typeof label === 'string' ? { status: status as ReviewStatus, label } : { status: status as ReviewStatus });
   }
   return out;
+}
+
+/** What a list of ops changes, for the webview's incremental update. */
+export function patchOf(ops: readonly Op[]): Omit<AnnotatorPatch, 'version'> {
+  const upsert = new Map<number, CocoAnnotation>();
+  const remove = new Set<number>();
+  const review: Record<string, ReviewEntry | null> = {};
+  for (const o of ops) {
+    if (o.op === 'putAnn') {
+      upsert.set(o.ann.id, structuredClone(o.ann));
+      remove.delete(o.ann.id);
+    } else if (o.op === 'delAnn') {
+      upsert.delete(o.id);
+      remove.add(o.id);
+    } else review[String(o.imageId)] = o.entry ? { ...o.entry } : null;
+  }
+  return { upsert: [...upsert.values()], remove: [...remove], review };
 }
 
 export class AnnotatorModel {

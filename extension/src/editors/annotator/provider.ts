@@ -210,7 +210,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
     channel.on('volumeShown', (v) => (entry.volume = v));
     const subs = [
       panel.webview.onDidReceiveMessage((m) => channel.receive(m)),
-      { dispose: doc.session.onDidChange((s) => channel.emit('state', s)) },
+      { dispose: doc.session.onDidUpdate((u) => (u.type === 'patch' ? channel.emit('patch', u.payload) : channel.emit('state', u.payload))) },
     ];
     panel.onDidDispose(() => {
       for (const s of subs) s.dispose();

@@ -5,9 +5,9 @@
  * wire the very same handlers to the test page.
  */
 import { CocoFormatError } from '../../../../server/src/formats/coco';
-import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorState, EditResult, RoiIntent, SuspectItem, VolumeSource } from '../../../../server/src/protocol';
+import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorPatch, AnnotatorState, EditResult, RoiIntent, SuspectItem, VolumeSource } from '../../../../server/src/protocol';
 import type { SuggestedBox } from '../../../../server/src/protocol';
-import { AnnotatorModel, type AppliedEdit } from './model';
+import { AnnotatorModel, patchOf, type AppliedEdit } from './model';
 import { RoiModel } from './roiModel';
 
 /** Classes offered for 3D boxes when the file names none yet. */
@@ -29,6 +29,9 @@ export interface SessionHost {
   canEdit(): boolean;
 }
 
+/** What the webviews are told after a change: the whole state, or just what an edit changed. */
+export type AnnotatorUpdate = { type: 'state'; payload: AnnotatorState } | { type: 'patch'; payload: AnnotatorPatch };
+
 export type HostHandlers = { [M in keyof AnnotatorHostRequests]: (p: AnnotatorHostRequests[M]['params']) => Promise<AnnotatorHostRequests[M]['result']> };
 
 export class AnnotatorSession {
@@ -38,7 +41,7 @@ export class AnnotatorSession {
   private error: string | undefined;
   private version = 0;
   private queue: SuspectItem[] = [];
-  private readonly listeners = new Set<(s: AnnotatorState) => void>();
+  private readonly listeners = new Set<(u: AnnotatorUpdate) => void>();
 
   constructor(
     readonly fileName: string,
@@ -89,7 +92,7 @@ export class AnnotatorSession {
     };
   }
 
-  onDidChange(fn: (s: AnnotatorState) => void): () => void {
+  onDidUpdate(fn: (u: AnnotatorUpdate) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
@@ -99,11 +102,12 @@ export class AnnotatorSession {
     this.changed();
   }
 
-  private changed(): void {
+  /** Bumps the version and tells the webviews: a patch when an edit's ops say what changed. */
+  private changed(patch?: Omit<AnnotatorPatch, 'version'>): void {
     this.version++;
     if (!this.listeners.size) return;
-    const s = this.state();
-    for (const fn of this.listeners) fn(s);
+    const u: AnnotatorUpdate = patch ? { type: 'patch', payload: { ...patch, version: this.version } } : { type: 'state', payload: this.state() };
+    for (const fn of this.listeners) fn(u);
   }
 
   /** Applies an intent as one undoable edit (the path both the webview and tests use). */
@@ -114,7 +118,7 @@ export class AnnotatorSession {
     const { edit, result } = model.apply(intent);
     if (edit) {
       this.host.pushEdit(this.undoable(model, edit));
-      this.changed();
+      this.changed(patchOf(edit.redo));
     }
     return result;
   }
@@ -126,12 +130,12 @@ export class AnnotatorSession {
       undo: () => {
         if (this.model !== model) return;
         model.undo(edit);
-        this.changed();
+        this.changed(patchOf(edit.undo));
       },
       redo: () => {
         if (this.model !== model) return;
         model.redo(edit);
-        this.changed();
+        this.changed(patchOf(edit.redo));
       },
     };
   }
