@@ -98,6 +98,7 @@ export const experimentSchema = obj(
       lambdaG2G: num('Weight of the global-to-global consistency loss.', { min: 0, default: 1 }),
       lambdaL2G: num('Weight of the local-to-global correspondence loss.', { min: 0, default: 1 }),
       emaMomentum: num('EMA teacher momentum.', { min: 0, max: 1, default: 0.996 }),
+      volumeSize: int('Grid (voxels per side) the volumes are resampled to before views are cut; local views are at this resolution. 0 = 1.5 x model.inputSize (MedStudio\'s choice).', { min: 0, max: 512, default: 0 }),
     }),
     disco: obj('MoCo-v2 / DisCo (ALGORITHMS.md).', {
       queueSize: int('Negatives in the queue.', { min: 16, default: 4096 }),

@@ -3,12 +3,16 @@ import type { MethodRunner } from '../training/types';
 import { mocoRunner } from './moco/runner';
 import { discoRunner } from './disco/runner';
 import { careRunner, supervisedRunner } from './care';
+import { glmaeRunner } from './glmae/runner';
+import { segmentRunner } from './segment/runner';
 
 export const methods: MethodRunner[] = [
   mocoRunner,
   discoRunner,
   careRunner,
   supervisedRunner,
+  glmaeRunner,
+  segmentRunner,
 ];
 
 export function methodRunner(method: string): MethodRunner {

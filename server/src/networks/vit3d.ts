@@ -60,19 +60,21 @@ export class Vit3dEncoder {
   encode(x: tf.Tensor5D, opts: EncodeOptions = {}): EncodeResult {
     const grid = patchGrid(x.shape, this.config.patchSize);
     const hiddenAt = opts.hiddenAt ?? [];
-    const hidden: tf.Tensor3D[] = [];
-    const tokens = tf.tidy(() => {
+    const bad = hiddenAt.filter((i) => !(Number.isInteger(i) && i >= 0 && i < this.config.depth));
+    if (bad.length) throw new Error(`hidden states asked for blocks ${bad.join(', ')}; the encoder has blocks 0..${this.config.depth - 1}`);
+    // Returned from tidy (not tf.keep), so an enclosing tidy still owns every output.
+    const out = tf.tidy(() => {
+      const byBlock = new Map<number, tf.Tensor3D>();
       let t = this.embed(x);
       if (opts.keep) t = tf.matMul(opts.keep, t);
       for (let i = 0; i < this.config.depth; i++) {
         t = block(this.ps, `${this.prefix}/block${i}`, t, this.config.heads);
-        if (hiddenAt.includes(i)) hidden.push(tf.keep(t));
+        if (hiddenAt.includes(i)) byBlock.set(i, t);
       }
-      return layerNorm(this.ps, `${this.prefix}/norm`, t) as tf.Tensor3D;
+      const tokens = layerNorm(this.ps, `${this.prefix}/norm`, t) as tf.Tensor3D;
+      return { tokens, hidden: hiddenAt.map((i) => byBlock.get(i)!) };
     });
-    // hiddenAt order, not block order.
-    const ordered = hiddenAt.map((i) => hidden[[...hiddenAt].sort((a, b) => a - b).indexOf(i)]!);
-    return { tokens, hidden: ordered, grid };
+    return { tokens: out.tokens, hidden: out.hidden, grid };
   }
 
   /** Names of this encoder's parameters (for saving, EMA and loading into another store). */

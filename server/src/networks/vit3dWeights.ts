@@ -51,3 +51,22 @@ export function loadParams<M>(file: string, expectFormat: string): { topology: M
   const map = tf.io.decodeWeights(ab, group.weights);
   return { topology: json.modelTopology, tensors: new Map(Object.entries(map)) };
 }
+
+/**
+ * The runs' checkpoints (runs/checkpoint.ts) store LayersModels and optimisers. A ParamStore is
+ * neither; this adapter gives it the two methods checkpoints use on an optimiser (getWeights /
+ * setWeights, matched by name here), so parameters, optimiser state and position land in one
+ * atomic checkpoint folder and resume together.
+ */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export function paramsCheckpointSlot(ps: ParamStore, className = 'MedStudioParams'): tf.Optimizer {
+  const slot = {
+    getClassName: () => className,
+    getWeights: async (): Promise<NamedTensor[]> => ps.entries().map(([name, tensor]) => ({ name, tensor })),
+    setWeights: async (list: NamedTensor[]): Promise<void> => {
+      ps.assignFrom(new Map(list.map((w) => [w.name, w.tensor])), { strict: true });
+    },
+  };
+  return slot as unknown as tf.Optimizer;
+}

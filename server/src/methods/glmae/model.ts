@@ -1,6 +1,6 @@
 /**
  * The GL-MAE student/teacher pair and one optimisation step (ALGORITHMS.md):
- *   student: ViT encoder on masked views + MAE decoder + projection head;
+ *   student: ViT encoder on masked views + MAE decoder + projection head + predictor;
  *   teacher: EMA copy of the student's encoder + projection head, on unmasked global views;
  *   loss = rec_global + rec_local + lambda_g2g * L_g2g + lambda_l2g * L_l2g.
  */
@@ -36,6 +36,20 @@ function project(ps: ParamStore, tokens: tf.Tensor3D): tf.Tensor2D {
   return tf.tidy(() => dense(ps, 'proj/fc2', gelu(dense(ps, 'proj/fc1', meanToken(tokens)))) as tf.Tensor2D);
 }
 
+/**
+ * Student-only predictor on top of the projection (MedStudio's choice, as in BYOL): with an EMA
+ * teacher and a cosine loss, the asymmetry keeps the consistency terms from being satisfied by
+ * a constant embedding.
+ */
+function declarePredictor(ps: ParamStore, o: GlmaeOptions): void {
+  declareDense(ps, 'pred/fc1', o.projectionDim, o.projectionHidden);
+  declareDense(ps, 'pred/fc2', o.projectionHidden, o.projectionDim);
+}
+
+function studentEmbedding(ps: ParamStore, tokens: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => dense(ps, 'pred/fc2', gelu(dense(ps, 'pred/fc1', project(ps, tokens)))) as tf.Tensor2D);
+}
+
 export class GlmaeModel {
   readonly student: ParamStore;
   readonly teacher: ParamStore;
@@ -50,6 +64,7 @@ export class GlmaeModel {
     this.encoder = new Vit3dEncoder(o.encoder, this.student);
     this.decoder = new MaeDecoder3d(o.decoder, o.encoder, this.student, this.encoder.baseGrid);
     declareProjector(this.student, o);
+    declarePredictor(this.student, o);
     this.teacher = new ParamStore(o.seed, false);
     this.teacherEncoder = new Vit3dEncoder(o.encoder, this.teacher);
     declareProjector(this.teacher, o);
@@ -66,7 +81,7 @@ export class GlmaeModel {
     const pred = this.decoder.decode(enc.tokens, gm.keep, enc.grid);
     const recGlobal = maskedReconstructionLoss(pred, patchify(g, p), gm.mask);
     const b = batch.volumes;
-    const sG = project(this.student, enc.tokens);
+    const sG = studentEmbedding(this.student, enc.tokens);
     // Each masked global view against the teacher's embedding of the *other* unmasked one.
     const other = tf.concat([tf.slice(teacherG, [b, 0], [b, -1]), tf.slice(teacherG, [0, 0], [b, -1])]);
     const g2g = cosineDistance(sG, other as tf.Tensor2D);
@@ -78,7 +93,7 @@ export class GlmaeModel {
       const lenc = this.encoder.encode(l, { keep: lm.keep });
       recLocal = maskedReconstructionLoss(this.decoder.decode(lenc.tokens, lm.keep, lenc.grid), patchify(l, p), lm.mask);
       const parents = tf.gather(teacherG, tf.tensor1d(batch.localParent, 'int32'));
-      l2g = cosineDistance(project(this.student, lenc.tokens), parents as tf.Tensor2D);
+      l2g = cosineDistance(studentEmbedding(this.student, lenc.tokens), parents as tf.Tensor2D);
     }
     const loss = tf.addN([recGlobal, recLocal, tf.mul(g2g, this.o.lambdaG2G), tf.mul(l2g, this.o.lambdaL2G)]);
     return tf.stack([loss, recGlobal, recLocal, g2g, l2g]) as tf.Tensor1D;

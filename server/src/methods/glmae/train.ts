@@ -1,0 +1,140 @@
+/**
+ * `method: glmae` training loop: unlabelled volumes (the training split of a `volumes` dataset;
+ * label maps, if given, are ignored), one GL-MAE step per batch of volumes, each loss term logged
+ * every epoch on train and val, checkpoints (student, teacher, Adam state, position) that
+ * resume exactly, and model/ with the encoder (for `init:`) and the full student/teacher pair.
+ *
+ * Randomness (views, masks, order) derives from (train.seed, epoch, step).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { loadSegmentationDataset, type SegmentationDataset, type SegmentationSample } from '../../data/datasets';
+// runs/index imports the method registry: import its modules directly (no cycle).
+import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { createRng, deriveSeed } from '../../transforms/rng';
+import type { RunContext, RunResult } from '../../training/types';
+import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
+import { saveEncoder } from '../../networks/vit3dIo';
+import { makeBatch } from './batch';
+import { GlmaeModel, type GlmaeTerms } from './model';
+import { type GlmaeOptions, glmaeOptionsFromExperiment } from './options';
+import type { Volume } from './volume';
+
+export const GLMAE_FORMAT = 'medstudio-glmae';
+export const MODEL_DIR = 'model';
+export const INTENSITY = 'auto';
+
+export function volumeSizeOf(o: GlmaeOptions, configured: number): number {
+  return configured > 0 ? configured : Math.round(1.5 * o.encoder.inputSize);
+}
+
+export async function openPretrainingData(ctx: Pick<RunContext, 'experiment'>, volumeSize: number): Promise<SegmentationDataset> {
+  const e = ctx.experiment;
+  if (e.data.format !== 'volumes') throw new Error(`${e.file}: method glmae needs data.format: volumes (got ${e.data.format})`);
+  return loadSegmentationDataset({ path: e.data.path, size: volumeSize, seed: e.train.seed, valFraction: e.data.valFraction, testFraction: e.data.testFraction, intensity: INTENSITY });
+}
+
+async function volumesOf(ds: SegmentationDataset, samples: SegmentationSample[], size: number): Promise<Volume[]> {
+  return Promise.all(samples.map(async (s) => ({ data: (await ds.load(s)).image, dims: [size, size, size] as [number, number, number] })));
+}
+
+function addTerms(sum: GlmaeTerms, t: GlmaeTerms): void {
+  for (const k of Object.keys(sum) as (keyof GlmaeTerms)[]) sum[k] += t[k];
+}
+
+const zeroTerms = (): GlmaeTerms => ({ loss: 0, recGlobal: 0, recLocal: 0, g2g: 0, l2g: 0 });
+
+export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
+  const e = ctx.experiment;
+  const o = glmaeOptionsFromExperiment(e);
+  const volumeSize = volumeSizeOf(o, e.glmae.volumeSize);
+  if (volumeSize < o.localSize) throw new Error(`${e.file}: glmae.volumeSize ${volumeSize} is smaller than glmae.localSize ${o.localSize}`);
+  const ds = await openPretrainingData(ctx, volumeSize);
+  const train = ds.split('train');
+  const B = e.train.batchSize;
+  const steps = Math.floor(train.length / B);
+  if (steps === 0) throw new Error(`${e.file}: train.batchSize ${B} is larger than the ${train.length} training volumes`);
+  const model = new GlmaeModel(o);
+  ctx.log(
+    `glmae: ${train.length} unlabelled training volumes at ${volumeSize}^3, views ${o.encoder.inputSize}^3 global x2 + ${o.localViews} local ${o.localSize}^3, ` +
+      `mask ${o.maskRatio}, ${model.student.count()} student parameters [${ctx.compute.backend}]`,
+  );
+  const parts: CheckpointParts = {
+    models: {},
+    optimizers: { adam: model.optimizer, student: paramsCheckpointSlot(model.student, 'GlmaeStudent'), teacher: paramsCheckpointSlot(model.teacher, 'GlmaeTeacher') },
+  };
+  const viewOpts = { inputSize: o.encoder.inputSize, globalScale: o.globalScale, localViews: o.localViews, localSize: o.localSize, patchSize: o.encoder.patchSize, maskRatio: o.maskRatio };
+  const E = e.train.epochs;
+  let last = zeroTerms();
+  try {
+    let start = { epoch: 0, step: 0 };
+    if (ctx.resuming) {
+      const st = await loadCheckpoint(ctx.runDir, parts);
+      if (st) {
+        start = { epoch: st.epoch, step: st.step };
+        ctx.log(`resumed at epoch ${st.epoch + 1}, step ${st.step}`);
+      }
+    }
+    for (let epoch = start.epoch; epoch < E; epoch++) {
+      const order = createRng(deriveSeed(e.train.seed, epoch + 1)).shuffle([...train.keys()]);
+      const sums = zeroTerms();
+      let count = 0;
+      const t0 = performance.now();
+      const first = epoch === start.epoch ? start.step : 0;
+      for (let step = first; step < steps; step++) {
+        if (ctx.signal.aborted) {
+          await saveCheckpoint(ctx.runDir, parts, { epoch, step });
+          ctx.log(`stopped at epoch ${epoch + 1}, step ${step}; checkpoint written`);
+          return { artifacts: {} };
+        }
+        const vols = await volumesOf(ds, order.slice(step * B, (step + 1) * B).map((i) => train[i]!), volumeSize);
+        const batch = makeBatch(vols, createRng(deriveSeed(deriveSeed(e.train.seed, epoch + 1), step + 1)), viewOpts);
+        const t = model.step(batch);
+        if (!Number.isFinite(t.loss)) throw new Error(`loss became ${t.loss} at epoch ${epoch + 1}, step ${step + 1}: lower train.lr`);
+        addTerms(sums, t);
+        count++;
+        const secs = (performance.now() - t0) / 1000;
+        const done = step + 1 - first;
+        ctx.progress({
+          epoch: epoch + 1,
+          epochs: E,
+          step: step + 1,
+          steps,
+          loss: t.loss,
+          imagesPerSec: (done * B) / Math.max(secs, 1e-6),
+          etaSeconds: (secs / done) * (steps - step - 1 + (E - epoch - 1) * steps),
+          memoryMB: tf.memory().numBytes / 2 ** 20,
+        });
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      const c = Math.max(count, 1);
+      const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / c])) as unknown as GlmaeTerms;
+      ctx.metrics({ split: 'train', epoch: epoch + 1, loss: mean.loss, extra: { ...mean } });
+      last = await validate(model, ds, volumeSize, viewOpts, e.train.seed, B);
+      ctx.metrics({ split: 'val', epoch: epoch + 1, loss: last.loss, extra: { ...last } });
+      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await saveCheckpoint(ctx.runDir, parts, { epoch: epoch + 1, step: 0 });
+    }
+    const dir = path.join(ctx.runDir, MODEL_DIR);
+    await saveEncoder(dir, model.encoder, { method: 'glmae', intensity: INTENSITY });
+    const teacher = model.teacher.entries().map(([k, v]) => [`teacher/${k}`, v] as [string, tf.Tensor]);
+    await saveParams(dir, 'glmae', GLMAE_FORMAT, { options: o, volumeSize, intensity: INTENSITY }, [...model.student.entries(), ...teacher]);
+    ctx.log(`glmae: val loss ${last.loss.toFixed(4)} (rec global ${last.recGlobal.toFixed(4)}, rec local ${last.recLocal.toFixed(4)}, g2g ${last.g2g.toFixed(4)}, l2g ${last.l2g.toFixed(4)}) [${ctx.compute.backend}]`);
+    return { test: { split: 'test', epoch: E, loss: last.loss, extra: { ...last } }, artifacts: { model: MODEL_DIR } };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Loss terms on the validation volumes with fixed views and masks (comparable across epochs). */
+async function validate(model: GlmaeModel, ds: SegmentationDataset, size: number, viewOpts: Parameters<typeof makeBatch>[2], seed: number, B: number): Promise<GlmaeTerms> {
+  const val = ds.split('val');
+  if (!val.length) return zeroTerms();
+  const sums = zeroTerms();
+  let n = 0;
+  for (let i = 0; i < val.length; i += B) {
+    const vols = await volumesOf(ds, val.slice(i, i + B), size);
+    addTerms(sums, model.evaluate(makeBatch(vols, createRng(deriveSeed(seed, 0x7a1 + i)), viewOpts)));
+    n++;
+  }
+  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) as unknown as GlmaeTerms;
+}
