@@ -15,14 +15,15 @@ export interface ImageRow {
   review: string;
 }
 
-export function imageRows(s: AnnotatorState): ImageRow[] {
+export function imageRows(s: AnnotatorState, only?: ReadonlySet<number>): ImageRow[] {
   const ds = s.dataset;
   if (!ds) return [];
   const catName = new Map(ds.categories.map((c) => [c.id, c.name]));
   // Grouped once: a dataset has thousands of images and tens of thousands of boxes.
-  const byImage = annotationsByImage(ds);
+  const byImage = annotationsByImage(only ? { ...ds, annotations: ds.annotations.filter((a) => only.has(a.image_id)) } : ds);
   const suspects = new Map(s.queue.map((q) => [q.imageId, q]));
   return [...ds.images]
+    .filter((img) => !only || only.has(img.id))
     .sort((a, b) => a.id - b.id)
     .map((img) => {
       const anns = byImage.get(img.id) ?? [];
@@ -42,6 +43,10 @@ export function imageRows(s: AnnotatorState): ImageRow[] {
     });
 }
 
+function cellTexts(r: ImageRow): string[] {
+  return [r.name, r.cls, r.suggested ? `${r.boxes} +${r.suggested}?` : String(r.boxes), r.review];
+}
+
 /** Renders the list into `host`, marking `current`; clicking a row calls `pick`. */
 export function renderImageList(host: HTMLElement, rows: readonly ImageRow[], current: number | null, pick: (id: number) => void): void {
   host.replaceChildren();
@@ -57,12 +62,34 @@ export function renderImageList(host: HTMLElement, rows: readonly ImageRow[], cu
   for (const r of rows) {
     const tr = body.insertRow();
     tr.dataset.imageId = String(r.id);
-    if (r.id === current) tr.className = 'current';
     tr.title = r.name;
-    const boxes = r.suggested ? `${r.boxes} +${r.suggested}?` : String(r.boxes);
-    for (const text of [r.name, r.cls, boxes, r.review]) tr.insertCell().textContent = text;
-    tr.addEventListener('click', () => pick(r.id));
+    for (const text of cellTexts(r)) tr.insertCell().textContent = text;
   }
+  // One listener for all rows: thousands of images.
+  body.addEventListener('click', (e) => {
+    const id = (e.target as HTMLElement).closest('tr')?.dataset.imageId;
+    if (id) pick(Number(id));
+  });
   host.appendChild(table);
-  host.querySelector('tr.current')?.scrollIntoView({ block: 'nearest' });
+  markCurrent(host, current);
+}
+
+/** Refreshes the rows of some images in place (after an edit touched only them). */
+export function updateImageRows(host: HTMLElement, rows: readonly ImageRow[]): void {
+  for (const r of rows) {
+    const tr = host.querySelector<HTMLTableRowElement>(`tr[data-image-id="${r.id}"]`);
+    if (!tr) continue;
+    cellTexts(r).forEach((text, i) => {
+      const td = tr.cells[i];
+      if (td && td.textContent !== text) td.textContent = text;
+    });
+  }
+}
+
+/** Moves the highlight to the image shown. */
+export function markCurrent(host: HTMLElement, current: number | null): void {
+  host.querySelector('tr.current')?.classList.remove('current');
+  const tr = current === null ? null : host.querySelector(`tr[data-image-id="${current}"]`);
+  tr?.classList.add('current');
+  tr?.scrollIntoView({ block: 'nearest' });
 }

@@ -16,7 +16,7 @@ import type {
 } from '../../../server/src/protocol';
 import { connect, getState, setState } from '../common/vscodeApi';
 import { boxFromPoints, cursorFor, dragBox, fitView, hitTest, keepInside, toImage, zoomAt, type Handle, type View } from './geometry';
-import { imageRows, renderImageList } from './imageList';
+import { imageRows, markCurrent, renderImageList, updateImageRows } from './imageList';
 import { HELP, keyAction, type KeyAction } from './keys';
 import { categoryColour, renderScene } from './render';
 import { ANNOTATOR_CSS } from './styles';
@@ -94,8 +94,10 @@ function persist(): void {
 }
 
 // ---- document helpers --------------------------------------------------------------------
+/** The images in id order (edits never add or remove images: recomputed on a full state). */
+let sortedImages: CocoImage[] = [];
 function images(): CocoImage[] {
-  return doc?.dataset ? [...doc.dataset.images].sort((a, b) => a.id - b.id) : [];
+  return sortedImages;
 }
 function currentImage(): CocoImage | undefined {
   return images().find((i) => i.id === imageId);
@@ -133,7 +135,7 @@ function showImage(id: number | null): void {
   persist();
   if (id !== null) ch.emit('currentImage', { imageId: id });
   loadBitmap(id);
-  renderAll();
+  renderAll('current');
 }
 
 function loadBitmap(id: number | null): void {
@@ -206,7 +208,11 @@ function render(): void {
   persist();
 }
 
-function renderAll(): void {
+/**
+ * Redraws the page. `list` says how much of the image list changed: all of it (a new state),
+ * some images' rows (an edit), only which one is current, or nothing.
+ */
+function renderAll(list: 'full' | 'current' | 'none' | ReadonlySet<number> = 'full'): void {
   const ds = doc?.dataset;
   $('.file').textContent = doc ? doc.fileName + (doc.readOnly && !doc.error ? ' (read-only)' : '') : '';
   const err = $('.error');
@@ -226,7 +232,9 @@ function renderAll(): void {
     b.addEventListener('click', () => act({ do: 'category', index: i }));
     cats.appendChild(b);
   }
-  renderImageList($('.list'), doc ? imageRows(doc) : [], imageId, (id) => showImage(id));
+  if (list === 'full') renderImageList($('.list'), doc ? imageRows(doc) : [], imageId, (id) => showImage(id));
+  else if (list === 'current') markCurrent($('.list'), imageId);
+  else if (list !== 'none' && doc) updateImageRows($('.list'), imageRows(doc, list));
   const q = currentSuspect();
   $('.queue').hidden = !q;
   if (q && doc) {
@@ -258,7 +266,7 @@ async function act(a: KeyAction): Promise<void> {
       if (!c) return notice(`there is no class ${a.index + 1}`, 'warning');
       categoryId = c.id;
       persist();
-      renderAll();
+      renderAll('none');
       if (selected !== null) await edit({ kind: 'setCategory', ids: [selected], categoryId: c.id });
       return;
     }
@@ -500,11 +508,15 @@ function accept(s: AnnotatorState): void {
     return volumeState(s);
   }
   doc = s;
+  sortedImages = s.dataset ? [...s.dataset.images].sort((a, b) => a.id - b.id) : [];
   if (categoryId === null || !s.dataset?.categories.some((c) => c.id === categoryId)) categoryId = s.dataset?.categories[0]?.id ?? null;
   const list = images();
   if (imageId === null || !list.some((i) => i.id === imageId)) {
     const first = list[0]?.id ?? null;
-    if (first !== imageId) return showImage(first);
+    if (first !== imageId) {
+      showImage(first);
+      return renderAll();
+    }
   }
   if (selected !== null && !boxesOf(imageId).some((b) => b.id === selected)) selected = null;
   loadBitmap(imageId);
@@ -521,14 +533,17 @@ function applyPatch(p: AnnotatorPatch): void {
     return;
   }
   const gone = new Set([...p.remove, ...p.upsert.map((a) => a.id)]);
+  const touched = new Set<number>(p.upsert.map((a) => a.image_id));
+  for (const a of ds.annotations) if (gone.has(a.id)) touched.add(a.image_id);
   ds.annotations = ds.annotations.filter((a) => !gone.has(a.id)).concat(p.upsert);
   for (const [id, entry] of Object.entries(p.review)) {
+    touched.add(Number(id));
     if (entry) doc.review[id] = entry;
     else delete doc.review[id];
   }
   doc.version = p.version;
   if (selected !== null && !boxesOf(imageId).some((b) => b.id === selected)) selected = null;
-  renderAll();
+  renderAll(touched);
 }
 
 ch.on('state', accept);
