@@ -227,4 +227,27 @@ const crossEntropy: GradFamily = {
   },
 };
 
-export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, transformer, crossEntropy];
+/** Reductions over leading axes (bias and BatchNorm gradients) and Tile, on 2-4D tensors. */
+const reduceTile: GradFamily = {
+  name: 'reduceTile',
+  make(rand) {
+    const rank = int(rand, 2, 4); // tfjs has no Tile gradient above rank 4
+    const shape = Array.from({ length: rank }, () => int(rand, 1, 5));
+    const k = int(rand, 1, rank - 1);
+    const reps = shape.map(() => int(rand, 1, 3));
+    const mean = rand() < 0.5;
+    return {
+      name: `${mean ? 'mean' : 'sum'} axes 0..${k - 1} + tile x${shape.join('x')} reps ${reps.join('x')}`,
+      kernels: [mean ? 'Mean' : 'Sum', 'Tile'],
+      shapes: [shape],
+      f: ([x]) => {
+        const axes = Array.from({ length: k }, (_, i) => i);
+        const r = mean ? tf.mean(x!, axes, true) : tf.sum(x!, axes, true);
+        return tf.tile(tf.mul(x!, r), reps);
+      },
+      gradients: true,
+    };
+  },
+};
+
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy];

@@ -75,13 +75,10 @@ function byPhases(ops: WasmOps, kind: ConvKind, dy: TensorInfo, filter: TensorIn
   const outCh = kind === 'conv' ? filter.shape[2]! : filter.shape[2]!;
   const mRows = Math.max(1, Math.ceil((rows.inLen + rows.padBefore) / rows.stride));
   const mCols = Math.max(1, Math.ceil((cols.inLen + cols.padBefore) / cols.stride));
-  const parts: TensorInfo[] = [];
+  const parts: Part[] = [];
   for (const py of phases(rows)) {
     for (const px of phases(cols)) {
-      if (py.taps === 0 || px.taps === 0) {
-        parts.push(ops.zeros([n, mRows, mCols, outCh]));
-        continue;
-      }
+      if (py.taps === 0 || px.taps === 0) continue; // no filter taps: these rows get no gradient
       const sub = ops.run('StridedSlice', { x: filter }, {
         begin: [py.r, px.r, 0, 0],
         end: filter.shape,
@@ -96,13 +93,40 @@ function byPhases(ops: WasmOps, kind: ConvKind, dy: TensorInfo, filter: TensorIn
         [py.taps - 1, mRows - rows.outLen],
         [px.taps - 1, mCols - cols.outLen],
       ];
-      parts.push(forward(ops, kind, dy, backwardFilter(ops, kind, sub), pads, [1, 1]));
+      parts.push({ ry: py.r, rx: px.r, t: forward(ops, kind, dy, backwardFilter(ops, kind, sub), pads, [1, 1]) });
     }
   }
-  // parts[ry*sx+rx][n, m, q, c] is dx_padded[n, m*sy+ry, q*sx+rx, c]: interleave, then drop the pad.
-  const stacked = ops.reshape(ops.run('Pack', parts, { axis: 0 }), [rows.stride, cols.stride, n, mRows, mCols, outCh]);
-  const woven = ops.reshape(ops.transpose(stacked, [2, 3, 0, 4, 1, 5]), [n, mRows * rows.stride, mCols * cols.stride, outCh]);
-  // dx[y] = woven[y + pad]; a negative pad (tfjs's 3D 'same' can make one) shifts the other way.
-  const edge = (g: AxisGeometry, m: number): [number, number] => [-g.padBefore, g.inLen + g.padBefore - m * g.stride];
-  return ops.padOrCrop(woven, [[0, 0], edge(rows, mRows), edge(cols, mCols), [0, 0]]);
+  return ops.adopt(interleave(ops, parts, [n, rows.inLen, cols.inLen, outCh], rows, cols));
+}
+
+interface Part {
+  ry: number;
+  rx: number;
+  /** [N, mRows, mCols, C]: dx at padded rows m*sy+ry, columns q*sx+rx. */
+  t: TensorInfo;
+}
+
+/** Writes every phase into its rows and columns of dx (zeros elsewhere), dropping the pad. */
+function interleave(ops: WasmOps, parts: Part[], shape: [number, number, number, number], rows: AxisGeometry, cols: AxisGeometry): TensorInfo {
+  const [n, h, w, c] = shape;
+  const out = ops.backend.makeOutput(shape, 'float32');
+  const dst = ops.backend.typedArrayFromHeap(out) as Float32Array;
+  dst.fill(0);
+  for (const { ry, rx, t } of parts) {
+    const [, mr, mc] = t.shape as [number, number, number, number];
+    const src = ops.backend.typedArrayFromHeap(t) as Float32Array;
+    for (let b = 0; b < n; b++) {
+      for (let m = 0; m < mr; m++) {
+        const y = m * rows.stride + ry - rows.padBefore;
+        if (y < 0 || y >= h) continue;
+        for (let q = 0; q < mc; q++) {
+          const x = q * cols.stride + rx - cols.padBefore;
+          if (x < 0 || x >= w) continue;
+          const i = ((b * mr + m) * mc + q) * c;
+          dst.set(src.subarray(i, i + c), ((b * h + y) * w + x) * c);
+        }
+      }
+    }
+  }
+  return out;
 }

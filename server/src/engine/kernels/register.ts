@@ -5,7 +5,8 @@
  *
  * Missing in stock wasm: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input.
  * Replaced because slow: Conv2DBackpropInput, Conv3D, Conv3DBackpropFilterV2,
- * Conv3DBackpropInputV2 (naive loops), BatchMatMul/_FusedMatMul with a transposed operand.
+ * Conv3DBackpropInputV2 (naive loops), BatchMatMul/_FusedMatMul with a transposed operand,
+ * Sum/Mean over leading axes (a full transpose first), Tile (element by element).
  * Replaced because wrong: MaxPoolGrad, MaxPool3D, MaxPool3DGrad, _FusedMatMul with bias on a
  * batch of matrices; Conv2D/FusedConv2D/depthwise with 'same' padding when the window is
  * smaller than the stride, and the XNNPACK kernels' weight cache fooled by reshaped weights
@@ -16,6 +17,8 @@ import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig, depthwiseBackpro
 import { conv3DBackpropFilterConfig, conv3DBackpropInputConfig, conv3DConfig } from './conv3dKernels';
 import { matMulConfigs } from './matMulKernels';
 import { maxPool3DConfig, maxPool3DGradConfig, maxPoolGradConfig } from './maxPoolKernels';
+import { reduceConfigs } from './reduceKernels';
+import { tileConfig } from './tileKernel';
 import { rememberStock } from './wasmOps';
 import { fixedConvConfigs } from './convStockFixes';
 
@@ -42,6 +45,8 @@ export function trainingKernelConfigs(): KernelConfig[] {
     maxPool3DGradConfig,
     maxPool3DConfig,
     ...fixedConvConfigs(stock),
+    ...reduceConfigs(stock),
+    tileConfig,
   ];
 }
 
