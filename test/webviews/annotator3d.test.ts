@@ -66,6 +66,7 @@ async function roiEdits(a: AnnotatorPage, n: number): Promise<RoiIntent[]> {
 }
 
 test('a 3D box drawn on one slice gets a depth range, shows in all three views and its depth is dragged in another', async () => {
+  let saved: unknown;
   const a = await openAnnotator(browser, EMPTY, { fileName: 'ct.mrk.json', volume: { kind: 'nifti', url: rel(volumePath), name: 'ct.nii' }, width: 1200, height: 520 });
   try {
     const { page } = a.wv;
@@ -100,10 +101,22 @@ test('a 3D box drawn on one slice gets a depth range, shows in all three views a
     assert.equal(a.session.state().rois?.length, 0);
     a.undo();
     assert.deepEqual((await roiEdits(a, 3)).map((i) => i.kind), ['putRoi', 'putRoi', 'deleteRois']);
+    // PageDown steps the view last used (axial, after the wheel).
+    await page.keyboard.press('PageDown');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('.root.volume')?.dataset.cursor === '12,10,10');
+    saved = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
     const text = a.session.serialize();
     assert.equal(parseSlicerRoi(text)[0]?.label, 'R-1');
     assert.equal(text, fs.readFileSync(EXPECTED, 'utf8'));
   } finally {
     await a.close();
+  }
+  // A reload (VS Code re-creating the webview) comes back at the same crosshair.
+  const b = await openAnnotator(browser, EMPTY, { fileName: 'ct.mrk.json', volume: { kind: 'nifti', url: rel(volumePath), name: 'ct.nii' }, width: 1200, height: 520, state: saved });
+  try {
+    await b.wv.page.waitForFunction(() => document.querySelector<HTMLElement>('.root.volume')?.dataset.ready === '1');
+    assert.equal(await b.wv.page.locator('.root.volume').getAttribute('data-cursor'), '12,10,10');
+  } finally {
+    await b.close();
   }
 });

@@ -14,6 +14,7 @@ import { renderSlice } from '../common/render/slice';
 import { canvasToSlice, placeSlice, type Placement } from '../common/render/viewTransform';
 import { percentiles, type Volume } from '../common/render/volume';
 import { autoWindow, type WindowLevel } from '../common/render/window';
+import { getState, setState } from '../common/vscodeApi';
 import { loadVolume } from '../viewer/load';
 import { dragBox, HANDLE_RADIUS, HANDLES, handlePoint, hitTest, type Handle } from './geometry';
 import { keyAction } from './keys';
@@ -29,6 +30,11 @@ interface Pane {
   place: Placement;
 }
 
+/** What a reload brings back (VS Code keeps it with the webview). */
+interface VolumePersisted {
+  volume?: { cursor: [number, number, number]; category: string; dims: number[] };
+}
+
 type Drag = { pane: Pane; kind: 'draw'; a: [number, number]; b: [number, number] } | { pane: Pane; kind: 'edit'; index: number; part: Handle | 'inside'; a: [number, number]; orig: SliceRect; cur: SliceRect };
 
 export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: string, level?: 'info' | 'warning' | 'error') => void): (s: AnnotatorState) => void {
@@ -36,7 +42,7 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
     <button data-act="acceptAll" title="Accept every suggested box (Shift+A)">Accept all</button>
     <button data-act="rejectAll" title="Reject every suggested box (Shift+R)">Reject all</button></div>
   <div class="views">${VIEWS.map((v) => `<div class="pane"><span class="label">${v}</span><canvas data-view="${v}" tabindex="0"></canvas></div>`).join('')}</div>
-  <div class="status"><span class="msg" role="status"></span><span class="help">drag: draw a box on this slice (±2 slices) · drag an edge in another view: depth · click: move the crosshair · wheel: slice · Del, 1-9, a/r</span></div>`;
+  <div class="status"><span class="msg" role="status"></span><span class="help">drag: draw a box on this slice (±2 slices) · drag an edge in another view: depth · click: move the crosshair · wheel, PageUp/PageDown: slice · Del, 1-9, a/r</span></div>`;
   let doc: AnnotatorState | null = null;
   let vol: Volume | null = null;
   let geom: ImageGeometry | null = null;
@@ -47,6 +53,13 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
   let category = 'lesion';
   let drag: Drag | null = null;
   const panes: Pane[] = [];
+  /** The pane keys (PageUp/PageDown, n/p) step through: the last one used. */
+  let activePane: Pane | null = null;
+  const saved = getState<VolumePersisted>()?.volume;
+  if (saved) category = saved.category;
+  const persist = () => {
+    if (vol) setState<VolumePersisted>({ volume: { cursor: [...cursor], category, dims: [...vol.header.dims] } });
+  };
   /** Box rectangles are handled in canvas pixels: the identity view of geometry.ts. */
   const flat = { scale: 1, ox: 0, oy: 0 };
 
@@ -149,6 +162,7 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
 
   function renderAll(): void {
     for (const p of panes) drawPane(p);
+    persist();
     root.dataset.selected = String(selected ?? '');
     root.dataset.cursor = cursor.join(',');
     root.dataset.version = String(doc?.version ?? '');
@@ -171,6 +185,7 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
     p.canvas.addEventListener('pointerdown', (e) => {
       if (!vol || e.button !== 0) return;
       p.canvas.focus();
+      activePane = p;
       p.canvas.setPointerCapture(e.pointerId);
       const pt = at(p, e);
       const hit = hitTest(flat, canvasBoxes(p), selected, pt[0], pt[1]);
@@ -230,6 +245,7 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
       (e) => {
         if (!vol) return;
         e.preventDefault();
+        activePane = p;
         const n = p.g.normal;
         cursor[n] = Math.min(p.g.depth - 1, Math.max(0, cursor[n]! + (e.deltaY > 0 ? 1 : -1)));
         renderAll();
@@ -257,6 +273,13 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
       const idx = a.all ? suggested : suggested.filter((i) => i === selected);
       if (!idx.length) return notice(a.all ? 'no suggested boxes' : 'select a suggested (dashed) box first', 'warning');
       void edit({ kind: a.do === 'accept' ? 'acceptRois' : 'rejectRois', indexes: idx });
+    } else if (a.do === 'image') {
+      // n/p, PageDown/PageUp: the next/previous slice of the view last used.
+      const p = activePane ?? panes[0];
+      if (!p) return;
+      const n = p.g.normal;
+      cursor[n] = Math.min(p.g.depth - 1, Math.max(0, cursor[n]! + a.step));
+      renderAll();
     } else if (a.do === 'deselect') {
       selected = null;
       renderAll();
@@ -295,7 +318,8 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
       vol = await loadVolume(source, maxBytes);
       const h = vol.header;
       geom = { origin: h.origin, spacing: h.spacing, direction: h.direction };
-      cursor = [Math.floor(h.dims[0] / 2), Math.floor(h.dims[1] / 2), Math.floor(h.dims[2] / 2)];
+      const sameVolume = saved && saved.dims.every((d, i) => d === h.dims[i]);
+      cursor = sameVolume ? [...saved.cursor] : [Math.floor(h.dims[0] / 2), Math.floor(h.dims[1] / 2), Math.floor(h.dims[2] / 2)];
       const [lo, hi] = percentiles(vol, [0.5, 99.5]);
       win = autoWindow(lo!, hi!);
       for (const view of VIEWS) {
