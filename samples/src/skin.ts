@@ -99,16 +99,16 @@ const LOOKS: Record<SkinClass, LesionLook> = {
       }, this.maxOpacity);
     },
   },
-  // Pink pearly translucent nodule, fine red branching vessels, blue-grey ovoid nests.
+  // Pink pearly translucent nodule with a whiter rolled border, red branching vessels, blue-grey ovoid nests.
   carcinoma: {
     radius: [8, 12],
     aspect: [0.75, 1],
     irregular: 0.05,
     harmonics: 5,
     edge: 1.6,
-    maxOpacity: 0.85,
+    maxOpacity: 0.9,
     paint(rng, r, mask, cx, cy, radius) {
-      fill(r, mask, cx, cy, radius, (_x, _y, t) => mix([0.93, 0.72, 0.72], [0.86, 0.58, 0.58], t), this.maxOpacity);
+      fill(r, mask, cx, cy, radius, (_x, _y, t) => (t > 0.72 ? [0.98, 0.9, 0.9] : mix([0.95, 0.66, 0.7], [0.9, 0.55, 0.6], t)), this.maxOpacity);
       for (let v = 0; v < 3; v++) {
         let a = rng.uniform(0, 2 * Math.PI);
         let px = cx + rng.uniform(-0.3, 0.3) * radius;
@@ -120,25 +120,25 @@ const LOOKS: Record<SkinClass, LesionLook> = {
           py += Math.sin(a) * radius * 0.17;
           pts.push([px, py]);
         }
-        strokePolyline(r, pts, 0.8, [0.75, 0.1, 0.15], 0.9);
+        strokePolyline(r, pts, 1.1, [0.8, 0.05, 0.1], 0.95);
       }
       for (let n = 0; n < 2 + rng.int(3); n++) {
         const a = rng.uniform(0, 2 * Math.PI);
         const d = rng.uniform(0.2, 0.7) * radius;
-        strokePolyline(r, [[cx + Math.cos(a) * d, cy + Math.sin(a) * d], [cx + Math.cos(a) * d + 1.2, cy + Math.sin(a) * d + 0.6]], 2.2, [0.35, 0.38, 0.5], 0.85);
+        strokePolyline(r, [[cx + Math.cos(a) * d, cy + Math.sin(a) * d], [cx + Math.cos(a) * d + 1.2, cy + Math.sin(a) * d + 0.6]], 2.6, [0.3, 0.34, 0.5], 0.9);
       }
     },
   },
   // Small, sharply bordered red-purple lobules separated by paler septa.
   vascular: {
-    radius: [5, 8],
+    radius: [6, 9],
     aspect: [0.8, 1],
     irregular: 0.08,
     harmonics: 4,
     edge: 0.8,
     maxOpacity: 1,
     paint(rng, r, mask, cx, cy, radius) {
-      fill(r, mask, cx, cy, radius, () => [0.62, 0.22, 0.3], this.maxOpacity);
+      fill(r, mask, cx, cy, radius, () => [0.5, 0.1, 0.26], this.maxOpacity);
       const lobules = 3 + rng.int(4);
       for (let l = 0; l < lobules; l++) {
         const a = (2 * Math.PI * l) / lobules + rng.uniform(-0.3, 0.3);
@@ -150,7 +150,7 @@ const LOOKS: Record<SkinClass, LesionLook> = {
           for (let x = Math.floor(lx - lr - 1); x <= lx + lr + 1; x++) {
             if (x < 0 || y < 0 || x >= r.w || y >= r.h) continue;
             const cover = clamp01(lr - Math.hypot(x + 0.5 - lx, y + 0.5 - ly)) * mask[y * r.w + x]!;
-            r.blend(x, y, [0.55, 0.04, 0.18], cover);
+            r.blend(x, y, [0.4, 0.02, 0.2], cover);
           }
         }
       }
