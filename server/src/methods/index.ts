@@ -5,12 +5,13 @@ import { discoRunner } from './disco/runner';
 import { careRunner, supervisedRunner } from './care';
 import { glmaeRunner } from './glmae/runner';
 import { segmentRunner } from './segment/runner';
+import { vit3dAware } from './segment/classify3d';
 
 export const methods: MethodRunner[] = [
   mocoRunner,
   discoRunner,
   careRunner,
-  supervisedRunner,
+  vit3dAware(supervisedRunner), // model.backbone vit3d -> 3D ViT classifier, the rest unchanged
   glmaeRunner,
   segmentRunner,
 ];

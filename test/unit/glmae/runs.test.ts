@@ -138,3 +138,29 @@ test('the reconstruction for the viewer masks the requested share of patches and
   assert.ok(Number.isFinite(r.maskedMse) && r.maskedMse > 0);
   loaded.model.dispose();
 });
+
+test('supervised with backbone vit3d trains a 3D ViT classifier from a GL-MAE encoder', async () => {
+  const pre = await train(writeExperiment('pre4', glmaeYaml(1)));
+  const rows = ['path,label,split'];
+  for (let i = 1; i <= 8; i++) rows.push(`volumes/v${i}.nii,${i % 2 ? 'odd' : 'even'},${i <= 4 ? 'train' : i <= 6 ? 'val' : 'test'}`);
+  fs.writeFileSync(path.join(dir, 'manifest3d.csv'), rows.join('\n') + '\n');
+  const logs: string[] = [];
+  const r = await train(
+    writeExperiment(
+      'cls',
+      `method: supervised
+init: ${JSON.stringify(pre.info.runDir)}
+data: { format: csv, path: manifest3d.csv, classes: [even, odd] }
+model: { backbone: vit3d, inputSize: 16, hidden: 16 }
+train: { epochs: 1, batchSize: 2, lr: 0.001, seed: 1 }
+`,
+    ),
+    { onEvent: (e) => e.kind === 'log' && logs.push(e.message) },
+  );
+  assert.equal(r.info.state, 'finished');
+  assert.ok(logs.some((l) => l.startsWith('encoder initialised from')), logs.join('\n'));
+  const t = r.result!.test!;
+  assert.deepEqual(t.classes, ['even', 'odd']);
+  assert.ok(t.accuracy! >= 0 && t.accuracy! <= 1 && t.confusion!.flat().reduce((a, b) => a + b, 0) === 2);
+  assert.ok(fs.existsSync(path.join(r.info.runDir, 'model', 'classifier.json')));
+});

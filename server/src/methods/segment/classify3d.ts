@@ -1,0 +1,162 @@
+/**
+ * 3D classification with a ViT encoder (`method: supervised` with `model.backbone: vit3d`),
+ * optionally from a GL-MAE run (`init`): mean token -> layer norm -> head. The head is linear,
+ * or an MLP when `model.hidden` is set. Cross-entropy, Adam; the same metrics as the 2D
+ * classifiers (classificationMetrics), checkpoints that resume exactly, model/ saved.
+ *
+ * The 2D `supervised` runner belongs to the CARE code; vit3dAware() wraps it so that
+ * `supervised` experiments with `backbone: vit3d` come here and all others go on to it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { loadClassificationDataset, type ClassificationDataset, type Split } from '../../data/datasets';
+import type { Experiment } from '../../experiment/types';
+import { classificationMetrics } from '../../metrics/classification';
+import { declareDense, declareLayerNorm, dense, gelu, layerNorm } from '../../networks/vit3dBlocks';
+import { Vit3dEncoder, meanToken } from '../../networks/vit3d';
+import { saveEncoder, loadEncoderInto } from '../../networks/vit3dIo';
+import { ParamStore } from '../../networks/vit3dParams';
+import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
+import type { EvalMetrics } from '../../protocol';
+// runs/index imports the method registry: import its modules directly (no cycle).
+import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import type { MethodRunner, RunContext, RunResult } from '../../training/types';
+import { segmentEncoderConfig } from './network';
+
+export const CLASSIFIER_FORMAT = 'medstudio-vit3d-classifier';
+const INTENSITY = 'auto';
+
+export class Vit3dClassifier {
+  readonly encoder: Vit3dEncoder;
+  constructor(
+    readonly e: Experiment,
+    readonly classes: number,
+    readonly ps: ParamStore,
+  ) {
+    const { config } = segmentEncoderConfig(e);
+    this.encoder = new Vit3dEncoder(config, ps);
+    const d = config.embedDim;
+    declareLayerNorm(ps, 'head/norm', d);
+    if (e.model.hidden) {
+      declareDense(ps, 'head/fc1', d, e.model.hidden);
+      declareDense(ps, 'head/out', e.model.hidden, classes);
+    } else declareDense(ps, 'head/out', d, classes);
+  }
+
+  logits(x: tf.Tensor5D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const f = layerNorm(this.ps, 'head/norm', meanToken(this.encoder.encode(x).tokens));
+      const h = this.ps.has('head/fc1/w') ? gelu(dense(this.ps, 'head/fc1', f)) : f;
+      return dense(this.ps, 'head/out', h) as tf.Tensor2D;
+    });
+  }
+}
+
+async function openData(e: Experiment): Promise<ClassificationDataset> {
+  if (e.data.format === 'volumes') throw new Error(`${e.file}: 3D classification reads data.format csv, folder or npz (volumes are for segment/glmae)`);
+  const ds = await loadClassificationDataset({
+    format: e.data.format,
+    path: e.data.path,
+    classes: e.data.classes,
+    inputSize: e.model.inputSize,
+    channels: 1,
+    seed: e.train.seed,
+    valFraction: e.data.valFraction,
+    testFraction: e.data.testFraction,
+    intensity: INTENSITY,
+    boxes: false,
+    labelled: e.data.labelled,
+  });
+  if (ds.spatialDims !== 3) throw new Error(`${e.file}: model.backbone vit3d needs 3D volumes; ${e.data.path} holds 2D images`);
+  return ds;
+}
+
+async function evaluate(net: Vit3dClassifier, ds: ClassificationDataset, split: Split, batchSize: number, epoch: number): Promise<EvalMetrics> {
+  const probs: number[] = [];
+  const ys: number[] = [];
+  let loss = 0;
+  for await (const b of ds.batches(split, { batchSize, shuffle: false })) {
+    const { p, l } = tf.tidy(() => {
+      const logits = net.logits(b.x as tf.Tensor5D);
+      return { p: tf.softmax(logits), l: tf.sum(tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, ds.classes.length), logits, undefined, undefined, tf.Reduction.NONE)) };
+    });
+    probs.push(...p.dataSync());
+    ys.push(...b.y.dataSync());
+    loss += l.dataSync()[0]!;
+    tf.dispose([p, l, b.x, b.y]);
+  }
+  return classificationMetrics(probs, ys, ds.classes, split, epoch, ys.length ? loss / ys.length : undefined);
+}
+
+export async function trainVit3dClassifier(ctx: RunContext): Promise<RunResult> {
+  const e = ctx.experiment;
+  const ds = await openData(e);
+  const ps = new ParamStore(e.train.seed);
+  const net = new Vit3dClassifier(e, ds.classes.length, ps);
+  const { initFile } = segmentEncoderConfig(e);
+  if (initFile) {
+    loadEncoderInto(net.encoder, initFile);
+    ctx.log(`encoder initialised from ${initFile}`);
+  }
+  const optimizer: tf.Optimizer = tf.train.adam(e.train.lr);
+  const parts: CheckpointParts = { models: {}, optimizers: { adam: optimizer, params: paramsCheckpointSlot(ps, 'Vit3dClassifierParams') } };
+  const B = e.train.batchSize;
+  const E = e.train.epochs;
+  const vars = ps.variables();
+  try {
+    let start = { epoch: 0, step: 0 };
+    if (ctx.resuming) {
+      const st = await loadCheckpoint(ctx.runDir, parts);
+      if (st) start = { epoch: st.epoch, step: st.step };
+    }
+    const steps = ds.batchCount('train', { batchSize: B });
+    for (let epoch = start.epoch; epoch < E; epoch++) {
+      let step = 0;
+      let sum = 0;
+      const first = epoch === start.epoch ? start.step : 0;
+      const t0 = performance.now();
+      for await (const b of ds.batches('train', { batchSize: B, shuffle: true, seed: e.train.seed, epoch, augment: e.train.augment })) {
+        if (step < first || ctx.signal.aborted) {
+          tf.dispose([b.x, b.y]);
+          if (ctx.signal.aborted) break;
+          step++;
+          continue;
+        }
+        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, ds.classes.length), net.logits(b.x as tf.Tensor5D)) as tf.Scalar, vars);
+        optimizer.applyGradients(grads);
+        const loss = value.dataSync()[0]!;
+        tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
+        sum += loss;
+        step++;
+        const secs = (performance.now() - t0) / 1000;
+        ctx.progress({ epoch: epoch + 1, epochs: E, step, steps, loss, imagesPerSec: ((step - first) * B) / Math.max(secs, 1e-6), etaSeconds: (secs / Math.max(step - first, 1)) * (steps - step + (E - epoch - 1) * steps), memoryMB: tf.memory().numBytes / 2 ** 20 });
+        await new Promise<void>((r) => setImmediate(r));
+      }
+      if (ctx.signal.aborted) {
+        await saveCheckpoint(ctx.runDir, parts, { epoch, step });
+        return { artifacts: {} };
+      }
+      const val = await evaluate(net, ds, 'val', B, epoch + 1);
+      ctx.metrics({ ...val, extra: { trainLoss: sum / Math.max(step - first, 1) } });
+      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await saveCheckpoint(ctx.runDir, parts, { epoch: epoch + 1, step: 0 });
+    }
+    const test = await evaluate(net, ds, 'test', B, E);
+    ctx.metrics(test);
+    const dir = path.join(ctx.runDir, 'model');
+    await saveParams(dir, 'classifier', CLASSIFIER_FORMAT, { encoder: net.encoder.config, classes: ds.classes, hidden: e.model.hidden ?? null, intensity: INTENSITY, init: e.init ?? null }, ps.entries());
+    await saveEncoder(dir, net.encoder, { method: 'supervised', intensity: INTENSITY });
+    ctx.log(`test: accuracy ${test.accuracy?.toFixed(3)}, balanced ${test.balancedAccuracy?.toFixed(3)}, AUC ${test.auc?.toFixed(3)} [${ctx.compute.backend}]`);
+    return { test, artifacts: { model: 'model' } };
+  } finally {
+    ps.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** `supervised` with backbone vit3d trains here; everything else goes to `runner` unchanged. */
+export function vit3dAware(runner: MethodRunner): MethodRunner {
+  return {
+    ...runner,
+    train: (ctx) => (ctx.experiment.model.backbone === 'vit3d' ? trainVit3dClassifier(ctx) : runner.train(ctx)),
+  };
+}
