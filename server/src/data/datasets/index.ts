@@ -19,3 +19,4 @@ export { encodeNpy, encodeNpz, NpyError, parseNpy, parseNpz, type Npy, type NpyA
 export { inputShape, normaliseImage, toModelInput, type InputGeometry, type Intensity, type RawImage } from './preprocess';
 export { DatasetError } from './sources';
 export { countByClass, describeImbalance, SPLITS, stratifiedSplit, type ClassCounts, type Split } from './splits';
+export { classificationSpec, segmentationSpec } from './fromExperiment';
