@@ -44,7 +44,9 @@ export async function main(argv: string[]): Promise<number> {
     });
     const result = await cmd.run({ positionals: parsed.positionals, values: parsed.values as never }, io);
     if (json) io.out(JSON.stringify(result ?? {}));
-    return 0;
+    // A command reports a failed check (not a crash) with exitCode in its result.
+    const exitCode = (result as { exitCode?: unknown } | undefined)?.exitCode;
+    return typeof exitCode === 'number' ? exitCode : 0;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
@@ -56,12 +58,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`medstudio: ${String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Exits once stdout has drained: the threaded wasm backend's workers would keep Node alive. */
+function exit(code: number): void {
+  process.stdout.write('', () => process.exit(code));
+}
+
+main(process.argv.slice(2)).then(exit, (e: unknown) => {
+  process.stderr.write(`medstudio: ${String(e)}\n`);
+  exit(1);
+});
