@@ -60,6 +60,20 @@ test('the reconstruction loss counts masked patches only', async () => {
   tf.dispose([target, mask, pred, l, pred2, l2]);
 });
 
+test('with view-normalised targets the loss still ignores visible patches', async () => {
+  await ensureBackend({ threads: 1 });
+  const target = tf.tensor3d([[[1, 2], [3, 4], [5, 9]]]);
+  const mask = tf.tensor2d([[1, 0, 1]]);
+  const flat = [1, 2, 3, 4, 5, 9];
+  const m = flat.reduce((a, b) => a + b, 0) / 6;
+  const sd = Math.sqrt(flat.reduce((a, b) => a + (b - m) ** 2, 0) / 6 + 1e-6);
+  const z = (v: number) => (v - m) / sd;
+  const pred = tf.tensor3d([[[z(1), z(2)], [50, -50], [z(5), z(9)]]]);
+  const l = maskedReconstructionLoss(pred, target, mask, 'view');
+  assert.ok(Math.abs(l.dataSync()[0]!) < 1e-5, `got ${l.dataSync()[0]}`);
+  tf.dispose([target, mask, pred, l]);
+});
+
 test('cosine distance is 0 for parallel, 1 for orthogonal and 2 for opposite embeddings', async () => {
   await ensureBackend({ threads: 1 });
   const a = tf.tensor2d([[1, 0], [0, 2], [3, 3]]);
@@ -106,6 +120,7 @@ const tinyOptions = (o: Partial<GlmaeOptions> = {}): GlmaeOptions => ({
   projectionDim: 16,
   projectionHidden: 32,
   maskRatio: 0.75,
+  target: 'view',
   localViews: 2,
   globalScale: 0.8,
   localSize: 8,

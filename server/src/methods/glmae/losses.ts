@@ -1,6 +1,6 @@
 /**
- * GL-MAE's loss terms. Reconstruction: MSE between predicted and per-patch normalised voxels
- * (MAE's norm_pix_loss), averaged over masked patches only. Consistency: cosine distance
+ * GL-MAE's loss terms. Reconstruction: MSE between predicted and normalised voxels (per view,
+ * MedStudio's default, or per patch as MAE's norm_pix_loss), averaged over masked patches only. Consistency: cosine distance
  * 1 - cos(student, teacher) between projected mean tokens, the teacher side a constant.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,10 +13,27 @@ export function normalisePatches(target: tf.Tensor3D, eps = 1e-6): tf.Tensor3D {
   });
 }
 
-/** Mean over masked patches of the per-patch MSE. pred/target [B, N, V], mask [B, N] (1 = masked). */
-export function maskedReconstructionLoss(pred: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tensor2D): tf.Scalar {
+/** Per-view standardised voxels: every view [N, V] zero mean / unit variance over all its voxels. */
+export function normaliseViews(target: tf.Tensor3D, eps = 1e-6): tf.Tensor3D {
   return tf.tidy(() => {
-    const perPatch = tf.mean(tf.squaredDifference(pred, normalisePatches(target)), 2);
+    const { mean, variance } = tf.moments(target, [1, 2], true);
+    return tf.div(tf.sub(target, mean), tf.sqrt(tf.add(variance, eps))) as tf.Tensor3D;
+  });
+}
+
+export type TargetNorm = 'view' | 'patch';
+
+export function normaliseTarget(target: tf.Tensor3D, mode: TargetNorm): tf.Tensor3D {
+  return mode === 'patch' ? normalisePatches(target) : normaliseViews(target);
+}
+
+/**
+ * Mean over masked patches of the per-patch MSE. pred/target [B, N, V], mask [B, N] (1 = masked);
+ * the target is normalised per view or per patch first.
+ */
+export function maskedReconstructionLoss(pred: tf.Tensor3D, target: tf.Tensor3D, mask: tf.Tensor2D, mode: TargetNorm = 'patch'): tf.Scalar {
+  return tf.tidy(() => {
+    const perPatch = tf.mean(tf.squaredDifference(pred, normaliseTarget(target, mode)), 2);
     return tf.div(tf.sum(tf.mul(perPatch, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   });
 }

@@ -79,7 +79,7 @@ export class GlmaeModel {
     const gm = maskTensors(batch.globalMask);
     const enc = this.encoder.encode(g, { keep: gm.keep });
     const pred = this.decoder.decode(enc.tokens, gm.keep, enc.grid);
-    const recGlobal = maskedReconstructionLoss(pred, patchify(g, p), gm.mask);
+    const recGlobal = maskedReconstructionLoss(pred, patchify(g, p), gm.mask, this.o.target);
     const b = batch.volumes;
     const sG = studentEmbedding(this.student, enc.tokens);
     // Each masked global view against the teacher's embedding of the *other* unmasked one.
@@ -91,7 +91,7 @@ export class GlmaeModel {
     if (l && batch.localMask) {
       const lm = maskTensors(batch.localMask);
       const lenc = this.encoder.encode(l, { keep: lm.keep });
-      recLocal = maskedReconstructionLoss(this.decoder.decode(lenc.tokens, lm.keep, lenc.grid), patchify(l, p), lm.mask);
+      recLocal = maskedReconstructionLoss(this.decoder.decode(lenc.tokens, lm.keep, lenc.grid), patchify(l, p), lm.mask, this.o.target);
       const parents = tf.gather(teacherG, tf.tensor1d(batch.localParent, 'int32'));
       l2g = cosineDistance(studentEmbedding(this.student, lenc.tokens), parents as tf.Tensor2D);
     }

@@ -9,6 +9,8 @@ export interface GlmaeOptions {
   projectionDim: number;
   projectionHidden: number;
   maskRatio: number;
+  /** Reconstruction target normalisation (losses.ts). */
+  target: 'view' | 'patch';
   localViews: number;
   globalScale: number;
   localSize: number;
@@ -37,6 +39,7 @@ export function glmaeOptionsFromExperiment(e: Experiment): GlmaeOptions {
     projectionDim: e.model.projectionDim,
     projectionHidden: e.model.hidden ?? 2 * encoder.embedDim,
     maskRatio: g.maskRatio,
+    target: g.target,
     localViews: g.localViews,
     globalScale: g.globalScale,
     localSize: g.localSize,

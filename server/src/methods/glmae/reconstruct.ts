@@ -1,9 +1,9 @@
 /**
  * What a GL-MAE run's student makes of a volume: the whole volume resized to the network input,
  * a seeded random patch mask, and the decoder's prediction of the masked patches. The model
- * predicts per-patch normalised voxels (the training target); they are mapped back with each
- * patch's own mean and spread, as MAE visualisations do, so the prediction shows structure and
- * the patch's mean level comes from the original.
+ * predicts normalised voxels (the training target); they are mapped back with the view's mean
+ * and spread (glmae.target: view), or with each patch's own (target: patch, as MAE
+ * visualisations do — the patch's mean level then comes from the original).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
@@ -72,7 +72,8 @@ export function reconstruct(loaded: LoadedGlmae, volume: Float32Array, maskRatio
     const enc = model.encoder.encode(x, { keep });
     const pred = model.decoder.decode(enc.tokens, keep, enc.grid);
     const target = patchify(x, p);
-    const { mean, variance } = tf.moments(target, 2, true);
+    // Undo the training target's normalisation: per view (old runs without `target`: per patch).
+    const { mean, variance } = tf.moments(target, (options.target ?? 'patch') === 'view' ? [1, 2] : 2, true);
     const denorm = tf.add(tf.mul(pred, tf.sqrt(tf.add(variance, 1e-6))), mean);
     const m3 = tf.expandDims(mask, 2);
     const pasted = tf.add(tf.mul(denorm, m3), tf.mul(target, tf.sub(1, m3)));
