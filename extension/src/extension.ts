@@ -9,6 +9,7 @@ import { registerAll } from './commands';
 import { JobsModel } from './jobs/jobsModel';
 import { viewerApi } from './editors/viewer/registry';
 import { annotatorApi } from './editors/annotator/testApi';
+import { trainingStatusApi } from './panels/trainingStatusView';
 import { ComputeStatusRequest, type ComputeStatus } from '../../server/src/protocol';
 
 /** Returned from activate(): what the integration tests (and other extensions) may use. */
@@ -22,6 +23,8 @@ export interface MedStudioApi {
   viewer: typeof viewerApi;
   /** Open annotator documents, a box drawn through the webview, the hot-exit round trip (tests). */
   annotator: typeof annotatorApi;
+  /** The training status panel: whether it is live and how many job events it has shown. */
+  trainingStatus: typeof trainingStatusApi;
 }
 
 export function activate(context: vscode.ExtensionContext): MedStudioApi {
@@ -47,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): MedStudioApi {
     jobs,
     viewer: viewerApi,
     annotator: annotatorApi,
+    trainingStatus: trainingStatusApi,
   };
 }
 

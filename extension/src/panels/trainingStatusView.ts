@@ -11,6 +11,13 @@ import { makeNonce, renderWebviewHtml } from '../webviewHtml';
 
 export const TRAINING_STATUS_VIEW = 'medstudio.trainingStatus';
 
+/** What the panel has shown (for the host tests): events streamed into a live webview. */
+const shown = { events: 0, resolved: 0 };
+export const trainingStatusApi = {
+  eventsShown: (): number => shown.events,
+  timesResolved: (): number => shown.resolved,
+};
+
 type PanelChannel = WebviewChannel<Record<string, never>, StatusPanelRequests, StatusPanelEvents, Record<string, never>>;
 
 export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -19,7 +26,13 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly svc: ExtensionServices) {
-    this.subs.push(svc.jobs.onEvent((e) => this.channel?.emit('job', e)));
+    this.subs.push(
+      svc.jobs.onEvent((e) => {
+        if (!this.channel) return;
+        this.channel.emit('job', e);
+        shown.events++;
+      }),
+    );
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -33,6 +46,7 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
       cspSource: view.webview.cspSource,
       nonce,
     });
+    shown.resolved++;
     const ch: PanelChannel = new WebviewChannel((m: WireMessage) => void view.webview.postMessage(m));
     this.channel?.dispose();
     this.channel = ch;
