@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readDicomSeries } from './dicomSeries';
 import { readDicomHeader } from './dicomTags';
-import { ImageReadError } from './errors';
+import { checkSize, formatBytes, ImageReadError } from './errors';
 import { checkMetaImageHeader, checkNrrdHeader } from './headerCheck';
 import { readWithItk } from './itk';
 import { readNiftiFast } from './nifti';
@@ -46,6 +46,8 @@ async function readImageUnchecked(abs: string, opts: ReadImageOptions): Promise<
   }
   if (stat.isDirectory()) return readDicomSeries(abs, opts);
   if (stat.size === 0) throw new ImageReadError(abs, 'empty', 'is empty (0 bytes)');
+  // Files are read whole; one far beyond the voxel limit is refused before reading it.
+  if (stat.size > maxBytes + 64 * 1024 * 1024) throw new ImageReadError(abs, 'too-large', `is ${formatBytes(stat.size)}, more than the ${formatBytes(maxBytes)} limit`);
   const raw = new Uint8Array(await fs.promises.readFile(abs));
   const claimed = formatFromName(abs);
   const sniffed = sniffFormat(raw.subarray(0, 16384));
@@ -65,16 +67,20 @@ async function readImageUnchecked(abs: string, opts: ReadImageOptions): Promise<
       return readPngFast(abs, raw, maxBytes) ?? readWithItk(abs, format, maxBytes);
     case 'nrrd':
       checkNrrdHeader(abs, raw, maxBytes);
-      return readWithItk(abs, format, maxBytes);
+      return readWithItk(abs, format, maxBytes, true);
     case 'metaimage':
       checkMetaImageHeader(abs, raw, maxBytes);
-      return readWithItk(abs, format, maxBytes);
+      return readWithItk(abs, format, maxBytes, true);
     case 'jpeg':
       if (!hasJpegEnd(raw)) throw new ImageReadError(abs, 'truncated', 'is a JPEG without its end marker (the file was cut short)');
       return readWithItk(abs, format, maxBytes);
-    case 'dicom':
-      if (sniffed && readDicomHeader(raw)?.truncated) throw new ImageReadError(abs, 'truncated', 'is a DICOM file cut short (an element runs past the end of the file)');
-      return readWithItk(abs, format, maxBytes);
+    case 'dicom': {
+      const h = sniffed ? readDicomHeader(raw) : null;
+      if (h?.truncated) throw new ImageReadError(abs, 'truncated', 'is a DICOM file cut short (an element runs past the end of the file)');
+      // With rows and columns known, check the size here and spare itk-wasm a header pass.
+      if (h?.rows && h.columns) checkSize(abs, [h.columns, h.rows, h.numberOfFrames ?? 1], 1, 4, maxBytes, 'DICOM image');
+      return readWithItk(abs, format, maxBytes, Boolean(h?.rows && h.columns));
+    }
     default:
       return readWithItk(abs, format, maxBytes);
   }

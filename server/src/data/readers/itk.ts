@@ -87,22 +87,27 @@ export function fromItkImage(file: string, format: ImageFormat, img: Image): Med
   });
 }
 
-/** Reads a file with itk-wasm's image-io, checking the size from its header before decoding. */
-export async function readWithItk(file: string, format: ImageFormat, maxBytes: number): Promise<MedImage> {
+/**
+ * Reads a file with itk-wasm's image-io. Unless the caller already checked the header's size
+ * (`sizeChecked`), reads the header first and refuses images over the limit before decoding.
+ */
+export async function readWithItk(file: string, format: ImageFormat, maxBytes: number, sizeChecked = false): Promise<MedImage> {
   const io = await loadImageIo();
-  let info: Image;
-  try {
-    info = await quietly(() => io.readImageNode(file, { informationOnly: true }));
-  } catch (e) {
-    throw new ImageReadError(file, 'corrupt', `could not be read as ${format} (${describeItkError(e)})`);
+  if (!sizeChecked) {
+    let info: Image;
+    try {
+      info = await quietly(() => io.readImageNode(file, { informationOnly: true }));
+    } catch (e) {
+      throw new ImageReadError(file, 'corrupt', `could not be read as ${format} (${describeItkError(e)})`);
+    }
+    const type = pixelTypeOfItk(file, info);
+    checkSize(file, Array.from(info.size), info.imageType.components, PIXEL_BYTES[type], maxBytes, `${format} image`);
   }
-  const type = pixelTypeOfItk(file, info);
-  checkSize(file, Array.from(info.size), info.imageType.components, PIXEL_BYTES[type], maxBytes, `${format} image`);
   let img: Image;
   try {
     img = await quietly(() => io.readImageNode(file));
   } catch (e) {
-    throw new ImageReadError(file, 'corrupt', `has a readable header but its pixel data could not be decoded (${describeItkError(e)})`);
+    throw new ImageReadError(file, 'corrupt', `${sizeChecked ? 'could not be read' : 'has a readable header but its pixel data could not be decoded'} as ${format} (${describeItkError(e)})`);
   }
   return fromItkImage(file, format, img);
 }
