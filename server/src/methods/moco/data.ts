@@ -1,16 +1,13 @@
 /**
  * The images MoCo/DisCo train and probe on: train/val/test splits of HWC Float32 images in
- * [0, 1] with integer labels (labels are used only by the probes, never by training).
+ * [0, 1] with integer labels (labels are used only by the probes, never by training), read
+ * through the project's classification datasets (server/src/data).
  *
- * Interim reader: a CSV manifest (path,label[,split]) of PNGs, read with pngjs. The data
- * engineer's server/src/data loadClassificationDataset replaces it when it lands (this module is
- * the only place that reads files for MoCo/DisCo).
+ * Images are kept at twice the model's input size: a random-resized crop then keeps detail
+ * instead of enlarging a low-resolution patch, and the probes downsample the whole image.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { PNG } from 'pngjs';
+import { loadClassificationDataset, type ClassificationDataset, type DatasetSample } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
-import { createRng } from '../../transforms/rng';
 import type { ImageShape } from './augment';
 
 export interface ImageSplit {
@@ -28,69 +25,34 @@ export interface ContrastiveData {
 
 export type DataLoader = (e: Experiment) => Promise<ContrastiveData>;
 
+/** Source resolution relative to the model input (see the module comment). */
+const SOURCE_SCALE = 2;
+
 export const loadContrastiveData: DataLoader = async (e) => {
-  if (e.data.format !== 'csv') throw new Error(`${e.file}: MoCo/DisCo read data.format 'csv' for now (got '${e.data.format}')`);
-  const csv = e.data.path;
-  let text: string;
-  try {
-    text = await fs.promises.readFile(csv, 'utf8');
-  } catch (err) {
-    throw new Error(`${csv}: cannot read the data manifest (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  const header = lines[0]?.split(',').map((h) => h.trim()) ?? [];
-  const col = (n: string) => header.indexOf(n);
-  if (col('path') < 0 || col('label') < 0) throw new Error(`${csv}: the header must name 'path' and 'label' columns`);
-  const rows = lines.slice(1).map((l, i) => {
-    const c = l.split(',').map((v) => v.trim());
-    if (!c[col('path')] || !c[col('label')]) throw new Error(`${csv}:${i + 2}: a row needs a path and a label`);
-    return { path: c[col('path')]!, label: c[col('label')]!, split: col('split') >= 0 ? c[col('split')] : undefined };
+  if (e.data.format === 'volumes') throw new Error(`${e.file}: MoCo/DisCo train 2D encoders; data.format 'volumes' is for glmae/segment`);
+  const ds = await loadClassificationDataset({
+    format: e.data.format,
+    path: e.data.path,
+    classes: e.data.classes,
+    inputSize: e.model.inputSize * SOURCE_SCALE,
+    ...(e.model.channels === 1 || e.model.channels === 3 ? { channels: e.model.channels } : {}),
+    seed: e.train.seed,
+    valFraction: e.data.valFraction,
+    testFraction: e.data.testFraction,
+    boxes: false,
   });
-  const classes = e.data.classes ?? [...new Set(rows.map((r) => r.label))].sort();
-  const unknown = rows.find((r) => !classes.includes(r.label));
-  if (unknown) throw new Error(`${csv}: label '${unknown.label}' is not in data.classes (${classes.join(', ')})`);
-  const splits = assignSplits(rows.map((r) => r.split), e);
-  const out: ContrastiveData = { shape: { height: 0, width: 0, channels: 3 }, classes, train: empty(), val: empty(), test: empty() };
-  rows.forEach((r, i) => {
-    const file = path.resolve(path.dirname(csv), r.path);
-    let png: PNG;
-    try {
-      png = PNG.sync.read(fs.readFileSync(file));
-    } catch (err) {
-      throw new Error(`${file}: cannot read the PNG (${(err as Error).message})`);
+  if (ds.spatialDims !== 2) throw new Error(`${e.data.path}: MoCo/DisCo need 2D images, this dataset is 3D`);
+  const [height, width, channels] = ds.inputShape as [number, number, number];
+  const read = async (samples: DatasetSample[]): Promise<ImageSplit> => {
+    const out: ImageSplit = { images: [], labels: [] };
+    for (const s of samples) {
+      out.images.push(await ds.load(s));
+      out.labels.push(s.label);
     }
-    if (out.shape.height === 0) out.shape = { height: png.height, width: png.width, channels: e.model.channels ?? 3 };
-    if (png.height !== out.shape.height || png.width !== out.shape.width) {
-      throw new Error(`${file}: is ${png.width}x${png.height}, the others are ${out.shape.width}x${out.shape.height}`);
-    }
-    out[splits[i]!].images.push(toFloat(png, out.shape.channels));
-    out[splits[i]!].labels.push(classes.indexOf(r.label));
-  });
-  if (out.train.images.length === 0) throw new Error(`${csv}: no training images`);
-  return out;
+    return out;
+  };
+  const split = (s: Parameters<ClassificationDataset['split']>[0]) => read(ds.split(s));
+  const data: ContrastiveData = { shape: { height, width, channels }, classes: ds.classes, train: await split('train'), val: await split('val'), test: await split('test') };
+  if (data.train.images.length === 0) throw new Error(`${e.data.path}: no training images`);
+  return data;
 };
-
-function empty(): ImageSplit {
-  return { images: [], labels: [] };
-}
-
-function toFloat(png: PNG, channels: number): Float32Array {
-  const n = png.width * png.height;
-  const out = new Float32Array(n * channels);
-  for (let i = 0; i < n; i++) {
-    if (channels === 1) out[i] = (0.299 * png.data[i * 4]! + 0.587 * png.data[i * 4 + 1]! + 0.114 * png.data[i * 4 + 2]!) / 255;
-    else for (let c = 0; c < channels; c++) out[i * channels + c] = png.data[i * 4 + c]! / 255;
-  }
-  return out;
-}
-
-/** The CSV's split column, else a seeded split by data.valFraction / data.testFraction. */
-function assignSplits(given: (string | undefined)[], e: Experiment): ('train' | 'val' | 'test')[] {
-  if (given.every((s) => s === 'train' || s === 'val' || s === 'test')) return given as ('train' | 'val' | 'test')[];
-  const order = createRng(e.train.seed).shuffle(given.map((_, i) => i));
-  const nTest = Math.round(given.length * e.data.testFraction);
-  const nVal = Math.round(given.length * e.data.valFraction);
-  const out = new Array<'train' | 'val' | 'test'>(given.length).fill('train');
-  order.forEach((idx, rank) => (out[idx] = rank < nTest ? 'test' : rank < nTest + nVal ? 'val' : 'train'));
-  return out;
-}

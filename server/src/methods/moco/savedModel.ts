@@ -35,6 +35,34 @@ export async function saveContrastiveNet(runDir: string, net: ContrastiveNet, me
   await saveModel(path.join(runDir, PROJECTION_DIR), net.head, { kind: 'projection-head', projectionDim: meta.projectionDim });
 }
 
+/**
+ * The run folder a `teacher:` names: a run folder itself, or a runs folder (such as
+ * .medstudio/runs), meaning its newest finished `moco` run — so the sample experiment works
+ * right after step 1 without editing. Errors say what was looked for.
+ */
+export function resolveTeacherRun(dir: string): string {
+  if (fs.existsSync(path.join(dir, ENCODER_DIR, 'model.json'))) return dir;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    throw new Error(`teacher ${dir}: no such folder; train a moco experiment first and name its run folder`);
+  }
+  const finished = entries
+    .map((name) => path.join(dir, name))
+    .filter((run) => {
+      try {
+        const info = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')) as { method?: string; state?: string };
+        return info.method === 'moco' && info.state === 'finished' && fs.existsSync(path.join(run, ENCODER_DIR, 'model.json'));
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (!finished.length) throw new Error(`teacher ${dir}: neither a finished moco run (no ${ENCODER_DIR}/model.json) nor a runs folder holding one`);
+  return finished[0]!;
+}
+
 /** Loads a finished MoCo/DisCo run's encoder and head; errors name the run and what is missing. */
 export async function loadContrastiveNet(runDir: string): Promise<{ net: ContrastiveNet; meta: EncoderMetadata }> {
   const enc = path.join(runDir, ENCODER_DIR);

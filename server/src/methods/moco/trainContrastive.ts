@@ -48,6 +48,9 @@ export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, d
   if (steps === 0) throw new Error(`${e.file}: train.batchSize ${B} is larger than the ${n} training images`);
   if (e.disco.infoNCE && e.disco.queueSize < B) throw new Error(`${e.file}: disco.queueSize ${e.disco.queueSize} must be at least train.batchSize ${B}`);
 
+  if (e.disco.infoNCE && e.disco.queueSize > n - B) {
+    ctx.log(`disco.queueSize ${e.disco.queueSize} is more than the ${n} training images minus a batch: the queue will hold keys of the very images it contrasts (false negatives); consider ${Math.max(B, Math.floor((n - B) / B) * B)}`);
+  }
   const query = buildContrastiveNet(spec, '', seed);
   const key = buildContrastiveNet(spec, 'key_', seed);
   copyWeights(query.encoder, key.encoder);
