@@ -27,6 +27,22 @@ test("a cleaning report's suspects become a review queue matched to the file's i
   ]);
 });
 
+test("the long-tail toolkit's report matches by path; an id that names another file is not trusted", () => {
+  const report = {
+    round: 1,
+    scoring: 'loss',
+    classes: ['nevus', 'melanoma'],
+    flagged: 2,
+    of: 10,
+    suspects: [
+      { image: '/ws/data/derm/melanoma/b.png', imageId: 2, id: 's2', givenLabel: 'melanoma', suggestedLabel: 'nevus', score: 2.3 },
+      { image: '/ws/data/other/x.png', imageId: 1, id: 's9', givenLabel: 'nevus', suggestedLabel: 'melanoma', score: 1.1 },
+    ],
+  };
+  const q = parseSuspects(JSON.stringify(report), 'round-1.suspects.json', ds);
+  assert.deepEqual(q.map((i) => i.imageId), [2, undefined]);
+});
+
 test('a report that is not a suspects list fails naming the file and the item', () => {
   assert.throws(() => parseSuspects('{"x": 1}', 'r.json', ds), /r\.json: expected a 'suspects' array/);
   assert.throws(() => parseSuspects('[{"image": "a.png"}]', 'r.json', ds), /r\.json: suspects\[0\] has no givenLabel/);

@@ -101,6 +101,33 @@ suite('Box annotator in a real VS Code host', () => {
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
   });
 
+  test('Suggest Boxes asks the compute server: a saliency box arrives as a suggestion with its score', async () => {
+    const a = await api();
+    const { dir, uri } = makeDataset('suggest');
+    // A dark image with one bright lesion, so saliency has something to find.
+    const p = new PNG({ width: 64, height: 48 });
+    for (let y = 0; y < 48; y++) {
+      for (let x = 0; x < 64; x++) {
+        const v = Math.hypot(x - 40, y - 20) < 8 ? 230 : 30;
+        p.data.set([v, v, v, 255], (y * 64 + x) * 4);
+      }
+    }
+    fs.writeFileSync(path.join(dir, 'images', 'a.png'), PNG.sync.write(p));
+    await openAnnotator(a, uri);
+    const r = await a.annotator.suggest(uri.toString(), 1, 'saliency');
+    assert.ok(r.ok, r.message);
+    const added = a.annotator.state(uri.toString())?.dataset?.annotations.filter((b) => r.ids?.includes(b.id)) ?? [];
+    assert.ok(added.length >= 1, 'at least one suggested box');
+    for (const b of added) {
+      assert.equal(b.source, 'saliency');
+      assert.ok(b.score !== undefined && b.score >= 0 && b.score <= 1);
+      assert.ok(b.bbox[0] >= 0 && b.bbox[0] + b.bbox[2] <= 64 && b.bbox[1] + b.bbox[3] <= 48, 'inside the image');
+    }
+    await until('the dirty marker', () => (activeTabDirty() ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await until('revert to clear the dirty marker', () => (activeTabDirty() === false ? true : undefined));
+  });
+
   test('an image path outside the dataset and workspace is refused and not read', async () => {
     const a = await api();
     const escaping = INPUT.replace('images/b.png', '../../../../../../../../etc/hostname');
@@ -135,6 +162,7 @@ suite('Box annotator in a real VS Code host', () => {
     await until('undo to restore the class', () => (category() === 1 ? true : undefined));
     await vscode.commands.executeCommand('redo');
     await until('redo to apply it again', () => (category() === 2 ? true : undefined));
+    await until('the dirty marker', () => (activeTabDirty() ? true : undefined));
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await until('revert to clear the dirty marker', () => (activeTabDirty() === false ? true : undefined));
   });
@@ -150,6 +178,7 @@ suite('Box annotator in a real VS Code host', () => {
     assert.deepEqual(restored.state.dataset, pending?.dataset, 'the restored document holds every unsaved edit');
     assert.deepEqual(restored.state.review, { '2': { status: 'reviewed' } });
     assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), INPUT, 'the file itself was not touched');
+    await until('the dirty marker', () => (activeTabDirty() ? true : undefined));
     await vscode.commands.executeCommand('workbench.action.files.revert');
     await until('revert to reload the file', () => (a.annotator.state(uri.toString())?.dataset?.annotations.length === 1 ? true : undefined));
     await closeAll();

@@ -130,6 +130,32 @@ export class AnnotatorDocument implements vscode.CustomDocument {
 }
 
 /**
+ * The run whose segmentation network proposes boxes: runs under `.medstudio/runs/` of the
+ * workspace folders that hold `segmentation-model/model.json`, newest first (asked when several).
+ */
+async function pickSegmentationRun(): Promise<string | undefined> {
+  const runs: { dir: string; mtime: number }[] = [];
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    const root = path.join(f.uri.fsPath, '.medstudio', 'runs');
+    for (const name of fs.existsSync(root) ? await fs.promises.readdir(root) : []) {
+      const model = path.join(root, name, 'segmentation-model', 'model.json');
+      const st = await fs.promises.stat(model).catch(() => undefined);
+      if (st) runs.push({ dir: path.join(root, name), mtime: st.mtimeMs });
+    }
+  }
+  if (!runs.length) {
+    throw new Error("no run with a segmentation model in .medstudio/runs: train one (a CARE experiment with boxes.source: segmentation, or 'medstudio boxes --source segmentation')");
+  }
+  runs.sort((a, b) => b.mtime - a.mtime);
+  if (runs.length === 1) return runs[0]!.dir;
+  const pick = await vscode.window.showQuickPick(
+    runs.map((r) => ({ label: path.basename(r.dir), description: new Date(r.mtime).toLocaleString(), dir: r.dir })),
+    { placeHolder: 'Suggest boxes with the segmentation network of which run?' },
+  );
+  return pick?.dir;
+}
+
+/**
  * One provider per view type: VS Code listens to each provider's edit event and looks the
  * document up under that view type, so a provider must only report documents it opened.
  * Open documents of all view types are shared in `documents`.
@@ -170,8 +196,10 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
   private async suggest(doc: AnnotatorDocument, fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]> {
     if (!vscode.workspace.isTrusted) throw new Error('box suggestions run models: trust this workspace first');
     const imagePath = await doc.imagePath(fileName);
+    const runDir = source === 'segmentation' ? await pickSegmentationRun() : undefined;
+    if (source === 'segmentation' && !runDir) return [];
     try {
-      const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source });
+      const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source, ...(runDir ? { runDir } : {}) });
       return boxes;
     } catch (e) {
       const code = (e as { code?: number }).code;

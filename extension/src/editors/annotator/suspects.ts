@@ -1,10 +1,10 @@
 /**
- * Reads the data-cleaning report's suspect labels (written by the long-tail toolkit) into the
- * annotator's review queue. Contract, until the toolkit's writer lands: a JSON object with a
- * `suspects` array (or the array itself); each item names the image (`image` | `imagePath` |
- * `path` | `file_name`, or `imageId`), the label it was given (`givenLabel` | `label` | `given`),
- * the label the model suggests (`suggestedLabel` | `suggested` | `predicted`) and a `score`.
- * Pure: the caller reads the file.
+ * Reads the data-cleaning report's suspect labels (server/src/methods/longtail/cleaning.ts writes
+ * `cleaning/round-N.suspects.json` in a run folder) into the annotator's review queue: a JSON
+ * object with a `suspects` array (or the array itself); each item names the image (`image` |
+ * `imagePath` | `path` | `file_name`, and/or `imageId`), the label it was given (`givenLabel` |
+ * `label` | `given`), the label the model suggests (`suggestedLabel` | `suggested` | `predicted`)
+ * and a `score`. Pure: the caller reads the file.
  */
 import { findImageByPath, type CocoDataset } from '../../../../server/src/formats/coco';
 import { isRecord, parseJsonText } from '../../../../server/src/formats/jsonText';
@@ -31,7 +31,11 @@ export function parseSuspects(text: string, file: string, ds: CocoDataset): Susp
     const givenLabel = str(raw, ['givenLabel', 'given', 'label']);
     if (!givenLabel) throw new Error(`${file}: suspects[${i}] has no givenLabel`);
     const item: SuspectItem = { image, givenLabel };
-    const img = byId ?? findImageByPath(ds, image);
+    // The path decides; an id alone only when the report names no path or the id's file matches
+    // (a report's ids belong to the box file the run used, which may not be this one).
+    const byPath = findImageByPath(ds, image);
+    const idAgrees = byId && (image === byId.file_name || image.replace(/\\/g, '/').endsWith('/' + byId.file_name));
+    const img = byPath ?? (idAgrees ? byId : undefined);
     if (img) item.imageId = img.id;
     const suggested = str(raw, ['suggestedLabel', 'suggested', 'predicted', 'predictedLabel']);
     if (suggested) item.suggestedLabel = suggested;

@@ -79,6 +79,14 @@ export const annotatorApi = {
     if (!panel?.handlers) throw new Error(`no live annotator webview for ${uri}`);
     return (await panel.handlers.image({ imageId })).src;
   },
+  /** "Suggest Boxes" as the webview asks for it: the compute server's boxes become suggestions. */
+  async suggest(uri: string, imageId: number, source: 'saliency' | 'segmentation'): Promise<EditResult> {
+    const doc = need().document(uri);
+    const panel = doc && [...doc.panels.values()].find((p) => p.ready && p.handlers);
+    if (!doc || !panel?.handlers) throw new Error(`no live annotator webview for ${uri}`);
+    const categoryId = doc.session.state().dataset?.categories[0]?.id ?? 1;
+    return panel.handlers.suggest({ imageId, source, categoryId });
+  },
   /** Save As through the provider (VS Code's own Save As asks for the target in a dialog). */
   async saveAs(uri: string, destination: vscode.Uri): Promise<void> {
     const p = need();
