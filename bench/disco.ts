@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- disco [--json] [--seeds N] [--teacher-epochs N] [--student-epochs N]`
+ * `npm run bench -- disco [--json] [--seeds N] [--teacher-epochs N] [--student-epochs N] [--threads N]`
  *
  * DisCo's claim on the generated skin-lesion samples: linear-probe accuracy (frozen features,
  * test split) of a lightweight MobileNet-style student trained with MoCo-v2 alone vs distilled
@@ -62,7 +62,9 @@ const bench: Bench = async (io) => {
   const teacherEpochs = arg(io.args, '--teacher-epochs', 20);
   const studentEpochs = arg(io.args, '--student-epochs', 10);
   if (!fs.existsSync(LABELS)) throw new Error(`${LABELS} is missing: run 'npm run samples' first`);
-  const compute = await ensureBackend();
+  // One wasm thread by default: the machine's cores are shared, and the threaded build's workers
+  // keep the process alive after the bench returns.
+  const compute = await ensureBackend({ threads: arg(io.args, '--threads', 1) });
   const backend = compute.backend;
   io.log(`DisCo on samples/skin-lesions at ${SIZE} px, backend ${backend} (${compute.device})`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-bench-disco-'));

@@ -101,7 +101,9 @@ test('a disco run distils the moco teacher into a smaller student without touchi
   const teacherDir = path.join(tmp, 'moco');
   const weights = () => fs.readFileSync(path.join(teacherDir, 'model', 'weights.bin'));
   const teacherBefore = weights();
-  const e = experiment(`method: disco\nteacher: ${teacherDir}\nmodel: { width: 4, depth: 1, inputSize: 16, projectionDim: 8, hidden: 64 }\n${base}`);
+  // `teacher:` may name the runs folder: its newest finished moco run is the teacher.
+  fs.writeFileSync(path.join(teacherDir, 'run.json'), JSON.stringify({ method: 'moco', state: 'finished' }));
+  const e = experiment(`method: disco\nteacher: ${tmp}\nmodel: { width: 4, depth: 1, inputSize: 16, projectionDim: 8, hidden: 64 }\n${base}`);
   assert.equal(e.disco.student, 'mobilenet');
   const { ctx, metrics } = context(e, 'disco');
   const r = await createDiscoRunner(load).train(ctx);
@@ -120,8 +122,9 @@ test('disco explains a missing teacher and a projection size that does not match
   await assert.rejects(createDiscoRunner(load).train(noTeacher.ctx), /needs 'teacher: <run dir>'/);
   const wrong = context(experiment(`method: disco\nteacher: ${path.join(tmp, 'moco')}\nmodel: { width: 4, depth: 1, inputSize: 16, projectionDim: 16 }\n${base}`), 'd3');
   await assert.rejects(createDiscoRunner(load).train(wrong.ctx), /projectionDim 16 differs from the teacher's 8/);
-  const notRun = context(experiment(`method: disco\nteacher: ${tmp}\nmodel: { width: 4, depth: 1, inputSize: 16, projectionDim: 8 }\n${base}`), 'd4');
-  await assert.rejects(createDiscoRunner(load).train(notRun.ctx), /no trained encoder/);
+  const empty = fs.mkdtempSync(path.join(tmp, 'empty-'));
+  const notRun = context(experiment(`method: disco\nteacher: ${empty}\nmodel: { width: 4, depth: 1, inputSize: 16, projectionDim: 8 }\n${base}`), 'd4');
+  await assert.rejects(createDiscoRunner(load).train(notRun.ctx), /neither a finished moco run \(no model\/model.json\) nor a runs folder holding one/);
 });
 
 test('a moco run stopped mid-epoch resumes to exactly the weights of an uninterrupted run', async () => {
