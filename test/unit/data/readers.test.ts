@@ -212,3 +212,13 @@ test('bad input: missing, empty, truncated, corrupt, wrong extension, unsupporte
   await expectError(mhd, 'not-found', /data file lost\.raw/);
   await expectError(w('giant.nrrd', 'NRRD0004\ntype: short\ndimension: 3\nsizes: 100000 100000 100000\nencoding: raw\n\n'), 'too-large', /limit/);
 });
+
+test('parallel itk-wasm reads (as a batch does) leave the console as it was', async () => {
+  const log = console.log;
+  const error = console.error;
+  const files = [0, 1, 2].map((k) => writeNrrd(path.join(dir, `par${k}.nrrd`), ramp, dims, oblique));
+  const imgs = await Promise.all(files.map((f) => readImage(f)));
+  assert.ok(imgs.every((i) => i.dims.join() === dims.join()));
+  assert.equal(console.log, log);
+  assert.equal(console.error, error);
+});

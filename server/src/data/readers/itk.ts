@@ -27,21 +27,30 @@ export function loadDicomIo(): Promise<DicomIo> {
  * itk-wasm prints "Exception while running pipeline" to the console on failures; our error says
  * what went wrong instead, so silence those lines while a pipeline runs.
  */
+let quietDepth = 0;
+let savedConsole: { log: typeof console.log; error: typeof console.error } | undefined;
+
 async function quietly<T>(run: () => Promise<T>): Promise<T> {
-  const log = console.log;
-  const error = console.error;
-  const drop = (orig: (...a: unknown[]) => void) => (...a: unknown[]) => {
-    const first = typeof a[0] === 'string' ? a[0] : '';
-    if (/Exception while running pipeline|Build module in Debug mode|^stdout: ?$|^stderr: ?$/m.test(first)) return;
-    orig(...a);
-  };
-  console.log = drop(log);
-  console.error = drop(error);
+  // Counted, so that overlapping reads (a batch decoding in parallel) restore the console once.
+  if (quietDepth++ === 0) {
+    const saved = { log: console.log, error: console.error };
+    savedConsole = saved;
+    const drop = (orig: (...a: unknown[]) => void) => (...a: unknown[]) => {
+      const first = typeof a[0] === 'string' ? a[0] : '';
+      if (/Exception while running pipeline|Build module in Debug mode|^stdout: ?$|^stderr: ?$/m.test(first)) return;
+      orig(...a);
+    };
+    console.log = drop(saved.log);
+    console.error = drop(saved.error);
+  }
   try {
     return await run();
   } finally {
-    console.log = log;
-    console.error = error;
+    if (--quietDepth === 0 && savedConsole) {
+      console.log = savedConsole.log;
+      console.error = savedConsole.error;
+      savedConsole = undefined;
+    }
   }
 }
 
