@@ -61,7 +61,9 @@ export function isNumberArray(v: unknown, length: number): v is number[] {
  */
 export function stringifyStable(value: unknown): string {
   const text = JSON.stringify(value, null, 2);
-  return text.replace(/\[\s*(-?[\d.eE+-]+(?:,\s*-?[\d.eE+-]+)*)\s*\]/g, (_m, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`) + '\n';
+  // Only arrays JSON.stringify spread over lines: a string value never holds a raw newline, so
+  // text inside strings (a file name like "a[1,2].png") is left alone.
+  return text.replace(/\[\n\s*(-?[\d.eE+-]+(?:,\n\s*-?[\d.eE+-]+)*)\n\s*\]/g, (_m, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`) + '\n';
 }
 
 /**

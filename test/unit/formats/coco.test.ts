@@ -105,3 +105,11 @@ test('IoU golden values and image lookup by trailing path', () => {
   assert.equal(findImageByPath(ds, 'images/b.png')?.id, 2);
   assert.equal(findImageByPath(ds, 'c.png'), undefined);
 });
+
+test('serialisation leaves bracketed numbers inside strings alone', () => {
+  const ds = sample();
+  ds.images[0]!.file_name = 'scan[1,2].png';
+  const text = serializeCoco(ds);
+  assert.match(text, /"file_name": "scan\[1,2\]\.png"/);
+  assert.equal(parseCoco(text).images.find((i) => i.id === 2)!.file_name, 'scan[1,2].png');
+});
