@@ -25,7 +25,7 @@ import { probeReport } from '../server/src/methods/moco/evaluate';
 
 const LABELS = path.join(__dirname, '..', 'samples', 'skin-lesions', 'labels.csv');
 const SIZE = 32;
-const TEACHER = { backbone: 'resnet', width: 16, depth: 1 } as const;
+const TEACHER = { backbone: 'resnet', width: 8, depth: 1 } as const;
 const STUDENT = { kind: 'mobilenet', width: 8, depth: 1 } as const;
 
 function arg(args: string[], name: string, dflt: number): number {

@@ -92,7 +92,7 @@ test('a moco run saves a reloadable encoder and head and reports per-class probe
   assert.equal(meta.featureLayer, 'pool');
   const enc = await loadModel(path.join(runDir, 'model'));
   assert.ok(enc.getLayer('stem_conv'), 'stable layer names for init: fine-tuning');
-  assert.deepEqual(enc.outputs[0]!.shape, [null, 16]);
+  assert.deepEqual(enc.outputs[0]!.shape, [null, meta.featureDim]);
   enc.dispose();
 });
 

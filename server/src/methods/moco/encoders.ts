@@ -1,10 +1,11 @@
 /**
- * The encoders MoCo and DisCo build, by name. The one place that knows which network module
- * backs `resnet` (see networks/contrastiveResnet.ts) and `mobilenet`.
+ * The encoders MoCo and DisCo build, by name: `resnet` is the project's ResNet family
+ * (networks/resnet.ts, shared with CARE, so a MoCo/DisCo encoder and a CARE classifier use the
+ * same layer names), `mobilenet` the depthwise-separable student (networks/mobilenet.ts).
  */
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { buildMobileNetEncoder, mobileNetFeatureDim } from '../../networks/mobilenet';
-import { buildResNetEncoder, resNetEncoderFeatureDim } from '../../networks/contrastiveResnet';
+import { buildResNetEncoder, featureChannels } from '../../networks/resnet';
 
 export type EncoderKind = 'resnet' | 'mobilenet';
 
@@ -20,5 +21,5 @@ export function buildEncoder(spec: EncoderSpec, prefix: string, seed: number): {
   const o = { ...spec, prefix, seed };
   return spec.kind === 'mobilenet'
     ? { model: buildMobileNetEncoder(o), featureDim: mobileNetFeatureDim(spec) }
-    : { model: buildResNetEncoder(o), featureDim: resNetEncoderFeatureDim(spec) };
+    : { model: buildResNetEncoder(o), featureDim: featureChannels(spec) };
 }
