@@ -26,7 +26,7 @@ export interface GenerateOptions {
   runDir?: string;
   log?: (m: string) => void;
   signal?: AbortSignal;
-  /** Epochs for the pseudo-mask segmentation net (default 8). */
+  /** Epochs for the pseudo-mask segmentation net (default 20). */
   segEpochs?: number;
 }
 
@@ -75,7 +75,8 @@ async function saliencyBoxes(exp: Experiment, o: GenerateOptions): Promise<{ cla
 }
 
 async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{ classes: string[]; items: ImageBox[] }> {
-  const ds = await openData(exp, SEG_INPUT);
+  const segSize = Math.min(SEG_INPUT, exp.model.inputSize);
+  const ds = await openData(exp, segSize);
   const channels = ds.inputShape[2]!;
   const withPath = ds.samples.filter((s) => s.path);
   const inputs = await Promise.all(withPath.map((s) => ds.load(s)));
@@ -93,26 +94,26 @@ async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{
       const r = saliencyRegion(sizes[i]!, o.saliency ?? DEFAULT_SALIENCY);
       if (!r) return;
       train.push(i);
-      masks.push(regionToSize(r, sizes[i]!.width, sizes[i]!.height, SEG_INPUT));
+      masks.push(regionToSize(r, sizes[i]!.width, sizes[i]!.height, segSize));
     });
-    o.log?.(`training a ${SEG_INPUT}px segmentation net on ${train.length} saliency pseudo-masks`);
+    o.log?.(`training a ${segSize}px segmentation net on ${train.length} saliency pseudo-masks`);
     model = await trainSegNet(
       train.map((i) => inputs[i]!),
       masks,
-      SEG_INPUT,
+      segSize,
       channels,
-      { epochs: o.segEpochs ?? 8, batchSize: 16, lr: 0.01, seed: exp.train.seed, ...(o.signal ? { signal: o.signal } : {}), ...(o.log ? { log: o.log } : {}) },
+      { epochs: o.segEpochs ?? 20, batchSize: 8, lr: 0.01, seed: exp.train.seed, ...(o.signal ? { signal: o.signal } : {}), ...(o.log ? { log: o.log } : {}) },
     );
-    if (o.runDir) await saveModel(path.join(o.runDir, 'segmentation-model'), model, { medstudio: { kind: 'segmenter', inputSize: SEG_INPUT, channels, trainedOn: 'saliency pseudo-masks' } });
+    if (o.runDir) await saveModel(path.join(o.runDir, 'segmentation-model'), model, { medstudio: { kind: 'segmenter', inputSize: segSize, channels, trainedOn: 'saliency pseudo-masks' } });
   }
-  const probs = predictMasks(model, inputs, SEG_INPUT, channels);
+  const probs = predictMasks(model, inputs, segSize, channels);
   model.dispose();
   const items = withPath.map((s, i): ImageBox => {
     const { width, height } = sizes[i]!;
-    const b = boxFromMask(probs[i]!, SEG_INPUT);
+    const b = boxFromMask(probs[i]!, segSize);
     if (!b) return { sample: s, width, height };
-    const sx = width / SEG_INPUT;
-    const sy = height / SEG_INPUT;
+    const sx = width / segSize;
+    const sy = height / segSize;
     return { sample: s, width, height, box: { ...b, bbox: [b.bbox[0] * sx, b.bbox[1] * sy, b.bbox[2] * sx, b.bbox[3] * sy] } };
   });
   return { classes: ds.classes, items };

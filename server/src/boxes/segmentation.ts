@@ -97,7 +97,13 @@ export function predictMasks(model: tfl.LayersModel, images: Float32Array[], siz
   return out;
 }
 
-/** Probability map -> (p > 0.5) -> largest component -> box in map pixels. */
+/**
+ * Probability map -> threshold -> largest component -> box in map pixels. The threshold is 0.5,
+ * lowered to the map's Otsu threshold when nothing reaches 0.5 (an under-confident net still
+ * ranks lesion pixels first).
+ */
 export function boxFromMask(prob: Float32Array, size: number): MapBox | undefined {
-  return boxFromMap({ data: prob, width: size, height: size }, 0.5);
+  let hi = 0;
+  for (const v of prob) hi = Math.max(hi, v);
+  return boxFromMap({ data: prob, width: size, height: size }, hi > 0.5 ? 0.5 : undefined);
 }

@@ -4,5 +4,8 @@ import { computeFeature } from './compute';
 import { experimentLanguageFeature } from './experimentLanguage';
 import { jobsFeature } from './jobs';
 import { viewerFeature } from './viewer';
+import { boxesFeature } from './boxes';
+import { glmaeFeature } from './glmae';
+import { explainFeature } from './explain';
 
-export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature];

@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { ensureBackend } from '../engine/backend';
 import { loadExperiment } from '../experiment/load';
+import type { Experiment } from '../experiment/types';
 import { methodRunner } from '../methods';
 import type { ComputeStatus, EvalMetrics, StepProgress } from '../protocol';
 import type { RunContext, RunResult } from '../training/types';
@@ -33,6 +34,8 @@ export interface RunOptions {
 
 export interface RunOutcome {
   info: RunInfo;
+  /** The resolved experiment the run used. */
+  experiment: Experiment;
   result?: RunResult;
 }
 
@@ -121,7 +124,7 @@ export async function runExperiment(experimentPath: string | undefined, opts: Ru
       ...(artifacts.report ? { reportPath: path.join(run.dir, artifacts.report) } : {}),
       ...(artifacts.model ? { modelPath: path.join(run.dir, artifacts.model) } : {}),
     });
-    return { info, result };
+    return { info, experiment: run.experiment, result };
   } catch (e) {
     await writes;
     await update({ state: signal.aborted ? 'cancelled' : 'failed', error: (e as Error).message, endedAt: new Date().toISOString() });

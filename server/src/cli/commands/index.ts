@@ -2,5 +2,10 @@
 import type { CliCommand } from '../types';
 import { doctor } from './doctor';
 import { info } from './info';
+import { train } from './train';
+import { evaluate } from './eval';
+import { boxes } from './boxes';
+import { demo } from './demo';
+import { explain } from './explain';
 
-export const commands: CliCommand[] = [doctor, info];
+export const commands: CliCommand[] = [doctor, info, train, evaluate, boxes, demo, explain];
