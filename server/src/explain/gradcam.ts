@@ -52,18 +52,18 @@ export function weightedMap(a: tf.Tensor, w: tf.Tensor1D): tf.Tensor {
  * [1, ...spatial, C]. The gradient is taken with respect to the layer's output only; no model
  * variable is touched.
  */
-export function gradCam(model: LayersModel, x: tf.Tensor, layer: string, method: CamMethod, classIndex?: number): CamResult {
+export function gradCam(model: LayersModel, x: tf.Tensor, layer: string, method: CamMethod, classIndex?: number, logitsLayer?: string): CamResult {
   let chosen = -1;
   let probabilities: number[] = [];
   const cam = tf.tidy(() => {
-    const first = runGraph(model, x, { fetch: [layer] });
+    const first = runGraph(model, x, { fetch: [layer], logitsLayer });
     const a = first.layers.get(layer)!;
     probabilities = Array.from(tf.softmax(first.logits).dataSync());
     const classes = first.logits.shape[1];
     chosen = classIndex ?? (tf.argMax(first.logits, 1).dataSync()[0] ?? 0);
     if (!Number.isInteger(chosen) || chosen < 0 || chosen >= classes) throw new Error(`class index ${chosen} is out of range: the model has ${classes} classes`);
     const score = (act: tf.Tensor): tf.Scalar => {
-      const logits = runGraph(model, x, { substitute: { layer, value: act } }).logits;
+      const logits = runGraph(model, x, { substitute: { layer, value: act }, logitsLayer }).logits;
       return tf.sum(tf.slice(logits, [0, chosen], [1, 1]));
     };
     const g = tf.grad(score)(a);

@@ -25,6 +25,19 @@ export interface GraphRunOptions {
   substitute?: { layer: string; value: tf.Tensor };
   /** Skip computing the logits (only `fetch` is needed): stops after the last fetched layer. */
   featuresOnly?: boolean;
+  /** The layer whose output holds the class scores (default: logitsLayerOf(model)). */
+  logitsLayer?: string;
+}
+
+/**
+ * The layer giving class scores: of the model's outputs, the last one shaped [batch, classes]
+ * (MedStudio classifiers also output their feature maps).
+ */
+export function logitsLayerOf(model: LayersModel): string {
+  const outs = model.outputs.filter((o) => o.shape.length === 2);
+  const last = outs[outs.length - 1];
+  if (!last) throw new Error(`the model has no class-score output (outputs: ${model.outputs.map((o) => `[${o.shape.join(', ')}]`).join(', ')})`);
+  return last.sourceLayer.name;
 }
 
 /** The node through which `layer` is connected inside `model` (its first inbound node whose inputs are computed). */
@@ -44,7 +57,7 @@ export function runGraph(model: LayersModel, input: tf.Tensor, opts: GraphRunOpt
   const fetched = new Map<string, tf.Tensor>();
   const layers = model.layers;
   const lastFetchIndex = Math.max(-1, ...layers.map((l, i) => (wanted.has(l.name) ? i : -1)));
-  const outputLayer = layers[layers.length - 1];
+  const logitsName = opts.featuresOnly ? undefined : (opts.logitsLayer ?? logitsLayerOf(model));
   let logits: tf.Tensor2D | undefined;
 
   for (let i = 0; i < layers.length; i++) {
@@ -57,7 +70,7 @@ export function runGraph(model: LayersModel, input: tf.Tensor, opts: GraphRunOpt
     let outputs: tf.Tensor[];
     if (opts.substitute?.layer === layer.name) {
       outputs = [opts.substitute.value];
-    } else if (layer === outputLayer && !opts.featuresOnly) {
+    } else if (layer.name === logitsName) {
       logits = preActivation(layer, inputs);
       outputs = [logits];
     } else {
@@ -66,6 +79,8 @@ export function runGraph(model: LayersModel, input: tf.Tensor, opts: GraphRunOpt
     }
     node.outputTensors.forEach((t, k) => values.set(t.id, outputs[k]!));
     if (wanted.has(layer.name)) fetched.set(layer.name, outputs[0]!);
+    // Nothing after the class scores matters here.
+    if (logits && fetched.size === wanted.size) break;
   }
   for (const name of wanted) if (!fetched.has(name)) throw new Error(`no layer named '${name}' in the model`);
   if (opts.featuresOnly) return { layers: fetched, logits: tf.zeros([1, 1]) };
@@ -77,7 +92,7 @@ export function runGraph(model: LayersModel, input: tf.Tensor, opts: GraphRunOpt
 /** One sigmoid unit z becomes scores [-z/2, z/2]: their softmax is [1 - sigmoid(z), sigmoid(z)]. */
 function twoClassIfSingle(z: tf.Tensor2D): tf.Tensor2D {
   if (z.shape[1] !== 1) return z;
-  const half = tf.mul(z, 0.5);
+  const half: tf.Tensor2D = tf.mul(z, 0.5);
   return tf.concat([tf.neg(half), half], 1);
 }
 

@@ -43,6 +43,8 @@ export interface KernelProgressParams {
   /** The current optimised image (model input grid), when sent this step. */
   image?: Float32Base64;
   dims: number[];
+  /** Values per voxel in `image`, interleaved (1 when absent). */
+  channels?: number;
 }
 
 export interface KernelResult {
@@ -52,6 +54,18 @@ export interface KernelResult {
   lSel: number;
   lRest: number;
   stopped: 'converged' | 'cancelled' | 'maxSteps' | 'timeLimit';
+  /** Values per voxel in `image`, interleaved (1 when absent). */
+  channels?: number;
+  layer?: string;
+}
+
+/** Kernel-interpretation loss weights; unset ones take the defaults for the layer's depth. */
+export interface KernelLossWeights {
+  alpha?: number;
+  beta?: number;
+  gamma?: number;
+  /** Total variation (0 by default). */
+  delta?: number;
 }
 
 /** client -> server: the layers of a trained model, named, so the user can pick one. */
@@ -67,7 +81,16 @@ export const TopKernelsRequest = request<ExplainTarget & { count?: number }, { l
 
 /** client -> server: kernel interpretation (cancellable; streams KernelProgressNotification). */
 export const KernelInterpretRequest = request<
-  ExplainTarget & { kernel: number; streamId: string; maxSteps?: number; maxSeconds?: number; streamEvery?: number },
+  ExplainTarget & {
+    kernel: number;
+    streamId: string;
+    maxSteps?: number;
+    maxSeconds?: number;
+    streamEvery?: number;
+    weights?: KernelLossWeights;
+    /** LSP work-done progress token (client-initiated progress); otherwise the server creates one. */
+    workDoneToken?: string | number;
+  },
   KernelResult
 >('medstudio/explain/kernel');
 
