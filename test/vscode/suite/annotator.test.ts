@@ -128,6 +128,32 @@ suite('Box annotator in a real VS Code host', () => {
     await until('revert to clear the dirty marker', () => (activeTabDirty() === false ? true : undefined));
   });
 
+  test("a run's suspect labels open as the review queue and the decisions are saved in the box file", async () => {
+    const a = await api();
+    const { dir, uri } = makeDataset('review');
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const cleaning = path.join(root, '.medstudio', 'runs', `care-review-${Date.now()}`, 'cleaning');
+    fs.mkdirSync(cleaning, { recursive: true });
+    const report = { round: 1, scoring: 'loss', classes: ['nevus', 'melanoma'], flagged: 1, of: 2, suspects: [{ image: path.join(dir, 'images', 'a.png'), id: 'a', givenLabel: 'nevus', suggestedLabel: 'melanoma', score: 2.5 }] };
+    fs.writeFileSync(path.join(cleaning, 'round-1.suspects.json'), JSON.stringify(report));
+    await openAnnotator(a, uri);
+    let opened: { count: number; unmatched: number } | undefined;
+    const opening = a.annotator.openReviewQueue(uri.toString()).then((r) => (opened = r));
+    // The person picks the newest report, first in the list, once the list is up.
+    await until('the report list to be accepted', async () => {
+      if (!opened) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      return opened;
+    });
+    assert.deepEqual(await opening, { count: 1, unmatched: 0 });
+    assert.deepEqual(a.annotator.state(uri.toString())?.queue.map((q) => [q.imageId, q.givenLabel, q.suggestedLabel]), [[1, 'nevus', 'melanoma']]);
+    assert.ok((await a.annotator.edit(uri.toString(), { kind: 'review', imageId: 1, entry: { status: 'relabelled', label: 'melanoma' } })).ok);
+    await until('the dirty marker', () => (activeTabDirty() ? true : undefined));
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to finish', () => (activeTabDirty() === false ? true : undefined));
+    const saved = JSON.parse(fs.readFileSync(uri.fsPath, 'utf8')) as { info?: { medstudio?: { review?: unknown } } };
+    assert.deepEqual(saved.info?.medstudio?.review, { '1': { status: 'relabelled', label: 'melanoma' } });
+  });
+
   test('an image path outside the dataset and workspace is refused and not read', async () => {
     const a = await api();
     const escaping = INPUT.replace('images/b.png', '../../../../../../../../etc/hostname');

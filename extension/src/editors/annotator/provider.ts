@@ -106,17 +106,33 @@ export class AnnotatorDocument implements vscode.CustomDocument {
     );
   }
 
+  /** The cleaning reports of the workspace's runs, or a file the person browses to. */
   private async pickReviewQueue(): Promise<SuspectItem[] | null> {
-    const picked = await vscode.window.showOpenDialog({
-      canSelectMany: false,
-      defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
-      filters: { 'Suspect labels report': ['json'] },
-      openLabel: 'Review Suspect Labels',
-    });
-    if (!picked?.[0]) return null;
+    const reports = await findSuspectReports();
+    type Item = vscode.QuickPickItem & { file?: string };
+    let file: string | undefined;
+    if (reports.length) {
+      const items: Item[] = [
+        ...reports.map((r) => ({ label: path.basename(r.file), description: vscode.workspace.asRelativePath(path.dirname(path.dirname(r.file))), detail: new Date(r.mtime).toLocaleString(), file: r.file })),
+        { label: '$(folder-opened) Browse…' },
+      ];
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Review the suspect labels of which cleaning round?' });
+      if (!pick) return null;
+      file = pick.file;
+    }
+    if (!file) {
+      const picked = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        defaultUri: vscode.Uri.file(path.dirname(this.uri.fsPath)),
+        filters: { 'Suspect labels report': ['json'] },
+        openLabel: 'Review Suspect Labels',
+      });
+      file = picked?.[0]?.fsPath;
+    }
+    if (!file) return null;
     const ds = this.session.state().dataset;
     if (!ds) throw new Error('the box file did not open, so there are no images to review');
-    return parseSuspects(await readText(picked[0]), picked[0].fsPath, ds);
+    return parseSuspects(await readText(vscode.Uri.file(file)), file, ds);
   }
 
   /** Disposed with the document. */
@@ -127,6 +143,23 @@ export class AnnotatorDocument implements vscode.CustomDocument {
     for (const d of this.disposables.splice(0)) d.dispose();
     this.edits.dispose();
   }
+}
+
+/** Data-cleaning reports (`.medstudio/runs/<run>/cleaning/*.suspects.json`), newest first. */
+async function findSuspectReports(): Promise<{ file: string; mtime: number }[]> {
+  const out: { file: string; mtime: number }[] = [];
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    const root = path.join(f.uri.fsPath, '.medstudio', 'runs');
+    for (const run of fs.existsSync(root) ? await fs.promises.readdir(root) : []) {
+      const dir = path.join(root, run, 'cleaning');
+      for (const name of fs.existsSync(dir) ? await fs.promises.readdir(dir) : []) {
+        if (!name.endsWith('.suspects.json')) continue;
+        const st = await fs.promises.stat(path.join(dir, name)).catch(() => undefined);
+        if (st) out.push({ file: path.join(dir, name), mtime: st.mtimeMs });
+      }
+    }
+  }
+  return out.sort((a, b) => b.mtime - a.mtime);
 }
 
 /**

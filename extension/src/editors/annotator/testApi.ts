@@ -87,6 +87,13 @@ export const annotatorApi = {
     const categoryId = doc.session.state().dataset?.categories[0]?.id ?? 1;
     return panel.handlers.suggest({ imageId, source, categoryId });
   },
+  /** The webview's "Review suspects…": the person picks a cleaning report; its suspects become the queue. */
+  async openReviewQueue(uri: string): Promise<{ count: number; unmatched: number }> {
+    const doc = need().document(uri);
+    const panel = doc && [...doc.panels.values()].find((p) => p.ready && p.handlers);
+    if (!panel?.handlers) throw new Error(`no live annotator webview for ${uri}`);
+    return panel.handlers.openReviewQueue(null);
+  },
   /** Save As through the provider (VS Code's own Save As asks for the target in a dialog). */
   async saveAs(uri: string, destination: vscode.Uri): Promise<void> {
     const p = need();
