@@ -2,8 +2,10 @@
  * A lightweight MobileNet-style 2D encoder (depthwise-separable convolutions, MobileNet v1
  * layout scaled down): image [B, S, S, C] -> pooled feature [B, D]. Used as DisCo's student.
  *
- * Layer names are stable (`<prefix>stem_conv`, `<prefix>b3_dw`, ..., `<prefix>pool`): a saved
- * encoder reloads by name, and a CARE/supervised experiment can initialise from it (`init:`).
+ * Layer names are stable and follow networks/resnet.ts where they can (`<prefix>image`,
+ * `<prefix>stem_conv`, `<prefix>b3_dw`, ..., `<prefix>features` = the last block's activation,
+ * Grad-CAM's layer, `<prefix>pool`, `<prefix>logits`): a saved encoder reloads by name, and a
+ * CARE/supervised classifier built with buildMobileNetClassifier initialises from it (`init:`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -25,9 +27,31 @@ const STAGES = 3;
 
 export function buildMobileNetEncoder(o: MobileNetOptions): tfl.LayersModel {
   const p = o.prefix ?? '';
+  const input = tfl.input({ shape: [o.inputSize, o.inputSize, o.channels], name: `${p}image` });
+  const pooled = tfl.layers.globalAveragePooling2d({ name: `${p}pool` }).apply(mobileNetTrunk(input, o)) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: pooled, name: `${p}mobilenet` });
+}
+
+/**
+ * A classifier with the same layer names, outputs [features, logits] like ResNet's classifier
+ * (networks/resnet.ts wrapClassifier works on it): what a fine-tuning run of a DisCo student builds.
+ */
+export function buildMobileNetClassifier(o: MobileNetOptions & { numClasses: number }): tfl.LayersModel {
+  const p = o.prefix ?? '';
+  const input = tfl.input({ shape: [o.inputSize, o.inputSize, o.channels], name: `${p}image` });
+  const features = mobileNetTrunk(input, o);
+  const pooled = tfl.layers.globalAveragePooling2d({ name: `${p}pool` }).apply(features) as tfl.SymbolicTensor;
+  const logits = tfl.layers
+    .dense({ units: o.numClasses, name: `${p}logits`, kernelInitializer: tfl.initializers.glorotUniform({ seed: (o.seed ?? 1) + 10007 }) })
+    .apply(pooled) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: [features, logits], name: `${p}mobilenet_classifier` });
+}
+
+/** image -> the last block's activation (named `<prefix>features`). */
+export function mobileNetTrunk(input: tfl.SymbolicTensor, o: MobileNetOptions): tfl.SymbolicTensor {
+  const p = o.prefix ?? '';
   let seed = o.seed ?? 1;
   const init = () => tfl.initializers.heNormal({ seed: seed++ });
-  const input = tfl.input({ shape: [o.inputSize, o.inputSize, o.channels], name: `${p}image` });
   const bnRelu = (x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor => {
     const bn = tfl.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9 }).apply(x) as tfl.SymbolicTensor;
     return tfl.layers.reLU({ maxValue: 6, name: `${name}_relu` }).apply(bn) as tfl.SymbolicTensor;
@@ -52,8 +76,8 @@ export function buildMobileNetEncoder(o: MobileNetOptions): tfl.LayersModel {
       x = bnRelu(x, `${name}_pw`);
     }
   }
-  const pooled = tfl.layers.globalAveragePooling2d({ name: `${p}pool` }).apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: pooled, name: `${p}mobilenet` });
+  // An identity layer with a fixed name, so tools find Grad-CAM's layer whatever the depth.
+  return tfl.layers.activation({ activation: 'linear', name: `${p}features` }).apply(x) as tfl.SymbolicTensor;
 }
 
 /** Feature width of the encoder built with these options. */

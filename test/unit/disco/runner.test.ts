@@ -140,3 +140,29 @@ test('a moco run stopped mid-epoch resumes to exactly the weights of an uninterr
   const straight = fs.readFileSync(path.join(tmp, 'moco', 'model', 'weights.bin'));
   assert.deepEqual(fs.readFileSync(path.join(first.runDir, 'model', 'weights.bin')), straight);
 });
+
+test('a CARE-style classifier initialises from the moco teacher and from the distilled student', async () => {
+  await trainingBackend();
+  const { buildResNetClassifier } = await import('../../../server/src/networks/resnet');
+  const { buildMobileNetClassifier } = await import('../../../server/src/networks/mobilenet');
+  const { initFromEncoderRun, encoderRunMetadata } = await import('../../../server/src/methods/moco/initFrom');
+  for (const [run, build] of [
+    ['moco', (m: { inputSize: number; channels: number }) => buildResNetClassifier({ ...m, width: 4, depth: 1, numClasses: 2 }).model],
+    ['disco', (m: { inputSize: number; channels: number }) => buildMobileNetClassifier({ ...m, width: 4, depth: 1, numClasses: 2 })],
+  ] as const) {
+    const dir = path.join(tmp, run);
+    const meta = await encoderRunMetadata(dir);
+    const clf = build(meta);
+    const copied = await initFromEncoderRun(clf, dir);
+    const enc = await loadModel(path.join(dir, 'model'));
+    assert.equal(copied.length, enc.weights.length, `${run}: every encoder weight lands in the classifier`);
+    const stem = (m: typeof enc) => Array.from(m.getLayer('stem_conv').getWeights()[0]!.dataSync());
+    assert.deepEqual(stem(clf), stem(enc));
+    assert.ok(clf.getLayer('features') && clf.getLayer('logits'));
+    enc.dispose();
+    clf.dispose();
+  }
+  const wrong = buildMobileNetClassifier({ inputSize: 16, channels: 3, width: 8, depth: 1, numClasses: 2 });
+  await assert.rejects(initFromEncoderRun(wrong, path.join(tmp, 'disco')), /stem_conv\/kernel is \[3,3,3,4\] in the encoder but \[3,3,3,8\]/);
+  wrong.dispose();
+});
