@@ -114,7 +114,15 @@ export function pngValue(x: number, y: number, c: number): number {
 
 // ---- DICOM (explicit VR little endian, uncompressed, 16-bit signed CT slices) ----
 
-function element(group: number, elem: number, vr: string, value: Uint8Array): Uint8Array {
+function element(group: number, elem: number, vr: string, value: Uint8Array, implicit = false): Uint8Array {
+  if (implicit && group !== 0x0002) {
+    const padded = value.length % 2 ? Buffer.concat([value, Buffer.from(vr === 'UI' ? [0] : [0x20])]) : value;
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(group, 0);
+    head.writeUInt16LE(elem, 2);
+    head.writeUInt32LE(padded.length, 4);
+    return Buffer.concat([head, padded]);
+  }
   const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
   const padded = value.length % 2 ? Buffer.concat([value, Buffer.from(vr === 'UI' || vr === 'OB' ? [0] : [0x20])]) : value;
   const head = Buffer.alloc(long ? 12 : 8);
@@ -146,40 +154,42 @@ export interface DicomSlice {
   pixels: Int16Array;
 }
 
-export function writeDicomSlice(file: string, sl: DicomSlice): string {
+/** Writes one slice; `implicit` uses implicit VR little endian for the data set, as many scanners do. */
+export function writeDicomSlice(file: string, sl: DicomSlice, implicit = false): string {
+  const el = (g: number, e: number, vr: string, v: Uint8Array) => element(g, e, vr, v, implicit);
   const sopClass = '1.2.840.10008.5.1.4.1.1.2';
   const sopInstance = `${sl.seriesUid}.${sl.instance}`;
   const metaBody = Buffer.concat([
     element(0x0002, 0x0001, 'OB', Buffer.from([0, 1])),
     element(0x0002, 0x0002, 'UI', s(sopClass)),
     element(0x0002, 0x0003, 'UI', s(sopInstance)),
-    element(0x0002, 0x0010, 'UI', s('1.2.840.10008.1.2.1')),
+    element(0x0002, 0x0010, 'UI', s(implicit ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1')),
   ]);
   const groupLength = Buffer.alloc(4);
   groupLength.writeUInt32LE(metaBody.length);
   const ds = Buffer.concat([
-    element(0x0008, 0x0016, 'UI', s(sopClass)),
-    element(0x0008, 0x0018, 'UI', s(sopInstance)),
-    element(0x0008, 0x0060, 'CS', s('CT')),
-    element(0x0008, 0x103e, 'LO', s(sl.description)),
-    element(0x0010, 0x0010, 'PN', s('Test^Patient')),
-    element(0x0010, 0x0020, 'LO', s('T1')),
-    element(0x0020, 0x000d, 'UI', s('1.2.826.0.1.3680043.8.498.1')),
-    element(0x0020, 0x000e, 'UI', s(sl.seriesUid)),
-    element(0x0020, 0x0011, 'IS', s(String(sl.seriesNumber))),
-    element(0x0020, 0x0013, 'IS', s(String(sl.instance))),
-    element(0x0020, 0x0032, 'DS', s(sl.position.join('\\'))),
-    element(0x0020, 0x0037, 'DS', s(sl.orientation.join('\\'))),
-    element(0x0028, 0x0002, 'US', us(1)),
-    element(0x0028, 0x0004, 'CS', s('MONOCHROME2')),
-    element(0x0028, 0x0010, 'US', us(sl.rows)),
-    element(0x0028, 0x0011, 'US', us(sl.columns)),
-    element(0x0028, 0x0030, 'DS', s(sl.pixelSpacing.join('\\'))),
-    element(0x0028, 0x0100, 'US', us(16)),
-    element(0x0028, 0x0101, 'US', us(16)),
-    element(0x0028, 0x0102, 'US', us(15)),
-    element(0x0028, 0x0103, 'US', us(1)),
-    element(0x7fe0, 0x0010, 'OW', Buffer.from(sl.pixels.buffer, sl.pixels.byteOffset, sl.pixels.byteLength)),
+    el(0x0008, 0x0016, 'UI', s(sopClass)),
+    el(0x0008, 0x0018, 'UI', s(sopInstance)),
+    el(0x0008, 0x0060, 'CS', s('CT')),
+    el(0x0008, 0x103e, 'LO', s(sl.description)),
+    el(0x0010, 0x0010, 'PN', s('Test^Patient')),
+    el(0x0010, 0x0020, 'LO', s('T1')),
+    el(0x0020, 0x000d, 'UI', s('1.2.826.0.1.3680043.8.498.1')),
+    el(0x0020, 0x000e, 'UI', s(sl.seriesUid)),
+    el(0x0020, 0x0011, 'IS', s(String(sl.seriesNumber))),
+    el(0x0020, 0x0013, 'IS', s(String(sl.instance))),
+    el(0x0020, 0x0032, 'DS', s(sl.position.join('\\'))),
+    el(0x0020, 0x0037, 'DS', s(sl.orientation.join('\\'))),
+    el(0x0028, 0x0002, 'US', us(1)),
+    el(0x0028, 0x0004, 'CS', s('MONOCHROME2')),
+    el(0x0028, 0x0010, 'US', us(sl.rows)),
+    el(0x0028, 0x0011, 'US', us(sl.columns)),
+    el(0x0028, 0x0030, 'DS', s(sl.pixelSpacing.join('\\'))),
+    el(0x0028, 0x0100, 'US', us(16)),
+    el(0x0028, 0x0101, 'US', us(16)),
+    el(0x0028, 0x0102, 'US', us(15)),
+    el(0x0028, 0x0103, 'US', us(1)),
+    el(0x7fe0, 0x0010, 'OW', Buffer.from(sl.pixels.buffer, sl.pixels.byteOffset, sl.pixels.byteLength)),
   ]);
   fs.writeFileSync(file, Buffer.concat([Buffer.alloc(128), s('DICM'), element(0x0002, 0x0000, 'UL', groupLength), metaBody, ds]));
   return file;

@@ -222,3 +222,20 @@ test('parallel itk-wasm reads (as a batch does) leave the console as it was', as
   assert.equal(console.log, log);
   assert.equal(console.error, error);
 });
+
+test('DICOM listing: implicit VR files, and a localizer inside the same series UID kept apart', async () => {
+  const folder = path.join(dir, 'dicom2');
+  fs.mkdirSync(folder);
+  const uid = '1.2.826.0.1.3680043.8.498.33';
+  const base = { seriesUid: uid, seriesNumber: 3, description: 'chest', pixelSpacing: [1, 1] as [number, number], rows: 2, columns: 2, pixels: new Int16Array(4) };
+  const axial = [1, 0, 0, 0, 1, 0] as [number, number, number, number, number, number];
+  writeDicomSlice(path.join(folder, 'a.dcm'), { ...base, instance: 2, position: [0, 0, 10], orientation: axial }, true);
+  writeDicomSlice(path.join(folder, 'b.dcm'), { ...base, instance: 1, position: [0, 0, 12], orientation: axial }, true);
+  writeDicomSlice(path.join(folder, 'c.dcm'), { ...base, instance: 3, position: [0, 0, 8], orientation: axial });
+  writeDicomSlice(path.join(folder, 'loc.dcm'), { ...base, instance: 9, position: [0, 0, 0], orientation: [0, 1, 0, 0, 0, -1] });
+  const series = await listDicomSeries(folder);
+  assert.deepEqual(series.map((x) => [x.id, x.files.map((f) => path.basename(f))]).sort(), [
+    [uid, ['c.dcm', 'a.dcm', 'b.dcm']],
+    [`${uid}.2`, ['loc.dcm']],
+  ]);
+});
