@@ -166,3 +166,13 @@ test('a CARE-style classifier initialises from the moco teacher and from the dis
   await assert.rejects(initFromEncoderRun(wrong, path.join(tmp, 'disco')), /stem_conv\/kernel is \[3,3,3,4\] in the encoder but \[3,3,3,8\]/);
   wrong.dispose();
 });
+
+test('evaluating a finished moco run probes its saved encoder on the test split', async () => {
+  await trainingBackend();
+  const { ctx, metrics } = context(experiment(mocoYaml), 'eval');
+  const { resuming: _r, ...evalCtx } = ctx;
+  const m = await createMocoRunner(load).evaluate!(path.join(tmp, 'moco'), ctx.experiment, evalCtx);
+  assert.equal(m.split, 'test');
+  assert.deepEqual(metrics, [m]);
+  assert.ok(m.extra!.linearProbeAccuracy! >= 0.5, `a probe on two clearly different shapes (${m.extra!.linearProbeAccuracy})`);
+});
