@@ -80,6 +80,8 @@ test('CSV dataset: given splits, classes from the COCO categories, counts, imbal
   const x = await ds.load(rare);
   assert.equal(x.length, 48);
   assert.ok(Math.abs(x[0]! - 140 / 255) < 1e-6 && Math.abs(x[2]! - 200 / 255) < 1e-6, `RGB scaled to [0, 1]: ${x[0]}, ${x[2]}`);
+  x.fill(-1);
+  assert.ok(Math.abs((await ds.load(rare))[0]! - 140 / 255) < 1e-6, 'changing a loaded input leaves the cache intact');
   assert.ok(rare.imageId !== undefined);
   assert.deepEqual(ds.boxesOf(rare), [{ bbox: [1, 1, 2, 1], category: 'rare', source: 'manual' }]);
   assert.deepEqual(ds.boxesOf(ds.samples.find((s) => s.label === 0)!), []);

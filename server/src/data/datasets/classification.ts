@@ -231,7 +231,8 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
     return toModelInput(raw, geometry, item.path ?? `${root}:${item.id}`);
   }
 
-  async function load(sample: DatasetSample): Promise<Float32Array> {
+  /** The cached array itself: only for code here that copies before changing it. */
+  async function loadShared(sample: DatasetSample): Promise<Float32Array> {
     const hit = cache.get(sample);
     if (hit) return hit;
     const x = await decode(sample);
@@ -256,7 +257,8 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
     shares: totals.map((n) => (all ? n / all : 0)),
     splitSource: given ? 'given' : 'stratified',
     split: splitOf,
-    load,
+    // A copy, so a caller that changes it cannot corrupt the cache.
+    load: async (sample) => (await loadShared(sample)).slice(),
     boxesOf,
     batchCount(s, o) {
       const n = o.weights ? (o.epochSize ?? splitOf(s).length) : splitOf(s).length;
@@ -270,7 +272,7 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
       if (o.boxMask && spatialDims !== 2) throw new DatasetError(root, 'box masks are 2D only (COCO boxes); this dataset is 3D');
       const loadBatch = async (b: number) => {
         const picked = groups[b]!.map((i) => pool[i]!);
-        const xs = await Promise.all(picked.map(load));
+        const xs = await Promise.all(picked.map(loadShared));
         const x = new Float32Array(picked.length * perSample);
         const m = o.boxMask ? new Float32Array(picked.length * spec.inputSize * spec.inputSize) : undefined;
         const hasBox: boolean[] = [];

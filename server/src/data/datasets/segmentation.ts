@@ -136,7 +136,8 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
   let cacheLeft = spec.cacheBytes ?? 256 * 1024 * 1024;
   const voxels = size[0] * size[1] * size[2];
 
-  async function load(sample: SegmentationSample): Promise<{ image: Float32Array; label?: Int32Array }> {
+  /** The cached arrays themselves: only for code here that copies before changing them. */
+  async function loadShared(sample: SegmentationSample): Promise<{ image: Float32Array; label?: Int32Array }> {
     const hit = cache.get(sample);
     if (hit) return hit;
     const img = await readImage(sample.path);
@@ -168,7 +169,11 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
     samples,
     counts: { train: splitOf('train').length, val: splitOf('val').length, test: splitOf('test').length },
     split: splitOf,
-    load,
+    // Copies, so a caller that changes them cannot corrupt the cache.
+    load: async (sample) => {
+      const { image, label } = await loadShared(sample);
+      return label ? { image: image.slice(), label: label.slice() } : { image: image.slice() };
+    },
     batchCount: (s, o) => (o.dropLast ? Math.floor : Math.ceil)(splitOf(s).length / o.batchSize),
     async *batches(s, o) {
       const pool = splitOf(s);
@@ -176,7 +181,7 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
       const aug = o.augment === true ? {} : o.augment || undefined;
       const loadBatch = async (b: number) => {
         const picked = groups[b]!.map((i) => pool[i]!);
-        const items = await Promise.all(picked.map(load));
+        const items = await Promise.all(picked.map(loadShared));
         const x = new Float32Array(picked.length * voxels);
         const y = labelsDir ? new Int32Array(picked.length * voxels) : undefined;
         items.forEach((it, k) => {
