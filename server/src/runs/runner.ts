@@ -28,6 +28,8 @@ export interface RunOptions {
   /** Abort to stop at the next step; the method writes a checkpoint first. */
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
+  /** Adjusts the loaded experiment before the run starts (benchmarks: seed, epochs). Recorded as resolved. */
+  adjust?: (e: Experiment) => Experiment;
   /** Called once the run folder exists, before training starts (the job queue records it). */
   onRunCreated?: (info: RunInfo) => void;
 }
@@ -52,7 +54,8 @@ async function prepareRun(experimentPath: string | undefined, opts: RunOptions):
     return { run, resuming };
   }
   if (!experimentPath) throw new Error('runExperiment needs an experiment file or a run folder to resume');
-  const experiment = await loadExperiment(experimentPath);
+  const loaded = await loadExperiment(experimentPath);
+  const experiment = opts.adjust ? opts.adjust(loaded) : loaded;
   return { run: await createRun(experiment, { outDir: opts.outDir }), resuming: false };
 }
 

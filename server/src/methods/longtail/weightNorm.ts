@@ -22,6 +22,7 @@ export function applyWeightNorm(model: tfl.LayersModel, layerName: string, tau: 
   const [kernel, ...rest] = layer.getWeights();
   if (!kernel || kernel.rank !== 2) throw new Error(`layer '${layerName}' has no 2D kernel to normalise`);
   const normed = tauNormalise(kernel as tf.Tensor2D, tau);
+  // getWeights() hands out the variables themselves: only the new value is ours to free.
   layer.setWeights([normed, ...rest]);
-  tf.dispose([kernel, normed, ...rest]);
+  normed.dispose();
 }
