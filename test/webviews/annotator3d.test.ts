@@ -104,6 +104,21 @@ test('a 3D box drawn on one slice gets a depth range, shows in all three views a
     // PageDown steps the view last used (axial, after the wheel).
     await page.keyboard.press('PageDown');
     await page.waitForFunction(() => document.querySelector<HTMLElement>('.root.volume')?.dataset.cursor === '12,10,10');
+    // + zooms that view, right-drag pans it, 0 fits it again.
+    const scale = () => page.locator('canvas[data-view="axial"]').evaluate((c: HTMLCanvasElement) => Number(c.dataset.scaleX));
+    const fitted = await scale();
+    await page.keyboard.press('+');
+    await page.waitForFunction((f) => Number(document.querySelector<HTMLCanvasElement>('canvas[data-view="axial"]')!.dataset.scaleX) > f * 1.2, fitted);
+    const left = () => page.locator('canvas[data-view="axial"]').evaluate((c: HTMLCanvasElement) => Number(c.dataset.left));
+    const before = await left();
+    const [px, py] = await viewPoint(a, 'axial', 3, 3);
+    await page.mouse.move(px, py);
+    await page.mouse.down({ button: 'right' });
+    await page.mouse.move(px + 30, py, { steps: 3 });
+    await page.mouse.up({ button: 'right' });
+    assert.ok(Math.abs((await left()) - before - 30) < 1, 'panned 30 px right');
+    await page.keyboard.press('0');
+    assert.equal(await scale(), fitted);
     saved = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);
     const text = a.session.serialize();
     assert.equal(parseSlicerRoi(text)[0]?.label, 'R-1');

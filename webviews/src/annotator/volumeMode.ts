@@ -11,7 +11,7 @@ import type { AnnotatorHostEvents, AnnotatorHostRequests, AnnotatorState, Annota
 import { colormapLut } from '../common/render/colormap';
 import { VIEWS, viewGeometry, type ViewGeometry, type ViewName } from '../common/render/orientation';
 import { renderSlice } from '../common/render/slice';
-import { canvasToSlice, placeSlice, type Placement } from '../common/render/viewTransform';
+import { canvasToSlice, placeSlice, zoomAt, type Placement, type ZoomPan } from '../common/render/viewTransform';
 import { percentiles, type Volume } from '../common/render/volume';
 import { autoWindow, type WindowLevel } from '../common/render/window';
 import { getState, setState } from '../common/vscodeApi';
@@ -28,6 +28,8 @@ interface Pane {
   canvas: HTMLCanvasElement;
   g: ViewGeometry;
   place: Placement;
+  /** This view's zoom and pan (Ctrl+wheel or +/-/0; right or middle drag pans). */
+  zp: ZoomPan;
 }
 
 /** What a reload brings back (VS Code keeps it with the webview). */
@@ -35,14 +37,16 @@ interface VolumePersisted {
   volume?: { cursor: [number, number, number]; category: string; dims: number[] };
 }
 
-type Drag = { pane: Pane; kind: 'draw'; a: [number, number]; b: [number, number] } | { pane: Pane; kind: 'edit'; index: number; part: Handle | 'inside'; a: [number, number]; orig: SliceRect; cur: SliceRect };
+type Drag =
+  | { pane: Pane; kind: 'pan'; a: [number, number]; start: ZoomPan }
+  | { pane: Pane; kind: 'draw'; a: [number, number]; b: [number, number] } | { pane: Pane; kind: 'edit'; index: number; part: Handle | 'inside'; a: [number, number]; orig: SliceRect; cur: SliceRect };
 
 export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: string, level?: 'info' | 'warning' | 'error') => void): (s: AnnotatorState) => void {
   root.innerHTML = `<div class="toolbar"><span class="file"></span><span class="cats"></span>
     <button data-act="acceptAll" title="Accept every suggested box (Shift+A)">Accept all</button>
     <button data-act="rejectAll" title="Reject every suggested box (Shift+R)">Reject all</button></div>
   <div class="views">${VIEWS.map((v) => `<div class="pane"><span class="label">${v}</span><canvas data-view="${v}" tabindex="0"></canvas></div>`).join('')}</div>
-  <div class="status"><span class="msg" role="status"></span><span class="help">drag: draw a box on this slice (±2 slices) · drag an edge in another view: depth · click: move the crosshair · wheel, PageUp/PageDown: slice · Del, 1-9, a/r</span></div>`;
+  <div class="status"><span class="msg" role="status"></span><span class="help">drag: draw a box on this slice (±2 slices) · drag an edge in another view: depth · click: move the crosshair · wheel, PageUp/PageDown: slice · Ctrl+wheel, +/-, 0: zoom · right drag: pan · Del, 1-9, a/r</span></div>`;
   let doc: AnnotatorState | null = null;
   let vol: Volume | null = null;
   let geom: ImageGeometry | null = null;
@@ -101,7 +105,7 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
     const dpr = window.devicePixelRatio || 1;
     if (p.canvas.width !== Math.round(w * dpr)) p.canvas.width = Math.round(w * dpr);
     if (p.canvas.height !== Math.round(h * dpr)) p.canvas.height = Math.round(h * dpr);
-    p.place = placeSlice(w, h, p.g.width, p.g.height, p.g.pixelWidth, p.g.pixelHeight, { zoom: 1, panX: 0, panY: 0 });
+    p.place = placeSlice(w, h, p.g.width, p.g.height, p.g.pixelWidth, p.g.pixelHeight, p.zp);
     Object.assign(p.canvas.dataset, { left: String(p.place.left), top: String(p.place.top), scaleX: String(p.place.scaleX), scaleY: String(p.place.scaleY), slice: String(cursor[p.g.normal]) });
   }
 
@@ -183,11 +187,16 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
 
   function attach(p: Pane): void {
     p.canvas.addEventListener('pointerdown', (e) => {
-      if (!vol || e.button !== 0) return;
+      if (!vol) return;
       p.canvas.focus();
       activePane = p;
       p.canvas.setPointerCapture(e.pointerId);
       const pt = at(p, e);
+      if (e.button === 1 || e.button === 2) {
+        drag = { pane: p, kind: 'pan', a: pt, start: p.zp };
+        return;
+      }
+      if (e.button !== 0) return;
       const hit = hitTest(flat, canvasBoxes(p), selected, pt[0], pt[1]);
       if (hit) {
         selected = hit.id;
@@ -199,7 +208,8 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
     p.canvas.addEventListener('pointermove', (e) => {
       if (!drag || drag.pane !== p) return;
       const pt = at(p, e);
-      if (drag.kind === 'draw') drag.b = pt;
+      if (drag.kind === 'pan') p.zp = { ...drag.start, panX: drag.start.panX + pt[0] - drag.a[0], panY: drag.start.panY + pt[1] - drag.a[1] };
+      else if (drag.kind === 'draw') drag.b = pt;
       else {
         const moved = dragBox(rectOnCanvas(p, drag.orig), drag.part, pt[0] - drag.a[0], pt[1] - drag.a[1]);
         drag.cur = rectFromCanvas(p, moved);
@@ -209,7 +219,7 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
     p.canvas.addEventListener('pointerup', (e) => {
       const d = drag;
       drag = null;
-      if (!d || d.pane !== p || !vol || !geom) return renderAll();
+      if (!d || d.pane !== p || !vol || !geom || d.kind === 'pan') return renderAll();
       const pt = at(p, e);
       if (d.kind === 'draw') {
         if (Math.abs(pt[0] - d.a[0]) < 3 && Math.abs(pt[1] - d.a[1]) < 3) {
@@ -246,6 +256,11 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
         if (!vol) return;
         e.preventDefault();
         activePane = p;
+        if (e.ctrlKey || e.metaKey) {
+          const pt = at(p, e);
+          p.zp = zoomAt(p.zp, Math.pow(1.0015, -e.deltaY), pt[0], pt[1], p.canvas.clientWidth, p.canvas.clientHeight);
+          return renderAll();
+        }
         const n = p.g.normal;
         cursor[n] = Math.min(p.g.depth - 1, Math.max(0, cursor[n]! + (e.deltaY > 0 ? 1 : -1)));
         renderAll();
@@ -279,6 +294,11 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
       if (!p) return;
       const n = p.g.normal;
       cursor[n] = Math.min(p.g.depth - 1, Math.max(0, cursor[n]! + a.step));
+      renderAll();
+    } else if (a.do === 'zoom' || a.do === 'fit') {
+      const p = activePane ?? panes[0];
+      if (!p) return;
+      p.zp = a.do === 'fit' ? { zoom: 1, panX: 0, panY: 0 } : zoomAt(p.zp, a.factor, p.canvas.clientWidth / 2, p.canvas.clientHeight / 2, p.canvas.clientWidth, p.canvas.clientHeight);
       renderAll();
     } else if (a.do === 'deselect') {
       selected = null;
@@ -324,7 +344,8 @@ export function startVolumeMode(root: HTMLElement, ch: Channel, notice: (m: stri
       win = autoWindow(lo!, hi!);
       for (const view of VIEWS) {
         const canvas = root.querySelector<HTMLCanvasElement>(`canvas[data-view="${view}"]`)!;
-        const p: Pane = { view, canvas, g: viewGeometry(h, view), place: { scaleX: 1, scaleY: 1, left: 0, top: 0 } };
+        const p: Pane = { view, canvas, g: viewGeometry(h, view), place: { scaleX: 1, scaleY: 1, left: 0, top: 0 }, zp: { zoom: 1, panX: 0, panY: 0 } };
+        canvas.addEventListener('contextmenu', (e) => e.preventDefault());
         panes.push(p);
         attach(p);
       }
