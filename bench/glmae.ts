@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- glmae [--json] [--seeds 3] [--pretrain-epochs 15] [--epochs 20] [--labelled 4] [--threads 0]`
+ * `npm run bench -- glmae [--json] [--seeds 3] [--pretrain-epochs 15] [--epochs 50] [--labelled 4] [--threads 0]`
  *
  * The GL-MAE claim (ALGORITHMS.md) on samples/ct-nodules: fine-tuning 3D segmentation (UNETR-style
  * decoder, background/lung/nodule) from only `labelled` training volumes, starting from
@@ -35,7 +35,7 @@ function parse(args: string[]): Options {
     if (!Number.isFinite(v) || v < 0) throw new Error(`--${k} needs a number, got '${args[i + 1]}'`);
     return v;
   };
-  return { seeds: val('seeds', 3), pretrainEpochs: val('pretrain-epochs', 15), epochs: val('epochs', 20), labelled: val('labelled', 4), threads: val('threads', 0) };
+  return { seeds: val('seeds', 3), pretrainEpochs: val('pretrain-epochs', 15), epochs: val('epochs', 50), labelled: val('labelled', 4), threads: val('threads', 0) };
 }
 
 const SAMPLES = path.join(__dirname, '..', 'samples', 'ct-nodules');
@@ -61,7 +61,7 @@ ${init ? `init: ${JSON.stringify(init)}\n` : ''}data:
   classes: [background, lung, nodule]
   labelled: ${o.labelled}
 model: { backbone: vit3d, inputSize: 32, patchSize: 8, embedDim: 96, depth: 4, heads: 4, decoderWidth: 8 }
-train: { epochs: ${o.epochs}, batchSize: 2, lr: 0.001, seed: ${seed}, augment: true, checkpointEvery: 1000 }
+train: { epochs: ${o.epochs}, batchSize: 1, lr: 0.002, seed: ${seed}, augment: true, checkpointEvery: 1000 }
 `;
 }
 

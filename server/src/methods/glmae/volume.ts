@@ -26,7 +26,7 @@ export function resampleBox(v: Volume, start: readonly number[], size: readonly 
   const [D, H, W] = v.dims;
   const [od, oh, ow] = out as [number, number, number];
   const res = new Float32Array(od * oh * ow);
-  const axis = (o: number, n: number, s0: number, len: number, max: number) => {
+  const axis = (n: number, s0: number, len: number, max: number) => {
     const lo = new Int32Array(n);
     const hi = new Int32Array(n);
     const f = new Float32Array(n);
@@ -36,12 +36,11 @@ export function resampleBox(v: Volume, start: readonly number[], size: readonly 
       hi[i] = Math.min(lo[i]! + 1, max - 1);
       f[i] = c - lo[i]!;
     }
-    void o;
     return { lo, hi, f };
   };
-  const az = axis(0, od, start[0]!, size[0]!, D);
-  const ay = axis(1, oh, start[1]!, size[1]!, H);
-  const ax = axis(2, ow, start[2]!, size[2]!, W);
+  const az = axis(od, start[0]!, size[0]!, D);
+  const ay = axis(oh, start[1]!, size[1]!, H);
+  const ax = axis(ow, start[2]!, size[2]!, W);
   const at = (z: number, y: number, x: number) => v.data[(z * H + y) * W + x]!;
   let k = 0;
   for (let i = 0; i < od; i++) {

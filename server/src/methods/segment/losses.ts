@@ -1,6 +1,6 @@
 /**
- * Segmentation loss and metrics. Loss: soft Dice (mean over classes, background included, as
- * MONAI's DiceCELoss by default) + voxel cross-entropy. Metrics: hard Dice per class per volume.
+ * Segmentation loss and metrics. Loss: soft Dice (mean over the foreground classes) + voxel
+ * cross-entropy. Metrics: hard Dice per class per volume.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -16,7 +16,10 @@ export function diceCeLoss(logits: tf.Tensor5D, labels: tf.Tensor4D): { loss: tf
     const inter = tf.sum(tf.mul(p, onehot), 0);
     const denom = tf.add(tf.sum(p, 0), tf.sum(onehot, 0));
     const dicePerClass = tf.div(tf.add(tf.mul(inter, 2), 1e-5), tf.add(denom, 1e-5));
-    const dice = tf.sub(1, tf.mean(dicePerClass)) as tf.Scalar;
+    // Foreground classes only (MONAI's include_background=False): with ~90% background voxels,
+    // a background term rewards the all-background answer few-label training otherwise finds.
+    const fg = k > 1 ? tf.slice(dicePerClass, [1], [k - 1]) : dicePerClass;
+    const dice = tf.sub(1, tf.mean(fg)) as tf.Scalar;
     return { loss: tf.add(dice, ce) as tf.Scalar, dice, ce };
   });
 }
