@@ -11,3 +11,4 @@ export * from './boxes';
 export * from './jobs';
 export * from './viewer';
 export * from './annotator';
+export * from './glmae';
