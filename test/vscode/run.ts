@@ -56,7 +56,7 @@ async function tryElectron(suite: string, workspace: string): Promise<number | u
   }
   let executable: string;
   try {
-    const dl = te.downloadAndUnzipVSCode({ version: 'stable', timeout: 15_000 } as Parameters<typeof te.downloadAndUnzipVSCode>[0]);
+    const dl = te.downloadAndUnzipVSCode({ version: 'stable', timeout: 15_000 });
     executable = await Promise.race([dl, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('download timed out')), 20_000))]);
   } catch (e) {
     console.log(`@vscode/test-electron cannot download VS Code here (${String(e).split('\n')[0]}); using code-server`);
