@@ -8,6 +8,7 @@
  * CARE/supervised classifier built with buildMobileNetClassifier initialises from it (`init:`).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
+import { stemStride } from './resnet';
 
 export interface MobileNetOptions {
   inputSize: number;
@@ -22,7 +23,10 @@ export interface MobileNetOptions {
   seed?: number;
 }
 
-/** Stride-2 stages after the stem; 3 keeps 4x4 maps at 64 px and 2x2 at 32 px. */
+/**
+ * Stride-2 stages after the stem. The stem strides like ResNet's (networks/resnet.ts: only from
+ * 96 px), so 32 px inputs end at 4x4 maps and 64 px at 8x8.
+ */
 const STAGES = 3;
 
 export function buildMobileNetEncoder(o: MobileNetOptions): tfl.LayersModel {
@@ -57,7 +61,7 @@ export function mobileNetTrunk(input: tfl.SymbolicTensor, o: MobileNetOptions): 
     return tfl.layers.reLU({ maxValue: 6, name: `${name}_relu` }).apply(bn) as tfl.SymbolicTensor;
   };
   let x = tfl.layers
-    .conv2d({ filters: o.width, kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init(), name: `${p}stem_conv` })
+    .conv2d({ filters: o.width, kernelSize: 3, strides: stemStride(o.inputSize), padding: 'same', useBias: false, kernelInitializer: init(), name: `${p}stem_conv` })
     .apply(input) as tfl.SymbolicTensor;
   x = bnRelu(x, `${p}stem`);
   let filters = o.width;
