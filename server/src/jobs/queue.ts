@@ -114,7 +114,8 @@ export class JobQueue {
     proc.stdout?.on('data', (d: Buffer) => this.o.emit({ jobId: e.info.id, kind: 'log', message: d.toString() }));
     let failure: string | undefined;
     proc.on('message', (m: FromWorker) => {
-      if (m.type === 'created') this.fromRun(e, m.info);
+      // A resumed run's folder still says how it ended last time: take its identity, not its state.
+      if (m.type === 'created') this.update(e, { runId: m.info.runId, runDir: m.info.runDir, method: m.info.method, epoch: m.info.epoch, epochs: m.info.epochs });
       else if (m.type === 'event') {
         const ev = m.event;
         if (ev.kind === 'state') this.fromRun(e, ev.info);
