@@ -4,10 +4,11 @@ import type { ExtensionServices } from '../context';
 import { registerComputeCommands } from './compute';
 import { registerJobCommands } from './jobs';
 import { registerNewExperiment } from './newExperiment';
+import { registerGenerateBoxes } from './generateBoxes';
 import { registerTrainingStatusView } from '../panels/trainingStatusView';
 import { registerViewerCommands } from './viewer';
 import { registerAnnotateCommands } from './annotate';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerGenerateBoxes(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc)];
 }

@@ -7,5 +7,6 @@ import { viewerFeature } from './viewer';
 import { boxesFeature } from './boxes';
 import { glmaeFeature } from './glmae';
 import { explainFeature } from './explain';
+import { generateBoxesFeature } from './generateBoxes';
 
-export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature, generateBoxesFeature];

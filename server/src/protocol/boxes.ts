@@ -13,3 +13,9 @@ export interface SuggestedBox {
 export const SuggestBoxesRequest = request<{ imagePath: string; source: Exclude<BoxSource, 'manual'>; runDir?: string; maxBoxes?: number }, { boxes: SuggestedBox[] }>(
   'medstudio/boxes/suggest',
 );
+
+/** client -> server: generate boxes for every image of an experiment's data (a COCO file to review). */
+export const GenerateBoxesRequest = request<
+  { experimentPath: string; source: Exclude<BoxSource, 'manual'>; out?: string },
+  { file: string; boxes: number; source: Exclude<BoxSource, 'manual'> }
+>('medstudio/boxes/generate');
