@@ -26,8 +26,9 @@ export function ensureBackend(opts: SelectOptions = {}): Promise<ComputeStatus> 
 
 export async function selectBackend(opts: SelectOptions = {}): Promise<ComputeStatus> {
   const requested: BackendPreference = opts.backend ?? 'auto';
+  // A requested rung that cannot start falls back down the ladder (webgpu -> wasm -> cpu), never up.
   const order: BackendName[] =
-    requested === 'auto' ? [...BACKEND_LADDER] : [requested, ...BACKEND_LADDER.filter((b) => b !== requested && b === 'cpu')];
+    requested === 'auto' ? [...BACKEND_LADDER] : BACKEND_LADDER.slice(BACKEND_LADDER.indexOf(requested));
   const skipped: ComputeStatus['skipped'] = [];
   if (requested !== 'auto') {
     for (const b of BACKEND_LADDER) {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import type { BackendName, GpuAdapterInfo } from '../protocol';
 import { cpuDescription } from './backend';
-import { instantiateThreadedWasm } from './wasmThreaded';
+import { instantiateThreadedWasm, releaseThreadPool } from './wasmThreaded';
 import { probeWebgpuAdapter } from './webgpuProbe';
 
 export type BackendAttempt =
@@ -127,7 +127,16 @@ const wasm: Loader = async ({ threads }) => {
     const stockFactory = tf.engine().registryFactory.wasm;
     if (want > 1 && stockFactory) {
       tf.removeBackend('wasm');
-      tf.registerBackend('wasm', async () => new mod.BackendWasm((await instantiateThreadedWasm(want)) as never), stockFactory.priority);
+      tf.registerBackend(
+        'wasm',
+        async () => {
+          const em = await instantiateThreadedWasm(want);
+          const backend = new mod.BackendWasm(em as never); // creates XNNPACK's thread pool
+          releaseThreadPool(em);
+          return backend;
+        },
+        stockFactory.priority,
+      );
       mod.setThreadsCount(want);
       wasmThreading.note = 'threaded SIMD build';
       if (!(await useTfBackend('wasm').catch(() => false))) {

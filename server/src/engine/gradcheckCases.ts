@@ -76,11 +76,17 @@ const depthwise: GradFamily = {
     const d = strided ? 1 : int(rand, 1, 2);
     const pad = pick(rand, ['same', 'valid'] as const);
     const [n, h, c, m] = [int(rand, 1, 2), fit(rand, (k - 1) * d + 1, 4, 10), int(rand, 1, 4), int(rand, 1, 3)];
+    // tfjs-layers' DepthwiseConv2D runs the fused kernel (bias + activation).
+    const fused = rand() < 0.5;
+    const forward = fused ? 'FusedDepthwiseConv2D' : 'DepthwiseConv2dNative';
     return {
-      name: `depthwise x${n}x${h}x${h}x${c} k${k} m${m} s${s} d${d} ${pad}`,
-      kernels: d === 1 ? ['DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] : ['DepthwiseConv2dNative'],
-      shapes: [[n, h, h, c], [k, k, c, m]],
-      f: ([x, f]) => tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d),
+      name: `${fused ? 'fused ' : ''}depthwise x${n}x${h}x${h}x${c} k${k} m${m} s${s} d${d} ${pad}`,
+      kernels: d === 1 ? [forward, 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] : [forward],
+      shapes: fused ? [[n, h, h, c], [k, k, c, m], [c * m]] : [[n, h, h, c], [k, k, c, m]],
+      f: ([x, f, b]) =>
+        fused
+          ? tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, dilations: d, bias: b })
+          : tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d),
       // tfjs has no depthwise gradient with dilation > 1.
       gradients: d === 1,
     };

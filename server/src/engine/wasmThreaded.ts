@@ -8,6 +8,9 @@
  *  - the main script is also a Blob: we pass the file path of the same factory;
  *  - the C++ side caps threads at logical cores / 2 (it assumes hyper-threading), read once from
  *    os.cpus() while the module initialises: we report twice the wanted count during that call.
+ * And one thing after: Emscripten keeps running pthread workers ref'd, so the thread pool alone
+ * would keep Node alive after the work is done (a CLI or test that never exits): see
+ * `releaseThreadPool`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +21,7 @@ import * as os from 'node:os';
 interface EmscriptenModule {
   cwrap: (name: string, ret: string | null, args: string[]) => unknown;
   tfjs?: unknown;
+  PThread?: { runningWorkers: { unref?: () => void }[] };
 }
 type Factory = (config: Record<string, unknown>) => Promise<EmscriptenModule>;
 
@@ -74,4 +78,12 @@ export async function instantiateThreadedWasm(threads: number): Promise<Emscript
     dispose: mod.cwrap('dispose', null, []),
   };
   return mod;
+}
+
+/**
+ * Lets the process exit while XNNPACK's pool threads idle. Call after the backend has created
+ * its pool (BackendWasm's constructor); Node terminates the workers at exit.
+ */
+export function releaseThreadPool(mod: EmscriptenModule): void {
+  for (const w of mod.PThread?.runningWorkers ?? []) w.unref?.();
 }
