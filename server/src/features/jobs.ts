@@ -17,7 +17,11 @@ function jobs(ctx: ServerContext): JobQueue {
       store: JobStore.forWorkspace(ctx.workspaceRoots()[0]),
       backend: init.backend,
       threads: init.threads,
-      emit: (e) => sendNotification(ctx.connection, JobEventNotification, e),
+      emit: (e) => {
+        sendNotification(ctx.connection, JobEventNotification, e);
+        // CodeLens shows the latest run's state: ask the editor to refresh it when a job changes state.
+        if (e.kind === 'state') void ctx.connection.languages.codeLens.refresh().catch(() => undefined);
+      },
     });
   }
   return queue;
