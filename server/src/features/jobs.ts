@@ -20,7 +20,7 @@ function jobs(ctx: ServerContext): JobQueue {
       emit: (e) => {
         sendNotification(ctx.connection, JobEventNotification, e);
         // CodeLens shows the latest run's state: ask the editor to refresh it when a job changes state.
-        if (e.kind === 'state') void ctx.connection.languages.codeLens.refresh().catch(() => undefined);
+        if (e.kind === 'state') void ctx.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
       },
     });
   }
