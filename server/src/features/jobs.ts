@@ -1,4 +1,5 @@
 /** The job queue over LSP: start, resume, cancel, pause, list, history; events streamed. */
+import { CodeLensRefreshRequest } from 'vscode-languageserver/node';
 import * as path from 'node:path';
 import { CancelJobRequest, JobEventNotification, ListJobsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
 import { JobQueue } from '../jobs/queue';
@@ -20,7 +21,7 @@ function jobs(ctx: ServerContext): JobQueue {
       emit: (e) => {
         sendNotification(ctx.connection, JobEventNotification, e);
         // CodeLens shows the latest run's state: ask the editor to refresh it when a job changes state.
-        if (e.kind === 'state') void ctx.connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+        if (e.kind === 'state') void ctx.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
       },
     });
   }
