@@ -79,6 +79,21 @@ function itemWeights(b: ClassificationBatch, o: EpochLoopOptions): tf.Tensor1D |
   return tf.tensor1d(b.samples.map((s) => (o.excluded.has(s.id) ? 0 : (o.lossWeights?.[s.label] ?? 1))));
 }
 
+/**
+ * Cosine learning-rate decay over the phase's epochs, set at each epoch start (MedStudio's choice;
+ * the reference uses step decay). It depends on the epoch only, so a resumed run gets the same rates.
+ */
+export function cosineRate(base: number, epoch: number, epochs: number): number {
+  return base * 0.5 * (1 + Math.cos((Math.PI * epoch) / epochs));
+}
+
+function setRate(optimizer: tf.Optimizer, lr: number): void {
+  const o = optimizer as tf.Optimizer & { setLearningRate?: (lr: number) => void; learningRate?: number };
+  // SGD/momentum cache -lr in a tensor (setLearningRate); Adam reads its field on every step.
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
+}
+
 /** Runs the phase's epochs from o.start; returns false when stopped by the signal (after a checkpoint). */
 export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassifier, optimizer: tf.Optimizer, ds: ClassificationDataset, o: EpochLoopOptions): Promise<boolean> {
   const t = ctx.experiment.train;
@@ -96,6 +111,7 @@ export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassi
 
   for (let e = o.start.epoch; e < phase.epochs; e++) {
     const stage2 = e >= phase.attentionFrom;
+    setRate(optimizer, cosineRate(phase.lr, e, phase.epochs));
     const opts = batchOptions(ctx, phase, o, e, stage2);
     const steps = ds.batchCount('train', opts);
     const resumeHere = e === o.start.epoch;
@@ -142,7 +158,7 @@ export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassi
       }
     }
     const trainLoss = sums.batches ? sums.lossSum / sums.batches : NaN;
-    const extra: Record<string, number> = { trainLoss, stage: stage2 ? 2 : 1 };
+    const extra: Record<string, number> = { trainLoss, stage: stage2 ? 2 : 1, lr: cosineRate(phase.lr, e, phase.epochs) };
     if (stage2) extra.attentionLoss = sums.attentionSum / Math.max(1, sums.batches);
     if (phase.reportMetrics) {
       const { metrics } = await evaluateSplit(net, ds, 'val', reported + e + 1, { batchSize: t.batchSize });
