@@ -127,7 +127,7 @@ test('runExperiment records state, metrics and artifacts, and a failure is writt
       return { artifacts: { report: 'report.html' } };
     },
   };
-  methods.push(fake);
+  methods.unshift(fake); // ahead of the real segment runner, for this test only
   try {
     const events: RunEvent[] = [];
     const out = await runExperiment(writeExperiment(ws, 'segment'), { onEvent: (e) => events.push(e) });
