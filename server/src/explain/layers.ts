@@ -36,10 +36,13 @@ export function listLayers(model: LayersModel): LayerInfo[] {
   return model.layers.map((l) => ({ name: l.name, className: l.getClassName(), outputShape: outputShapeOf(l), spatial: isSpatial(l, dims) }));
 }
 
-/** The last convolutional block: the last layer whose output is still a feature map. */
+/**
+ * The last convolutional block: the last layer whose output is still a feature map with more
+ * than one position (a global pooling kept as [1, 1, C] has nothing to localise).
+ */
 export function defaultLayer(model: LayersModel): string {
   const dims = spatialDimsOf(model);
-  const spatial = model.layers.filter((l) => isSpatial(l, dims));
+  const spatial = model.layers.filter((l) => isSpatial(l, dims) && outputShapeOf(l).slice(0, -1).some((d) => d !== 1));
   const last = spatial[spatial.length - 1];
   if (!last) throw new Error('the model has no convolutional feature maps to explain');
   return last.name;

@@ -9,11 +9,13 @@ import { writeFileAtomic } from '../data/atomicWrite';
 import { encodeNiftiGz } from '../data/writers/nifti';
 import type { Mat3, Vec3 } from '../formats/geometry';
 import type { ExplainImage } from './image';
-import { composeOverlay, middleSlice, rangeOf, wholePlane, type Axis, type Rgba } from './overlay';
+import { autoZoom, composeOverlay, middleSlice, rangeOf, upscale, wholePlane, type Axis, type Rgba } from './overlay';
 
 const AXES: Axis[] = ['axial', 'coronal', 'sagittal'];
 
-export function encodePng(img: Rgba): Uint8Array {
+/** PNG bytes, enlarged by `zoom` (default: enough for a 256 px shorter side). */
+export function encodePng(picture: Rgba, zoom?: number): Uint8Array {
+  const img = upscale(picture, zoom ?? autoZoom(picture.width, picture.height));
   const png = new PNG({ width: img.width, height: img.height });
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   return new Uint8Array(PNG.sync.write(png));
@@ -28,21 +30,21 @@ function firstVolume(img: ExplainImage): { data: Float32Array; dims: number[] } 
 
 /**
  * Writes `<stem>.png` (2D) or `<stem>.<axis>.png` for each axis plus `<stem>.nii.gz` (3D) for a
- * heat map in [0, 1] on the image's grid. `heat` null writes a map-less picture. Returns the paths.
+ * heat map in [0, 1] on the image's grid; PNGs enlarged by `zoom` (default: auto). Returns the paths.
  */
-export async function writeHeatmapFiles(outDir: string, stem: string, img: ExplainImage, heat: Float32Array, is3d: boolean): Promise<string[]> {
+export async function writeHeatmapFiles(outDir: string, stem: string, img: ExplainImage, heat: Float32Array, is3d: boolean, zoom?: number): Promise<string[]> {
   const vol = firstVolume(img);
   const range = rangeOf(vol.data);
   const files: string[] = [];
   if (!is3d) {
     const f = path.join(outDir, `${stem}.png`);
-    await writeFileAtomic(f, encodePng(composeOverlay(wholePlane(vol.data, vol.dims, img.components), range, wholePlane(heat, vol.dims, 1))));
+    await writeFileAtomic(f, encodePng(composeOverlay(wholePlane(vol.data, vol.dims, img.components), range, wholePlane(heat, vol.dims, 1)), zoom));
     return [f];
   }
   for (const axis of AXES) {
     const f = path.join(outDir, `${stem}.${axis}.png`);
     const base = middleSlice(vol.data, vol.dims, img.components, axis);
-    await writeFileAtomic(f, encodePng(composeOverlay(base, range, middleSlice(heat, vol.dims, 1, axis))));
+    await writeFileAtomic(f, encodePng(composeOverlay(base, range, middleSlice(heat, vol.dims, 1, axis)), zoom));
     files.push(f);
   }
   const nii = path.join(outDir, `${stem}.nii.gz`);
@@ -63,17 +65,18 @@ export async function writeKernelImageFiles(
   channels: number,
   source: ExplainImage,
   is3d: boolean,
+  zoom?: number,
 ): Promise<string[]> {
   const range = rangeOf(data);
   if (!is3d) {
     const f = path.join(outDir, `${stem}.png`);
-    await writeFileAtomic(f, encodePng(composeOverlay(wholePlane(data, dims, channels), range, null)));
+    await writeFileAtomic(f, encodePng(composeOverlay(wholePlane(data, dims, channels), range, null), zoom));
     return [f];
   }
   const files: string[] = [];
   for (const axis of AXES) {
     const f = path.join(outDir, `${stem}.${axis}.png`);
-    await writeFileAtomic(f, encodePng(composeOverlay(middleSlice(data, dims, channels, axis), range, null)));
+    await writeFileAtomic(f, encodePng(composeOverlay(middleSlice(data, dims, channels, axis), range, null), zoom));
     files.push(f);
   }
   const grey = new Float32Array(data.length / channels);

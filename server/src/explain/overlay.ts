@@ -95,3 +95,25 @@ export function composeOverlay(base: Plane, range: [number, number], heat: Plane
   }
   return { width, height, data: out };
 }
+
+/** Nearest-neighbour enlargement by an integer factor (small medical images are unreadable at 1:1). */
+export function upscale(img: Rgba, factor: number): Rgba {
+  const f = Math.max(1, Math.floor(factor));
+  if (f === 1) return img;
+  const width = img.width * f;
+  const height = img.height * f;
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const sy = Math.floor(y / f);
+    for (let x = 0; x < width; x++) {
+      const s = (sy * img.width + Math.floor(x / f)) * 4;
+      data.set(img.data.subarray(s, s + 4), (y * width + x) * 4);
+    }
+  }
+  return { width, height, data };
+}
+
+/** The zoom that makes the shorter side at least `minSide` pixels. */
+export function autoZoom(width: number, height: number, minSide = 256): number {
+  return Math.max(1, Math.floor(minSide / Math.max(1, Math.min(width, height))));
+}

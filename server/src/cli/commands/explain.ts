@@ -31,7 +31,7 @@ export const explain: CliCommand = {
   name: 'explain',
   summary: 'Grad-CAM / Grad-CAM++ heatmaps or kernel interpretation of an image by a trained run',
   usage:
-    'medstudio explain <run-dir> <image> [--method gradcam|gradcam++|kernel] [--layer L] [--kernel K] [--class C] [--steps N] [--seconds S] --out DIR [--backend B] [--json]',
+    'medstudio explain <run-dir> <image> [--method gradcam|gradcam++|kernel] [--layer L] [--kernel K] [--class C] [--steps N] [--seconds S] [--zoom N] --out DIR [--backend B] [--json]',
   options: {
     method: { type: 'string' },
     layer: { type: 'string' },
@@ -40,6 +40,7 @@ export const explain: CliCommand = {
     out: { type: 'string' },
     steps: { type: 'string' },
     seconds: { type: 'string' },
+    zoom: { type: 'string' },
     backend: { type: 'string' },
   },
   async run({ positionals, values }, io) {
@@ -54,6 +55,8 @@ export const explain: CliCommand = {
     const explainer = new Explainer();
     const target = { runDir: path.resolve(runDir), imagePath: path.resolve(imagePath), layer };
     const stem = stemOf(imagePath);
+    const zoom = positiveInt(values.zoom as string | undefined, 'zoom');
+    if (zoom === 0) throw new UsageError('--zoom must be at least 1');
     try {
       if (method !== 'kernel') {
         let classIndex: number | undefined;
@@ -65,7 +68,7 @@ export const explain: CliCommand = {
         }
         const r = await explainer.gradCam({ ...target, classIndex, method });
         const is3d = r.dims.length === 3;
-        const files = await writeHeatmapFiles(path.resolve(outDir), `${stem}.${method}`, r.image, r.heatmap, is3d);
+        const files = await writeHeatmapFiles(path.resolve(outDir), `${stem}.${method}`, r.image, r.heatmap, is3d, zoom);
         const p = r.probabilities[r.classIndex] ?? 0;
         io.out(`${method} of '${r.className}' (p = ${p.toFixed(3)}) at layer ${r.layer}`);
         for (const f of files) io.out(`wrote ${f}`);
@@ -88,7 +91,7 @@ export const explain: CliCommand = {
           },
         },
       );
-      const files = await writeKernelImageFiles(path.resolve(outDir), `${stem}.kernel-${r.layer}-${kernel}`, r.image, r.dims, r.channels, r.source, r.dims.length === 3);
+      const files = await writeKernelImageFiles(path.resolve(outDir), `${stem}.kernel-${r.layer}-${kernel}`, r.image, r.dims, r.channels, r.source, r.dims.length === 3, zoom);
       io.out(`kernel ${kernel} of ${r.layer} (${r.depth} layer, alpha ${r.weights.alpha}, beta ${r.weights.beta}, gamma ${r.weights.gamma}): ${r.steps} steps, ${r.stopped}; L_sel ${r.lSel.toFixed(4)}, L_rest ${r.lRest.toFixed(4)}`);
       for (const f of files) io.out(`wrote ${f}`);
       return { method, layer: r.layer, kernel, steps: r.steps, stopped: r.stopped, lSel: r.lSel, lRest: r.lRest, dims: r.dims, files };
