@@ -178,7 +178,7 @@ const bench: Bench = async ({ args, log }) => {
     );
   }
   for (const r of rows.filter((x) => x.kernels)) {
-    log(`where time goes, model ${r.model} on ${r.backend} (one profiled step, ms): ${r.kernels!.map(([n, ms]) => `${n} ${fmt(ms)}`).join(', ')}`);
+    log(`where time goes, model ${r.model} on ${r.backend}${r.threads ? ` (${r.threads} threads)` : ''} (one profiled step, ms): ${r.kernels!.map(([n, ms]) => `${n} ${fmt(ms)}`).join(', ')}`);
   }
   for (const m of o.models) log(`model ${m}: ${MODELS[m].describe}; ${fmt(MODELS[m].trainFlopsPerImage / 1e6)} MFLOP per training image`);
   return {
