@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { ensureBackend } from '../server/src/engine/backend';
+import { loadExperiment } from '../server/src/experiment/load';
 import type { EvalMetrics } from '../server/src/protocol';
 import { runExperiment } from '../server/src/runs/runner';
 import type { Bench } from './run';
@@ -34,7 +35,7 @@ const bench: Bench = async (io) => {
   const status = await ensureBackend();
   io.log(`backend: ${status.backend} (${status.device}); ${seeds} seeds${epochs ? `, ${epochs} epochs` : ''}`);
   const results: Record<keyof typeof EXPERIMENTS, EvalMetrics[]> = { ce: [], care: [] };
-  let rare: string[] = [];
+  const rare = (await loadExperiment(path.join(ROOT, 'samples', 'experiments', EXPERIMENTS.care))).data.rare;
   const t0 = Date.now();
   for (let seed = 1; seed <= seeds; seed++) {
     for (const key of ['ce', 'care'] as const) {
@@ -46,7 +47,6 @@ const bench: Bench = async (io) => {
           ...(epochs && e.care.stage1Epochs !== undefined ? { care: { ...e.care, stage1Epochs: Math.ceil(epochs / 2) } } : {}),
         }),
       });
-      if (key === 'care') rare = out.experiment.data.rare;
       const m = out.result?.test;
       if (!m) throw new Error(`${EXPERIMENTS[key]} seed ${seed} did not finish (${out.info.state})`);
       results[key].push(m);
