@@ -10,6 +10,7 @@ import { GradCamRequest, KernelInterpretRequest, KernelProgressNotification, Top
 import type { ExtensionServices } from '../../context';
 import type { ViewerSession } from './session';
 import { findRuns } from './runs';
+import { singleChannel } from './overlayPixels';
 
 let streamCounter = 0;
 
@@ -76,14 +77,14 @@ async function kernel(svc: ExtensionServices, s: ViewerSession, target: { runDir
   const name = `Kernel ${pick.index} of ${top.layer}`;
   const relay = svc.server.onNotification(KernelProgressNotification, (p) => {
     if (p.streamId !== streamId || !p.image) return;
-    s.sendOverlay({ id, kind: 'heatmap', name, heat: p.image, dims: p.dims, final: false, caption: `step ${p.step}: L_sel ${p.lSel.toFixed(3)}, L_rest ${p.lRest.toFixed(3)}` });
+    s.sendOverlay({ id, kind: 'heatmap', name, heat: singleChannel(p.image, p.channels), dims: p.dims, final: false, caption: `step ${p.step}: L_sel ${p.lSel.toFixed(3)}, L_rest ${p.lRest.toFixed(3)}` });
   });
   try {
     const r = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `${name}: optimising…`, cancellable: true },
       (_p, token) => svc.server.request(KernelInterpretRequest, { ...target, layer: top.layer, kernel: pick.index, streamId, streamEvery: 5 }, token),
     );
-    s.sendOverlay({ id, kind: 'heatmap', name, heat: r.image, dims: r.dims, final: true, caption: `${r.steps} steps (${r.stopped})` });
+    s.sendOverlay({ id, kind: 'heatmap', name, heat: singleChannel(r.image, r.channels), dims: r.dims, final: true, caption: `${r.steps} steps (${r.stopped})` });
     return { ok: true };
   } finally {
     relay.dispose();
