@@ -11,4 +11,5 @@ export * from './boxes';
 export * from './jobs';
 export * from './viewer';
 export * from './annotator';
+export * from './status';
 export * from './glmae';
