@@ -27,7 +27,7 @@ export const experimentSchema = obj(
       'Training method. `care`: cross-entropy then CARE attention to lesion boxes of rare classes. `supervised`: cross-entropy only (the baseline). `glmae`: GL-MAE self-supervised pretraining of a 3D ViT. `segment`: 3D segmentation (UNETR-style decoder), optionally from a GL-MAE encoder. `moco`: MoCo-v2 self-supervised teacher. `disco`: DisCo distillation of a teacher into a lightweight student.',
       { enum: METHODS },
     ),
-    init: str('Run directory whose trained encoder initialises this model (a GL-MAE or DisCo run).', { path: 'dir' }),
+    init: str('Run directory whose trained encoder initialises this model: a GL-MAE run for `vit3d`, a MoCo teacher (`resnet`) or DisCo student (`mobilenet`) for 2D classifiers. model.width/depth must match the run.', { path: 'dir' }),
     teacher: str('DisCo only: run directory of the frozen self-supervised teacher (a `moco` run).', { path: 'dir' }),
     data: obj(
       'Where the data is and how to read it.',
@@ -40,7 +40,7 @@ export const experimentSchema = obj(
         classes: { kind: 'array', doc: 'Class names, in label order. Must match the classes found in the data.', items: str('A class name.') },
         rare: { kind: 'array', doc: 'CARE: the rare classes whose lesion regions get attention during training.', items: str('A class name from `classes`.') },
         boxes: obj('CARE: where the lesion boxes of rare-class images come from.', {
-          source: str('`manual`: boxes drawn by hand (COCO file in `path`). `saliency`: spectral-residual saliency, Otsu threshold, largest component. `segmentation`: a segmentation model\'s mask, largest component.', {
+          source: str('`manual`: boxes drawn by hand (COCO file in `path`). `saliency`: frequency-tuned saliency (MedStudio default; spectral residual with the CLI option --saliency), Otsu threshold, largest component. `segmentation`: a segmentation model\'s mask, largest component.', {
             enum: ['manual', 'saliency', 'segmentation'],
           }),
           path: str('COCO JSON with the boxes (for `manual`).', { path: 'file' }),

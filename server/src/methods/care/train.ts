@@ -7,7 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import type { ClassificationDataset } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
-import { buildResNetClassifier, defaultStages, type ResNetClassifier } from '../../networks/resnet';
+import { buildResNetClassifier, defaultStages, wrapClassifier, type ResNetClassifier } from '../../networks/resnet';
+import { buildMobileNetClassifier } from '../../networks/mobilenet';
+import { initFromEncoderRun } from '../moco/initFrom';
 import { loadCheckpoint, readCheckpointState } from '../../runs/checkpoint';
 import { saveModel } from '../../runs/modelIo';
 import { RUN_FILES } from '../../runs/runDir';
@@ -28,7 +30,7 @@ export function makeOptimizer(exp: Experiment, lr: number): tf.Optimizer {
 }
 
 export function buildNet(exp: Experiment, ds: ClassificationDataset, inputSize: number, seed: number): ResNetClassifier {
-  return buildResNetClassifier({
+  const options = {
     inputSize,
     channels: ds.inputShape[ds.inputShape.length - 1]!,
     width: exp.model.width,
@@ -37,7 +39,22 @@ export function buildNet(exp: Experiment, ds: ClassificationDataset, inputSize: 
     stages: defaultStages(exp.model.inputSize),
     numClasses: ds.classes.length,
     seed,
-  });
+  };
+  // A MobileNet classifier (e.g. to fine-tune a DisCo student) has the same layer names and outputs.
+  if (exp.model.backbone === 'mobilenet') return wrapClassifier(buildMobileNetClassifier(options), options);
+  return buildResNetClassifier(options);
+}
+
+/**
+ * `init: <run dir>`: starts from a MoCo teacher's or a DisCo student's encoder (weights copied by
+ * layer name; the classifier head keeps its initialisation). Only for a fresh run: a resumed run
+ * loads its own checkpoint instead.
+ */
+export async function initialiseFromRun(ctx: RunContext, net: ResNetClassifier): Promise<void> {
+  const init = ctx.experiment.init;
+  if (!init) return;
+  const copied = await initFromEncoderRun(net.model, init);
+  ctx.log(`init: ${copied.length} encoder weights copied from ${init}`);
 }
 
 /** Model metadata saved in model.json (userDefinedMetadata), read back by eval and explanations. */
@@ -116,6 +133,9 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
       start = { epoch: saved.epoch, step: saved.step, sums: savedExtra! };
     } else if (phase.name === 'hires' && net) {
       transferWeights(net.model, next.model);
+    } else {
+      // Every phase that starts a fresh network (cleaning rounds, main training) starts from `init`.
+      await initialiseFromRun(ctx, next);
     }
     net?.dispose();
     net = next;
