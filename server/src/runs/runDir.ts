@@ -8,32 +8,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../data/atomicWrite';
 import type { Experiment } from '../experiment/types';
-import type { BackendName, EvalMetrics, JobState } from '../protocol';
+import type { EvalMetrics, JobInfo } from '../protocol';
 import { defaultRunsDir } from './workspace';
 import { newRunId } from './runId';
 
-/** run.json. Field names follow JobInfo so the job queue can spread it into one. */
-export interface RunInfo {
-  runId: string;
-  runDir: string;
-  experimentPath: string;
-  method: string;
-  state: JobState;
-  backend?: BackendName;
-  device?: string;
-  createdAt: string;
-  startedAt?: string;
-  endedAt?: string;
-  /** Epochs completed. */
-  epoch: number;
-  epochs: number;
-  error?: string;
-  best?: { metric: string; value: number; epoch: number };
-  reportPath?: string;
-  modelPath?: string;
+/** run.json: a job's record without the queue's own fields (so the queue can spread it into a JobInfo). */
+export type RunInfo = Omit<JobInfo, 'id' | 'action'> & {
   /** Other files the method wrote, relative to the run folder. */
   artifacts?: Record<string, string>;
-}
+};
 
 export const RUN_FILES = {
   info: 'run.json',
