@@ -54,7 +54,7 @@ test('streamed job events draw the run, its curves, recall bars and confusion ma
   }
 });
 
-test('Cancel on a running job asks the extension to cancel that job', async () => {
+test('Cancel and Pause on a running job ask the extension to stop that job', async () => {
   const w = await openWebview(browser, 'status');
   try {
     w.answer('ready', () => ({ jobs: [{ info: job('running', 1), metrics: [metrics(1, 0.5)] }] }));
@@ -67,6 +67,14 @@ test('Cancel on a running job asks the extension to cancel that job', async () =
     await w.waitForPosted((m) => m.kind === 'request' && m.method === 'cancel');
     assert.deepEqual(cancelled, { jobId: 'job-1' });
     assert.equal(await w.page.getByRole('button', { name: 'Resume' }).count(), 0, 'a running job offers no Resume');
+    let paused: unknown;
+    w.answer('pause', (p) => {
+      paused = p;
+      return job('paused', 1);
+    });
+    await w.page.getByRole('button', { name: 'Pause' }).click();
+    await w.waitForPosted((m) => m.kind === 'request' && m.method === 'pause');
+    assert.deepEqual(paused, { jobId: 'job-1' });
   } finally {
     await w.close();
   }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { CancelJobRequest, ResumeJobRequest, RunHistoryRequest, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type WireMessage } from '../../../server/src/protocol';
+import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type WireMessage } from '../../../server/src/protocol';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { makeNonce, renderWebviewHtml } from '../webviewHtml';
@@ -63,6 +63,7 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
     });
     ch.handle('history', async ({ runDir }) => ({ metrics: (await server.request(RunHistoryRequest, { runDir: runDirOk(runDir) })).metrics }));
     ch.handle('cancel', ({ jobId }) => server.request(CancelJobRequest, { jobId }));
+    ch.handle('pause', ({ jobId }) => server.request(PauseJobRequest, { jobId }));
     ch.handle('resume', ({ runDir }) => server.request(ResumeJobRequest, { runDir: runDirOk(runDir) }));
     ch.handle('openReport', async ({ runDir }) => void (await vscode.commands.executeCommand(COMMANDS.openReport, runDirOk(runDir))));
     ch.handle('openModel', async ({ runDir }) => {

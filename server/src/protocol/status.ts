@@ -14,6 +14,8 @@ export type StatusPanelRequests = {
   /** Full metric history of a run (older runs, or after a reload). */
   history: { params: { runDir: string }; result: { metrics: EvalMetrics[] } };
   cancel: { params: { jobId: string }; result: JobInfo };
+  /** Stop at the next checkpoint; Resume continues from there. */
+  pause: { params: { jobId: string }; result: JobInfo };
   resume: { params: { runDir: string }; result: JobInfo };
   openReport: { params: { runDir: string }; result: void };
   openModel: { params: { runDir: string }; result: void };

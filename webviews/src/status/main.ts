@@ -63,6 +63,7 @@ function renderDetail(): void {
   const last = [...metrics].reverse().find((m) => m.recall) ?? metrics[metrics.length - 1];
   const buttons = [
     info.state === 'running' || info.state === 'queued' ? `<button data-act="cancel">Cancel</button>` : '',
+    info.state === 'running' ? `<button data-act="pause" title="Stop at the next checkpoint; Resume continues from there">Pause</button>` : '',
     ['interrupted', 'cancelled', 'paused', 'failed'].includes(info.state) && info.runDir ? `<button data-act="resume">Resume</button>` : '',
     info.reportPath ? `<button data-act="openReport">Open report</button>` : '',
     info.modelPath || info.state === 'finished' ? `<button data-act="openModel">Open model</button>` : '',
@@ -126,7 +127,7 @@ detailEl.addEventListener('click', (ev) => {
   if (!act || !j) return;
   const runDir = j.info.runDir;
   const done = (p: Promise<unknown>) => p.catch((e: unknown) => (detailEl.querySelector('.buttons')!.insertAdjacentHTML('afterend', `<p class="error">${esc(String(e))}</p>`)));
-  if (act === 'cancel') void done(ch.request('cancel', { jobId: j.info.id }));
+  if (act === 'cancel' || act === 'pause') void done(ch.request(act, { jobId: j.info.id }));
   else if (act === 'resume' || act === 'openReport' || act === 'openModel' || act === 'explain') void done(ch.request(act, { runDir }));
 });
 
