@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { loadSegmentationDataset, type SegmentationDataset, type SegmentationSample } from '../../data/datasets';
 // runs/index imports the method registry: import its modules directly (no cycle).
-import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { reportStep, resumePoint } from '../../training/loop';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import type { RunContext, RunResult } from '../../training/types';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
@@ -67,14 +68,7 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
   const E = e.train.epochs;
   let last = zeroTerms();
   try {
-    let start = { epoch: 0, step: 0 };
-    if (ctx.resuming) {
-      const st = await loadCheckpoint(ctx.runDir, parts);
-      if (st) {
-        start = { epoch: st.epoch, step: st.step };
-        ctx.log(`resumed at epoch ${st.epoch + 1}, step ${st.step}`);
-      }
-    }
+    const start = await resumePoint(ctx, parts);
     for (let epoch = start.epoch; epoch < E; epoch++) {
       const order = createRng(deriveSeed(e.train.seed, epoch + 1)).shuffle([...train.keys()]);
       const sums = zeroTerms();
@@ -93,19 +87,7 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
         if (!Number.isFinite(t.loss)) throw new Error(`loss became ${t.loss} at epoch ${epoch + 1}, step ${step + 1}: lower train.lr`);
         addTerms(sums, t);
         count++;
-        const secs = (performance.now() - t0) / 1000;
-        const done = step + 1 - first;
-        ctx.progress({
-          epoch: epoch + 1,
-          epochs: E,
-          step: step + 1,
-          steps,
-          loss: t.loss,
-          imagesPerSec: (done * B) / Math.max(secs, 1e-6),
-          etaSeconds: (secs / done) * (steps - step - 1 + (E - epoch - 1) * steps),
-          memoryMB: tf.memory().numBytes / 2 ** 20,
-        });
-        await new Promise<void>((r) => setImmediate(r));
+        await reportStep(ctx, { epoch, epochs: E, step: step + 1, steps, firstStep: first, startedAt: t0, batchSize: B, loss: t.loss });
       }
       const c = Math.max(count, 1);
       const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / c])) as unknown as GlmaeTerms;

@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../data/atomicWrite';
 // runs/index imports the method registry: import its modules directly (no cycle).
-import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { reportStep, resumePoint } from '../../training/loop';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import type { RunContext, RunResult } from '../../training/types';
 import { teacherEmbed } from '../disco/teacher';
@@ -70,16 +71,9 @@ export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, d
   const checkpoint = (epoch: number, step: number) => saveCheckpoint(ctx.runDir, parts, { epoch, step, extra: { queue: encodeQueue(state.queue) } });
 
   try {
-    let start = { epoch: 0, step: 0 };
-    if (ctx.resuming) {
-      const st = await loadCheckpoint(ctx.runDir, parts);
-      if (st) {
-        start = { epoch: st.epoch, step: st.step };
-        const q = st.extra?.queue as EncodedQueue | undefined;
-        if (q) state.queue.restore(decodeQueue(q));
-        ctx.log(`resumed at epoch ${st.epoch + 1}, step ${st.step}`);
-      }
-    }
+    const start = await resumePoint(ctx, parts);
+    const savedQueue = start.extra?.queue as EncodedQueue | undefined;
+    if (savedQueue) state.queue.restore(decodeQueue(savedQueue));
     const aug = defaultAugmentOptions(spec.inputSize);
     const E = e.train.epochs;
     for (let epoch = start.epoch; epoch < E; epoch++) {
@@ -110,20 +104,7 @@ export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, d
         sums.infoNCE += l.infoNCE ?? 0;
         sums.distill += l.distill ?? 0;
         sums.count++;
-        const secs = (performance.now() - t0) / 1000;
-        const done = step + 1 - first;
-        ctx.progress({
-          epoch: epoch + 1,
-          epochs: E,
-          step: step + 1,
-          steps,
-          loss: l.loss,
-          imagesPerSec: (done * B) / Math.max(secs, 1e-6),
-          etaSeconds: (secs / done) * (steps - step - 1 + (E - epoch - 1) * steps),
-          memoryMB: tf.memory().numBytes / 2 ** 20,
-        });
-        // Let cancellation and LSP traffic through between steps.
-        await new Promise<void>((r) => setImmediate(r));
+        await reportStep(ctx, { epoch, epochs: E, step: step + 1, steps, firstStep: first, startedAt: t0, batchSize: B, loss: l.loss });
       }
       const val = data.val.images.length ? await knnMetrics(query.encoder, data, 'val', spec.inputSize, epoch + 1) : { split: 'val' as const, epoch: epoch + 1 };
       const c = Math.max(sums.count, 1);

@@ -19,7 +19,8 @@ import { ParamStore } from '../../networks/vit3dParams';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
 import type { EvalMetrics } from '../../protocol';
 // runs/index imports the method registry: import its modules directly (no cycle).
-import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { reportStep, resumePoint } from '../../training/loop';
 import type { MethodRunner, RunContext, RunResult } from '../../training/types';
 import { segmentEncoderConfig } from './network';
 
@@ -104,11 +105,7 @@ export async function trainVit3dClassifier(ctx: RunContext): Promise<RunResult> 
   const E = e.train.epochs;
   const vars = ps.variables();
   try {
-    let start = { epoch: 0, step: 0 };
-    if (ctx.resuming) {
-      const st = await loadCheckpoint(ctx.runDir, parts);
-      if (st) start = { epoch: st.epoch, step: st.step };
-    }
+    const start = await resumePoint(ctx, parts);
     const steps = ds.batchCount('train', { batchSize: B });
     for (let epoch = start.epoch; epoch < E; epoch++) {
       let step = 0;
@@ -128,9 +125,7 @@ export async function trainVit3dClassifier(ctx: RunContext): Promise<RunResult> 
         tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
         sum += loss;
         step++;
-        const secs = (performance.now() - t0) / 1000;
-        ctx.progress({ epoch: epoch + 1, epochs: E, step, steps, loss, imagesPerSec: ((step - first) * B) / Math.max(secs, 1e-6), etaSeconds: (secs / Math.max(step - first, 1)) * (steps - step + (E - epoch - 1) * steps), memoryMB: tf.memory().numBytes / 2 ** 20 });
-        await new Promise<void>((r) => setImmediate(r));
+        await reportStep(ctx, { epoch, epochs: E, step, steps, firstStep: first, startedAt: t0, batchSize: B, loss });
       }
       if (ctx.signal.aborted) {
         await saveCheckpoint(ctx.runDir, parts, { epoch, step });

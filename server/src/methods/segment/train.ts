@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { loadSegmentationDataset, type SegmentationDataset } from '../../data/datasets';
 import type { Split } from '../../data/datasets';
 // runs/index imports the method registry: import its modules directly (no cycle).
-import { loadCheckpoint, saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
+import { reportStep, resumePoint } from '../../training/loop';
 import type { EvalMetrics } from '../../protocol';
 import type { RunContext, RunResult } from '../../training/types';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
@@ -72,14 +73,7 @@ export async function trainSegmentation(ctx: RunContext): Promise<RunResult> {
   const E = e.train.epochs;
   const vars = ps.variables();
   try {
-    let start = { epoch: 0, step: 0 };
-    if (ctx.resuming) {
-      const st = await loadCheckpoint(ctx.runDir, parts);
-      if (st) {
-        start = { epoch: st.epoch, step: st.step };
-        ctx.log(`resumed at epoch ${st.epoch + 1}, step ${st.step}`);
-      }
-    }
+    const start = await resumePoint(ctx, parts);
     const steps = ds.batchCount('train', { batchSize: B });
     for (let epoch = start.epoch; epoch < E; epoch++) {
       const t0 = performance.now();
@@ -109,19 +103,7 @@ export async function trainSegmentation(ctx: RunContext): Promise<RunResult> {
         sums.ce += ce!;
         sums.n++;
         step++;
-        const secs = (performance.now() - t0) / 1000;
-        const done = step - first;
-        ctx.progress({
-          epoch: epoch + 1,
-          epochs: E,
-          step,
-          steps,
-          loss: loss!,
-          imagesPerSec: (done * B) / Math.max(secs, 1e-6),
-          etaSeconds: (secs / done) * (steps - step + (E - epoch - 1) * steps),
-          memoryMB: tf.memory().numBytes / 2 ** 20,
-        });
-        await new Promise<void>((r) => setImmediate(r));
+        await reportStep(ctx, { epoch, epochs: E, step, steps, firstStep: first, startedAt: t0, batchSize: B, loss: loss! });
       }
       if (ctx.signal.aborted) {
         await saveCheckpoint(ctx.runDir, parts, { epoch, step });
