@@ -6,21 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Grid3 } from './vit3dPatches';
+import { linearInterpMatrix } from '../transforms/interpMatrix';
 
-/** [to, from] linear interpolation weights, half-pixel centres, edges clamped. */
-export function linearInterpMatrix(from: number, to: number): Float32Array {
-  const m = new Float32Array(to * from);
-  const scale = from / to;
-  for (let i = 0; i < to; i++) {
-    const src = Math.min(Math.max((i + 0.5) * scale - 0.5, 0), from - 1);
-    const lo = Math.floor(src);
-    const hi = Math.min(lo + 1, from - 1);
-    const f = src - lo;
-    m[i * from + lo] = m[i * from + lo]! + 1 - f;
-    m[i * from + hi] = m[i * from + hi]! + f;
-  }
-  return m;
-}
+export { linearInterpMatrix };
 
 /** [prod(to), prod(from)] trilinear interpolation matrix over raster-ordered grids. */
 export function trilinearInterpMatrix(from: Grid3, to: Grid3): tf.Tensor2D {
