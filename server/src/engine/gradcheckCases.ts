@@ -256,4 +256,27 @@ const reduceTile: GradFamily = {
   },
 };
 
-export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy];
+/**
+ * Identity and same-dtype Cast (the pack makes them share the input's buffer): copies taken
+ * before and after the source is consumed, mixed with a real int cast, must stay exact.
+ */
+const aliases: GradFamily = {
+  name: 'aliases',
+  make(rand) {
+    const shape = Array.from({ length: int(rand, 1, 4) }, () => int(rand, 1, 5));
+    return {
+      name: `clone + same-dtype cast x${shape.join('x')}`,
+      kernels: ['Identity', 'Cast'],
+      shapes: [shape],
+      f: ([x]) => {
+        const c = tf.clone(x!);
+        const y = tf.mul(tf.cast(c, 'float32'), tf.add(x!, 1));
+        const rounded = tf.cast(tf.cast(tf.mul(x!, 4), 'int32'), 'float32');
+        return tf.add(tf.clone(y), tf.mul(rounded, c));
+      },
+      gradients: true,
+    };
+  },
+};
+
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases];

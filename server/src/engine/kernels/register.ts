@@ -6,7 +6,8 @@
  * Missing in stock wasm: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input.
  * Replaced because slow: Conv2DBackpropInput, Conv3D, Conv3DBackpropFilterV2,
  * Conv3DBackpropInputV2 (naive loops), BatchMatMul/_FusedMatMul with a transposed operand,
- * Sum/Mean over leading axes (a full transpose first), Tile (element by element).
+ * Sum/Mean over leading axes (a full transpose first), Tile (element by element), Identity and
+ * same-dtype Cast (whole-buffer copies; aliasKernels.ts makes them references).
  * Replaced because wrong: MaxPoolGrad, MaxPool3D, MaxPool3DGrad, _FusedMatMul with bias on a
  * batch of matrices; Conv2D/FusedConv2D/depthwise with 'same' padding when the window is
  * smaller than the stride, and the XNNPACK kernels' weight cache fooled by reshaped weights
@@ -21,6 +22,7 @@ import { reduceConfigs } from './reduceKernels';
 import { tileConfig } from './tileKernel';
 import { rememberStock } from './wasmOps';
 import { fixedConvConfigs } from './convStockFixes';
+import { aliasConfigs } from './aliasKernels';
 
 const stockFns = new Map<string, KernelFunc>();
 
@@ -47,6 +49,7 @@ export function trainingKernelConfigs(): KernelConfig[] {
     ...fixedConvConfigs(stock),
     ...reduceConfigs(stock),
     tileConfig,
+    ...aliasConfigs(stock),
   ];
 }
 

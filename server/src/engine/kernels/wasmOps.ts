@@ -11,6 +11,7 @@ import { getKernel, util, type DataId, type KernelBackend, type KernelFunc, type
 /** The parts of tfjs-backend-wasm's BackendWasm these kernels use. */
 export interface WasmBackend extends KernelBackend {
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
   makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }

@@ -6,7 +6,7 @@
  * with matMul(a, w) then matMul(b, reshape(w))). The guard remembers the shape each buffer was
  * first used with and hands XNNPACK a copy whenever a different shape turns up.
  */
-import { getKernel, type DataId, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type DataId, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from './wasmOps';
 
 const firstShape = new WeakMap<DataId, string>();
@@ -20,8 +20,9 @@ export function guardWeights(backend: WasmBackend, w: TensorInfo): { w: TensorIn
     return { w, copied: false };
   }
   if (seen === key) return { w, copied: false };
-  const identity = getKernel('Identity', 'wasm')!.kernelFunc;
-  const copy = identity({ inputs: { x: w }, attrs: {}, backend }) as TensorInfo;
+  // A real copy (the pack's Identity only adds a reference to the same buffer).
+  const copy = backend.makeOutput(w.shape, w.dtype as 'float32');
+  backend.typedArrayFromHeap(copy).set(backend.typedArrayFromHeap(w));
   firstShape.set(copy.dataId, key);
   return { w: copy, copied: true };
 }
