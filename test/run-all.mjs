@@ -40,7 +40,7 @@ function runNodeTests(layer) {
   );
   const text = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
   const num = (k) => Number((text.match(new RegExp(`^# ${k} (\\d+)`, 'm')) ?? [])[1] ?? 0);
-  const res = { passed: num('pass'), failed: num('fail') + num('cancelled'), skipped: num('skip') + num('todo') };
+  const res = { passed: num('pass'), failed: num('fail') + num('cancelled'), skipped: num('skipped') + num('todo') };
   if (r.status !== 0 && res.failed === 0) res.failed = 1; // a crash before any test reported
   return res;
 }
