@@ -41,15 +41,15 @@ export function registerJobCommands(svc: ExtensionServices, model: JobsModel): v
       else if (e.kind === 'state') statusBar.setJob('');
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void server.ensureStarted().then((c) => c.sendNotification(WorkspaceTrustedNotification.method, {}))),
-    vscode.commands.registerCommand(COMMANDS.train, async (arg?: unknown, opts?: { wait?: boolean }) => {
+    vscode.commands.registerCommand(COMMANDS.train, async (arg?: unknown) => {
       if (!requireTrust('train')) return undefined;
       const uri = await pickExperiment(arg);
       if (!uri) return undefined;
       await vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())?.save();
       const job = await server.request(StartJobRequest, { experimentPath: uri.fsPath, action: 'train' });
-      void vscode.commands.executeCommand(`${COMMANDS.showTrainingStatus}`, job.id);
-      const done = start(job);
-      return opts?.wait ? done : job;
+      void vscode.commands.executeCommand(COMMANDS.showTrainingStatus, job.id);
+      void start(job);
+      return job;
     }),
     vscode.commands.registerCommand(COMMANDS.resume, async (arg?: unknown) => {
       if (!requireTrust('resume training')) return undefined;
@@ -67,7 +67,7 @@ export function registerJobCommands(svc: ExtensionServices, model: JobsModel): v
       const job = await pickJob(model, runArg, (j) => j.state === 'finished' && j.action === 'train', 'Evaluate');
       if (!job) return undefined;
       const exp = typeof expArg === 'string' ? vscode.Uri.parse(expArg).fsPath : job.experimentPath;
-      const started = await server.request(StartJobRequest, { experimentPath: exp, action: 'evaluate', outDir: undefined });
+      const started = await server.request(StartJobRequest, { experimentPath: exp, action: 'evaluate' });
       return start(started);
     }),
     vscode.commands.registerCommand(COMMANDS.openReport, async (arg?: unknown) => {
