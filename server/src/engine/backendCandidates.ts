@@ -8,6 +8,7 @@ import type { BackendName, GpuAdapterInfo } from '../protocol';
 import { cpuDescription } from './backend';
 import { instantiateThreadedWasm, releaseThreadPool } from './wasmThreaded';
 import { probeWebgpuAdapter } from './webgpuProbe';
+import { loadNative } from './native/loadNative';
 
 export type BackendAttempt =
   | {
@@ -148,13 +149,22 @@ const wasm: Loader = async ({ threads }) => {
     }
   }
   if (!(await useTfBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not start' };
-  const { registerTrainingKernels } = await import('./kernels/register');
+  const { registerTrainingKernels, registerNativeKernels } = await import('./kernels/register');
   const pack = registerTrainingKernels();
+  const native = loadNative();
+  let nativeNote: string;
+  if (native.addon) {
+    native.addon.setThreads(wasmThreads(threads));
+    registerNativeKernels(native.addon);
+    nativeNote = native.addon.info();
+  } else {
+    nativeNote = native.reason;
+  }
   return {
     ok: true,
     device: `${cpuDescription()}, wasm`,
     versions: { 'tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm') ?? '?' },
-    details: { threads: mod.getThreadsCount(), build: wasmThreading?.note ?? 'stock', trainingKernels: pack.length },
+    details: { threads: mod.getThreadsCount(), build: wasmThreading?.note ?? 'stock', trainingKernels: pack.length, nativeKernels: nativeNote },
   };
 };
 

@@ -23,6 +23,8 @@ import { tileConfig } from './tileKernel';
 import { rememberStock } from './wasmOps';
 import { fixedConvConfigs } from './convStockFixes';
 import { aliasConfigs } from './aliasKernels';
+import { nativeKernelConfigs } from '../native/nativeKernels';
+import type { NativeAddon } from '../native/loadNative';
 
 const stockFns = new Map<string, KernelFunc>();
 
@@ -74,4 +76,24 @@ export function registerTrainingKernels(): string[] {
   }
   registered = names;
   return names;
+}
+
+let nativeRegistered: string[] | undefined;
+
+/**
+ * Puts the native (oneDNN) kernels over the pack where the addon loaded; each keeps the kernel
+ * it replaces as its fallback for the cases it does not cover. Call after registerTrainingKernels.
+ */
+export function registerNativeKernels(addon: NativeAddon): string[] {
+  if (nativeRegistered) return nativeRegistered;
+  const previous = new Map<string, KernelFunc>();
+  for (const config of nativeKernelConfigs(addon, (name) => previous.get(name)!)) {
+    const existing = getKernel(config.kernelName, 'wasm');
+    if (!existing) throw new Error(`native kernel ${config.kernelName} has nothing to fall back to`);
+    previous.set(config.kernelName, existing.kernelFunc);
+    unregisterKernel(config.kernelName, 'wasm');
+    registerKernel({ ...config, setupFunc: existing.setupFunc });
+  }
+  nativeRegistered = [...previous.keys()];
+  return nativeRegistered;
 }

@@ -1,0 +1,64 @@
+/**
+ * Loads MedStudio's optional native kernel addon (server/native: oneDNN, built at install by
+ * node-gyp where the system has oneDNN's headers, skipped cleanly where not). Loading never
+ * throws: without the addon the wasm kernel pack runs alone and `reason` says why.
+ * MEDSTUDIO_NATIVE=0 turns it off (the benchmark uses that to measure pure wasm).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** The addon's functions (server/native/src/addon.cc). Buffers are views of the wasm heap. */
+export interface NativeAddon {
+  /** kind 0 forward (writes dst), 1 backward-data (writes src), 2 backward-weights (writes weights). */
+  conv(kind: 0 | 1 | 2, geometry: Int32Array, src: Float32Array, weights: Float32Array, dst: Float32Array, bias: Float32Array | null): void;
+  /** y = maxpool(x); with dy and dx, also dx = the gradient. */
+  maxPool(geometry: Int32Array, x: Float32Array, y: Float32Array, dy: Float32Array | null, dx: Float32Array | null): void;
+  /** op 0 add, 1 sub, 2 mul, 3 div, 4 squared difference; mode: see addon.cc's Broadcast. */
+  binary(op: number, mode: number, inner: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out[o, i] = scale * sum over j of x[o, j, i]. */
+  reduceSum(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;
+  /** out[.., c] = x[.., c] * mul[c] + add[c]. */
+  channelAffine(x: Float32Array, out: Float32Array, mul: Float32Array, add: Float32Array): void;
+  setThreads(n: number): number;
+  info(): string;
+}
+
+export const ADDON_RELATIVE = path.join('server', 'native', 'build', 'Release', 'medstudio_native.node');
+
+export type NativeLoad = { addon: NativeAddon; path: string } | { addon?: undefined; reason: string };
+
+/** The package root: the nearest folder above `from` holding server/native/binding.gyp. */
+function packageRoot(from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'server', 'native', 'binding.gyp'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
+  }
+}
+
+let loaded: NativeLoad | undefined;
+
+export function loadNative(): NativeLoad {
+  if (loaded) return loaded;
+  loaded = tryLoad();
+  return loaded;
+}
+
+function tryLoad(): NativeLoad {
+  if (process.env.MEDSTUDIO_NATIVE === '0') return { reason: 'turned off (MEDSTUDIO_NATIVE=0)' };
+  const root = packageRoot(__dirname);
+  if (!root) return { reason: 'server/native is not part of this installation' };
+  const file = path.join(root, ADDON_RELATIVE);
+  if (!fs.existsSync(file)) {
+    const log = path.join(root, 'server', 'native', 'build-skipped.txt');
+    const why = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n')[0] : 'not built';
+    return { reason: `native kernels not built (${why}); install Debian's libdnnl-dev and run npm rebuild` };
+  }
+  try {
+    // A computed path so bundlers leave the require alone.
+    const addon = module.require(file) as NativeAddon;
+    addon.info();
+    return { addon, path: file };
+  } catch (e) {
+    return { reason: `native kernels failed to load: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` };
+  }
+}
