@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ROOT } from './lspClient';
 
 test('the .vsix carries everything the extension needs at run time, wasm files included', () => {
@@ -15,4 +17,11 @@ test('the .vsix carries everything the extension needs at run time, wasm files i
   assert.ok(has(/^samples\/skin-lesions\/labels\.csv$/), 'the samples (for templates and the walkthrough) are packaged');
   assert.ok(!has(/^(extension|server|webviews)\/src\//), 'no TypeScript sources');
   assert.ok(!has(/^test\//), 'no tests');
+  // The native addon: the .node when it was built here, binding.gyp (loadNative's package-root
+  // marker), and none of its sources or node-gyp's objects and Makefiles.
+  const addon = 'server/native/build/Release/medstudio_native.node';
+  assert.ok(files.includes('server/native/binding.gyp'), 'binding.gyp is packaged');
+  if (fs.existsSync(path.join(ROOT, addon))) assert.ok(files.includes(addon), 'the built native addon is packaged');
+  const nativeExtras = files.filter((f) => f.startsWith('server/native/') && !['server/native/binding.gyp', 'server/native/build-skipped.txt', addon].includes(f));
+  assert.deepEqual(nativeExtras, [], 'no native sources or build leftovers');
 });
