@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalization } from '../../server/src/networks/batchNorm';
 
 export type ModelName = 'A' | 'B' | 'C' | 'D';
 export const MODEL_NAMES: ModelName[] = ['A', 'B', 'C', 'D'];
@@ -85,7 +86,7 @@ const modelA: BenchModel = {
 
 function convBn(x: tfl.SymbolicTensor, filters: number, k: number, stride: number, relu: boolean): tfl.SymbolicTensor {
   let y = tfl.layers.conv2d({ filters, kernelSize: k, strides: stride, padding: 'same', useBias: false }).apply(x) as tfl.SymbolicTensor;
-  y = tfl.layers.batchNormalization({}).apply(y) as tfl.SymbolicTensor;
+  y = batchNormalization({}).apply(y) as tfl.SymbolicTensor;
   return relu ? (tfl.layers.activation({ activation: 'relu' }).apply(y) as tfl.SymbolicTensor) : y;
 }
 

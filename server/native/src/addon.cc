@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -452,22 +453,125 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// channelAffine(x, out, mul, add): out[.., c] = x[.., c] * mul[c] + add[c] (batch-norm inference
-// and the normalise step of training, with the per-channel factors folded in JS).
+// channelAffine(a, b|null, out, p, q|null, r): out[.., c] = a*p[c] + b*q[c] + r[c]. With b null
+// it is batch-norm's normalise step (factors folded per channel in JS); with b it is the whole
+// batch-norm input gradient in one pass.
 napi_value ChannelAffine(napi_env env, napi_callback_info info) {
-  auto v = args(env, info, 4);
+  auto v = args(env, info, 6);
   size_t n, c;
-  const float* x = view<float>(env, v[0], napi_float32_array);
-  float* out = view<float>(env, v[1], napi_float32_array, &n);
-  const float* mul = view<float>(env, v[2], napi_float32_array, &c);
-  const float* add = view<float>(env, v[3], napi_float32_array);
-  if (!x || !out || !mul || !add || c == 0 || n % c) throw JsError("medstudio-native: channelAffine shapes");
+  const float* a = view<float>(env, v[0], napi_float32_array);
+  const float* b = view<float>(env, v[1], napi_float32_array);
+  float* out = view<float>(env, v[2], napi_float32_array, &n);
+  const float* p = view<float>(env, v[3], napi_float32_array, &c);
+  const float* q = view<float>(env, v[4], napi_float32_array);
+  const float* r = view<float>(env, v[5], napi_float32_array);
+  if (!a || !out || !p || !r || c == 0 || n % c || (b && !q)) throw JsError("medstudio-native: channelAffine shapes");
   const int64_t rows = n / c;
 #pragma omp parallel for schedule(static) if (n >= 65536)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xi = x + r * c;
-    float* yo = out + r * c;
-    for (size_t i = 0; i < c; i++) yo[i] = xi[i] * mul[i] + add[i];
+  for (int64_t i = 0; i < rows; i++) {
+    const int64_t o = i * c;
+    if (b)
+      for (size_t k = 0; k < c; k++) out[o + k] = a[o + k] * p[k] + b[o + k] * q[k] + r[k];
+    else
+      for (size_t k = 0; k < c; k++) out[o + k] = a[o + k] * p[k] + r[k];
+  }
+  return nullptr;
+}
+
+// channelSums(a, b|null, center|null, out:Float64Array(2C)): per channel (last axis),
+// out[c] = sum a and out[C+c] = sum a*(b - center[c]), or sum a^2 without b. Batch-norm's
+// statistics and its gradient's two sums, each in one pass.
+napi_value ChannelSums(napi_env env, napi_callback_info info) {
+  auto v = args(env, info, 4);
+  size_t n, c2;
+  const float* a = view<float>(env, v[0], napi_float32_array, &n);
+  const float* b = view<float>(env, v[1], napi_float32_array);
+  const float* center = view<float>(env, v[2], napi_float32_array);
+  double* out = view<double>(env, v[3], napi_float64_array, &c2);
+  const size_t c = c2 / 2;
+  if (!a || !out || c == 0 || n % c || (b && !center)) throw JsError("medstudio-native: channelSums shapes");
+  const int64_t rows = n / c;
+  const int threads = n >= 65536 ? omp_get_max_threads() : 1;
+  std::vector<double> partial(size_t(threads) * 2 * c, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    double* acc = partial.data() + size_t(omp_get_thread_num()) * 2 * c;
+    std::vector<float> s1(c), s2(c);
+#pragma omp for schedule(static)
+    for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+      std::fill(s1.begin(), s1.end(), 0.f);
+      std::fill(s2.begin(), s2.end(), 0.f);
+      const int64_t r1 = std::min(rows, r0 + 64);
+      for (int64_t r = r0; r < r1; r++) {
+        const float* ar = a + r * c;
+        if (b) {
+          const float* br = b + r * c;
+          for (size_t k = 0; k < c; k++) {
+            s1[k] += ar[k];
+            s2[k] += ar[k] * (br[k] - center[k]);
+          }
+        } else {
+          for (size_t k = 0; k < c; k++) {
+            s1[k] += ar[k];
+            s2[k] += ar[k] * ar[k];
+          }
+        }
+      }
+      for (size_t k = 0; k < c; k++) {
+        acc[k] += s1[k];
+        acc[c + k] += s2[k];
+      }
+    }
+  }
+  for (size_t k = 0; k < 2 * c; k++) {
+    double sum = 0;
+    for (int t = 0; t < threads; t++) sum += partial[size_t(t) * 2 * c + k];
+    out[k] = sum;
+  }
+  return nullptr;
+}
+
+// unary(op, x, out, alpha): 0 square, 1 relu, 2 step (x > 0 ? 1 : alpha), 3 sqrt, 4 rsqrt.
+// wasm's own versions of these pay a thread-pool wake-up per call even on tiny tensors.
+napi_value Unary(napi_env env, napi_callback_info info) {
+  auto v = args(env, info, 4);
+  int32_t op;
+  double alpha;
+  check(env, napi_get_value_int32(env, v[0], &op), "op");
+  size_t n;
+  const float* x = view<float>(env, v[1], napi_float32_array);
+  float* out = view<float>(env, v[2], napi_float32_array, &n);
+  check(env, napi_get_value_double(env, v[3], &alpha), "alpha");
+  if (!x || !out) throw JsError("medstudio-native: unary needs x and out");
+  const float al = float(alpha);
+  const int64_t m = int64_t(n);
+  switch (op) {
+    case 0:
+#pragma omp parallel for schedule(static) if (m >= 65536)
+      for (int64_t i = 0; i < m; i++) out[i] = x[i] * x[i];
+      break;
+    case 1:
+#pragma omp parallel for schedule(static) if (m >= 65536)
+      for (int64_t i = 0; i < m; i++) out[i] = std::max(x[i], 0.f);  // branch-free: vectorises
+      break;
+    case 2:
+#pragma omp parallel for schedule(static) if (m >= 65536)
+      for (int64_t i = 0; i < m; i++) {
+        const float v = x[i];
+        const float s = v > 0.f ? 1.f : al;
+        out[i] = v != v ? v : s;  // NaN stays NaN, as in tfjs
+      }
+      break;
+    case 3:
+#pragma omp parallel for schedule(static) if (m >= 65536)
+      for (int64_t i = 0; i < m; i++) out[i] = std::sqrt(x[i]);
+      break;
+    case 4:
+#pragma omp parallel for schedule(static) if (m >= 65536)
+      for (int64_t i = 0; i < m; i++) out[i] = 1.f / std::sqrt(x[i]);
+      break;
+    default:
+      throw JsError("medstudio-native: unknown unary op");
   }
   return nullptr;
 }
@@ -525,6 +629,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"binary", nullptr, guarded<Binary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, guarded<ReduceSum>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, guarded<ChannelAffine>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"channelSums", nullptr, guarded<ChannelSums>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, guarded<Unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, guarded<Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -3,6 +3,8 @@
  * paddings, dilations) and names it, so a failure says exactly which case broke.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { batchNormTrain } from './batchNormTrain';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from './kernels/batchNormTrain';
 
 export interface GradCase {
   name: string;
@@ -279,4 +281,59 @@ const aliases: GradFamily = {
   },
 };
 
-export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases];
+/**
+ * MedStudio's fused batch norm (engine/batchNormTrain.ts): on wasm its two kernels, on cpu the
+ * tfjs composition. The mean and variance outputs feed the result too, so their gradient paths
+ * are checked; sizes reach past the native addon's multi-threading threshold.
+ */
+const batchNormTrainFamily: GradFamily = {
+  name: 'batchNormTrain',
+  make(rand) {
+    const big = rand() < 0.4;
+    const [n, h, c] = big ? [int(rand, 2, 3), int(rand, 24, 32), int(rand, 8, 16)] : [int(rand, 2, 4), int(rand, 2, 5), int(rand, 1, 5)];
+    return {
+      name: `fused batchNorm (training) x${n}x${h}x${h}x${c}`,
+      kernels: [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD],
+      shapes: [[n, h, h, c], [c], [c]],
+      f: ([x, g, b]) => {
+        const r = batchNormTrain(x!, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+        return tf.add(r.y, tf.sub(tf.mul(r.mean, 0.5), tf.mul(r.variance, 0.25)));
+      },
+      gradients: true,
+    };
+  },
+};
+
+/**
+ * The memory-bound kernels the native addon takes over past 16K elements: every broadcast mode
+ * of the binary ops, reductions over a contiguous block of axes, the unary ops and
+ * FusedBatchNorm with given statistics.
+ */
+const elementwiseLarge: GradFamily = {
+  name: 'elementwiseLarge',
+  make(rand) {
+    const [n, h, c] = [int(rand, 2, 3), int(rand, 24, 32), int(rand, 4, 12)];
+    const axes = pick(rand, [[0, 1, 2], [1, 2], [3], [0]] as const);
+    const channelShape = pick(rand, [[c], [1, 1, 1, c]] as const);
+    return {
+      name: `broadcast ops + ${JSON.stringify(axes)} reductions x${n}x${h}x${h}x${c}`,
+      kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Sum', 'Mean', 'Square', 'Relu', 'Step', 'Sqrt', 'Rsqrt', 'FusedBatchNorm'],
+      shapes: [[n, h, h, c], [...channelShape]],
+      f: ([x, v]) => {
+        const a = tf.mul(x!, v!); // per-channel b
+        const b = tf.sub(v!, x!); // per-channel a
+        const d = tf.div(tf.add(a, 2), tf.add(tf.square(b), 1)); // scalar b, same shape
+        const e = tf.squaredDifference(d, tf.relu(tf.sub(1, x!))); // scalar a
+        const pos = tf.add(tf.square(x!), 0.5);
+        const r = tf.mul(tf.sqrt(pos), tf.rsqrt(tf.add(pos, 1)));
+        const reduced = tf.add(tf.sum(e, [...axes], true), tf.mean(r, [...axes], true));
+        const stats = tf.moments(x!, [0, 1, 2]);
+        const bn = tf.batchNorm(x!, stats.mean, stats.variance, v!.reshape([c]), tf.add(v!.reshape([c]), 2), 1e-3);
+        return tf.add(tf.mul(reduced, d), bn);
+      },
+      gradients: true,
+    };
+  },
+};
+
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, elementwiseLarge];

@@ -9,6 +9,7 @@
  */
 import * as tfl from '@tensorflow/tfjs-layers';
 import { stemStride } from './resnet';
+import { batchNormalization } from './batchNorm';
 
 export interface MobileNetOptions {
   inputSize: number;
@@ -57,7 +58,7 @@ export function mobileNetTrunk(input: tfl.SymbolicTensor, o: MobileNetOptions): 
   let seed = o.seed ?? 1;
   const init = () => tfl.initializers.heNormal({ seed: seed++ });
   const bnRelu = (x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor => {
-    const bn = tfl.layers.batchNormalization({ name: `${name}_bn`, momentum: 0.9 }).apply(x) as tfl.SymbolicTensor;
+    const bn = batchNormalization({ name: `${name}_bn`, momentum: 0.9 }).apply(x) as tfl.SymbolicTensor;
     return tfl.layers.reLU({ maxValue: 6, name: `${name}_relu` }).apply(bn) as tfl.SymbolicTensor;
   };
   let x = tfl.layers

@@ -10,6 +10,7 @@
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalization } from './batchNorm';
 
 export interface ResNetOptions {
   inputSize: number;
@@ -71,7 +72,7 @@ export function resNetTrunk(input: tfl.SymbolicTensor, o: ResNetOptions): tfl.Sy
     tfl.layers
       .conv2d({ filters, kernelSize: k, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: seed++ }), name })
       .apply(x) as tfl.SymbolicTensor;
-  const bn = (x: tfl.SymbolicTensor, name: string) => tfl.layers.batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
+  const bn = (x: tfl.SymbolicTensor, name: string) => batchNormalization({ name, momentum: 0.9, epsilon: 1e-5 }).apply(x) as tfl.SymbolicTensor;
   const relu = (x: tfl.SymbolicTensor, name: string) => tfl.layers.reLU({ name }).apply(x) as tfl.SymbolicTensor;
 
   let x = relu(bn(conv(input, o.width, 3, stemStride(o.inputSize), `${p}stem_conv`), `${p}stem_bn`), `${p}stem_relu`);

@@ -4,11 +4,16 @@
  * dilations: normwise relative error <= 1e-4 (the suite `medstudio doctor --gradcheck` runs).
  */
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { runGradcheck, formatGradcheckTable } from '../../../server/src/engine/gradcheck';
 import { gradcheckFamilies } from '../../../server/src/engine/gradcheckCases';
 import { registerTrainingKernels } from '../../../server/src/engine/kernels/register';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../../server/src/engine/kernels/batchNormTrain';
+import { NATIVE_KERNEL_NAMES } from '../../../server/src/engine/native/nativeKernels';
+import { loadNative } from '../../../server/src/engine/native/loadNative';
 
 test('the wasm backend comes up with the training-kernel pack', async () => {
   const s = await ensureBackend({ backend: 'wasm', threads: 1 });
@@ -28,6 +33,14 @@ test('every registered pack kernel is exercised by some gradient check', () => {
   for (const f of gradcheckFamilies) for (let i = 0; i < 20; i++) for (const k of f.make(rand).kernels) covered.add(k);
   const missing = registerTrainingKernels().filter((k) => !covered.has(k));
   assert.deepEqual(missing, []);
+});
+
+test('every native kernel is exercised by some gradient check', () => {
+  const covered = new Set<string>();
+  let seed = 3;
+  const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  for (const f of gradcheckFamilies) for (let i = 0; i < 20; i++) for (const k of f.make(rand).kernels) covered.add(k);
+  assert.deepEqual([...NATIVE_KERNEL_NAMES, BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD].filter((k) => !covered.has(k)), []);
 });
 
 for (const seed of [11, 12]) {
@@ -63,4 +76,28 @@ test('a wrong kernel is caught', async () => {
   } finally {
     fams.pop();
   }
+});
+
+test('with the native addon built, the wasm backend runs its oneDNN kernels', async (t) => {
+  const native = loadNative();
+  if (!native.addon) return t.skip(`native addon not loaded: ${native.reason}`);
+  const s = await ensureBackend({ backend: 'wasm', threads: 1 });
+  assert.match(String(s.details.nativeKernels), /^oneDNN \d+\.\d+/);
+});
+
+test('the pure wasm pack passes the same gradient checks with the native addon turned off', () => {
+  const cli = path.join(__dirname, '..', '..', '..', 'server', 'src', 'cli', 'main.ts');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'doctor', '--backend', 'wasm', '--gradcheck', '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, MEDSTUDIO_NATIVE: '0' },
+    timeout: 300_000,
+  });
+  const last = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+    details?: Record<string, unknown>;
+    gradcheck?: { results: { name: string; ok: boolean }[] };
+  };
+  assert.match(String(last.details?.nativeKernels), /MEDSTUDIO_NATIVE=0/);
+  const checks = last.gradcheck?.results ?? [];
+  assert.ok(checks.length >= 30, `ran ${checks.length} checks`);
+  assert.deepEqual(checks.filter((c) => !c.ok).map((c) => c.name), []);
 });

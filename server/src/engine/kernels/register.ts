@@ -23,6 +23,7 @@ import { tileConfig } from './tileKernel';
 import { rememberStock } from './wasmOps';
 import { fixedConvConfigs } from './convStockFixes';
 import { aliasConfigs } from './aliasKernels';
+import { batchNormTrainConfigs } from './batchNormTrain';
 import { nativeKernelConfigs } from '../native/nativeKernels';
 import type { NativeAddon } from '../native/loadNative';
 
@@ -52,6 +53,7 @@ export function trainingKernelConfigs(): KernelConfig[] {
     ...reduceConfigs(stock),
     tileConfig,
     ...aliasConfigs(stock),
+    ...batchNormTrainConfigs(),
   ];
 }
 
@@ -87,7 +89,7 @@ let nativeRegistered: string[] | undefined;
 export function registerNativeKernels(addon: NativeAddon): string[] {
   if (nativeRegistered) return nativeRegistered;
   const previous = new Map<string, KernelFunc>();
-  for (const config of nativeKernelConfigs(addon, (name) => previous.get(name)!)) {
+  for (const config of [...nativeKernelConfigs(addon, (name) => previous.get(name)!), ...batchNormTrainConfigs(addon)]) {
     const existing = getKernel(config.kernelName, 'wasm');
     if (!existing) throw new Error(`native kernel ${config.kernelName} has nothing to fall back to`);
     previous.set(config.kernelName, existing.kernelFunc);

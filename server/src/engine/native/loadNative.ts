@@ -17,8 +17,12 @@ export interface NativeAddon {
   binary(op: number, mode: number, inner: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** out[o, i] = scale * sum over j of x[o, j, i]. */
   reduceSum(x: Float32Array, out: Float32Array, outer: number, reduced: number, inner: number, scale: number): void;
-  /** out[.., c] = x[.., c] * mul[c] + add[c]. */
-  channelAffine(x: Float32Array, out: Float32Array, mul: Float32Array, add: Float32Array): void;
+  /** out[.., c] = a * p[c] + b * q[c] + r[c] (b and q may be null). */
+  channelAffine(a: Float32Array, b: Float32Array | null, out: Float32Array, p: Float32Array, q: Float32Array | null, r: Float32Array): void;
+  /** Per channel: out[c] = sum a, out[C + c] = sum a * (b - center[c]), or sum a^2 without b. */
+  channelSums(a: Float32Array, b: Float32Array | null, center: Float32Array | null, out: Float64Array): void;
+  /** op 0 square, 1 relu, 2 step(alpha), 3 sqrt, 4 rsqrt. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   setThreads(n: number): number;
   info(): string;
 }
@@ -50,8 +54,8 @@ function tryLoad(): NativeLoad {
   const file = path.join(root, ADDON_RELATIVE);
   if (!fs.existsSync(file)) {
     const log = path.join(root, 'server', 'native', 'build-skipped.txt');
-    const why = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n')[0] : 'not built';
-    return { reason: `native kernels not built (${why}); install Debian's libdnnl-dev and run npm rebuild` };
+    const why = fs.existsSync(log) ? ` (${fs.readFileSync(log, 'utf8').trim().split('\n')[0]})` : '';
+    return { reason: `native kernels not built${why}; install Debian's libdnnl-dev and run npm rebuild` };
   }
   try {
     // A computed path so bundlers leave the require alone.

@@ -2,7 +2,7 @@
  * Native versions of the memory-bound kernels that batch normalisation's training graph and the
  * optimisers are made of: Add/Sub/Multiply/RealDiv/SquaredDifference (same shape, per-channel
  * or scalar broadcasting), Sum/Mean over a contiguous block of axes, and FusedBatchNorm. Each is
- * one multi-threaded pass over the wasm heap. Small tensors and other broadcasts fall back to
+ * one multi-threaded pass over the wasm heap; Square/Relu/Step/Sqrt/Rsqrt too. Small tensors and other broadcasts fall back to
  * the kernel registered before (a native call would cost more than it saves there).
  */
 import {
@@ -12,6 +12,11 @@ import {
   Mean,
   Multiply,
   RealDiv,
+  Relu,
+  Rsqrt,
+  Sqrt,
+  Square,
+  Step,
   SquaredDifference,
   Sub,
   Sum,
@@ -111,9 +116,20 @@ const fusedBatchNorm: Body = (addon, { inputs, attrs, backend }) => {
     add[i] = o(i) - m(i) * mul[i]!;
   }
   const y = backend.makeOutput(x.shape, 'float32');
-  addon.channelAffine(f32(backend, x), f32(backend, y), mul, add);
+  addon.channelAffine(f32(backend, x), null, f32(backend, y), mul, null, add);
   return y;
 };
+
+/** Any size: wasm's unary kernels cost a thread-pool wake-up per call even on tiny tensors. */
+function unary(op: number): Body {
+  return (addon, { inputs, attrs, backend }) => {
+    const { x } = inputs;
+    if (!x || x.dtype !== 'float32' || size(x) === 0) return undefined;
+    const y = backend.makeOutput(x.shape, 'float32');
+    addon.unary(op, f32(backend, x), f32(backend, y), (attrs.alpha as number | undefined) ?? 0);
+    return y;
+  };
+}
 
 export const ELEMENTWISE_BODIES: [string, Body][] = [
   [Add, binary(0)],
@@ -124,4 +140,9 @@ export const ELEMENTWISE_BODIES: [string, Body][] = [
   [Sum, reduce(false)],
   [Mean, reduce(true)],
   [FusedBatchNorm, fusedBatchNorm],
+  [Square, unary(0)],
+  [Relu, unary(1)],
+  [Step, unary(2)],
+  [Sqrt, unary(3)],
+  [Rsqrt, unary(4)],
 ];

@@ -185,6 +185,6 @@ export function nativeKernelConfigs(addon: NativeAddon, previous: (name: string)
   return BODIES.map(([kernelName, body]) => ({
     kernelName,
     backendName: 'wasm',
-    kernelFunc: (args) => body(addon, args as unknown as Call) ?? (previous(kernelName)(args) as TensorInfo),
+    kernelFunc: (args) => body(addon, { ...args, attrs: args.attrs ?? {} } as unknown as Call) ?? (previous(kernelName)(args) as TensorInfo),
   }));
 }
