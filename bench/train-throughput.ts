@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- train-throughput [--json] [--models A,B,C,D] [--seconds 6] [--rounds 2]
- *   [--threads 0|1,2] [--backends auto,webgpu,cpu] [--torch-threads 2] [--no-torch] [--profile]`
+ *   [--threads 0|1,2] [--backends auto,wasm-pure,webgpu,cpu] [--torch-threads 2] [--no-torch] [--profile]`
  *
  * Trains models A-D (issue 3) on random data with MedStudio's engine — on the backend the ladder
  * picks, plus webgpu when an adapter exists — and with PyTorch CPU when python3 has torch,
@@ -12,6 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import type { Bench } from './run';
 import { probeWebgpuAdapter } from '../server/src/engine/webgpuProbe';
+import { loadNative } from '../server/src/engine/native/loadNative';
 import type { Job, JobResult } from './train-throughput/child';
 import { MODEL_NAMES, MODELS, type ModelName } from './train-throughput/models';
 
@@ -36,7 +37,8 @@ function parse(args: string[]): Options {
     seconds: Number(val('seconds') ?? 6),
     rounds: Number(val('rounds') ?? 2),
     threads: (val('threads') ?? '0').split(',').map(Number),
-    backends: (val('backends') ?? 'auto').split(','),
+    // wasm-pure: the wasm backend with the native addon turned off (MEDSTUDIO_NATIVE=0).
+    backends: (val('backends') ?? 'auto,wasm-pure').split(','),
     torchThreads: Number(val('torch-threads') ?? 2),
     torch: !args.includes('--no-torch'),
     profile: args.includes('--profile'),
@@ -58,9 +60,10 @@ function findTorchPython(): string | undefined {
 
 const here = path.join(__dirname, 'train-throughput');
 
-function runTfjs(job: Job): JobResult {
+function runTfjs(job: Job, native: boolean): JobResult {
   const r = spawnSync(process.execPath, [...process.execArgv, path.join(here, 'child.ts'), JSON.stringify(job)], {
     encoding: 'utf8',
+    env: native ? process.env : { ...process.env, MEDSTUDIO_NATIVE: '0' },
     timeout: Math.max(180, job.seconds * 10) * 1000,
     maxBuffer: 1 << 24,
   });
@@ -114,15 +117,19 @@ const fmt = (x: number, d = 1): string => (Number.isFinite(x) ? x.toFixed(d) : '
 const bench: Bench = async ({ args, log }) => {
   const o = parse(args);
   const py = o.torch ? findTorchPython() : undefined;
-  const configs: { backend: string; threads: number }[] = [];
+  const configs: { backend: string; threads: number; native: boolean }[] = [];
   for (const b of o.backends) {
     if (b === 'webgpu') continue; // added below only when an adapter exists
-    for (const t of b === 'auto' || b === 'wasm' ? o.threads : [0]) configs.push({ backend: b, threads: t });
+    if (b === 'wasm-pure' && !loadNative().addon) continue; // identical to plain wasm then
+    const backend = b === 'wasm-pure' ? 'wasm' : b;
+    for (const t of backend === 'auto' || backend === 'wasm' ? o.threads : [0]) configs.push({ backend, threads: t, native: b !== 'wasm-pure' });
   }
   const gpu = await probeWebgpuAdapter();
-  if (gpu.ok) configs.push({ backend: 'webgpu', threads: 0 });
+  if (gpu.ok) configs.push({ backend: 'webgpu', threads: 0, native: true });
   log(`train-throughput: models ${o.models.join(',')}, ${o.rounds} round(s) of ${o.seconds} s per measurement, alternating`);
   log(`webgpu: ${gpu.ok ? `${gpu.adapter.vendor} ${gpu.adapter.architecture}` : `not measured (${gpu.reason})`}`);
+  const native = loadNative();
+  log(`native kernels: ${native.addon ? `${native.addon.info()}; wasm-pure rows are the wasm backend without them` : native.reason}`);
   log(`pytorch: ${py ? `${py}, ${o.torchThreads} thread(s)` : 'not measured (no python3 with torch)'}`);
 
   const samples = new Map<string, JobResult[]>();
@@ -134,7 +141,7 @@ const bench: Bench = async ({ args, log }) => {
   for (let round = 0; round < o.rounds; round++) {
     for (const m of o.models) {
       for (const c of configs) {
-        const r = runTfjs({ model: m, backend: c.backend as Job['backend'], threads: c.threads, seconds: o.seconds, profile: o.profile && round === 0 });
+        const r = runTfjs({ model: m, backend: c.backend as Job['backend'], threads: c.threads, seconds: o.seconds, profile: o.profile && round === 0 }, c.native);
         add(r, r.error ? c.backend : r.backend);
         log(`  round ${round + 1} ${m} ${r.backend}${r.threads ? ` x${r.threads}` : ''}: ${r.error ? `failed: ${r.error}` : `${fmt(r.imagesPerSec)} images/s`}`);
       }

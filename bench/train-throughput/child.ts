@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   const threads = status.details.threads;
   const result: JobResult = {
     model: job.model,
-    backend: status.backend,
+    // The wasm backend carrying the native oneDNN kernels is named apart from pure wasm.
+    backend: String(status.details.nativeKernels ?? '').startsWith('oneDNN') ? `${status.backend}+oneDNN` : status.backend,
     threads: typeof threads === 'number' ? threads : null,
     device: status.device,
     steps: times.length,
