@@ -336,4 +336,28 @@ const elementwiseLarge: GradFamily = {
   },
 };
 
-export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, elementwiseLarge];
+/** Transposes of rank 5-8 (patchify, multi-head attention), size-1 axes included. */
+const transposeHighRank: GradFamily = {
+  name: 'transposeHighRank',
+  make(rand) {
+    const shape = Array.from({ length: int(rand, 5, 8) }, () => int(rand, 1, 4));
+    const perm = shape.map((_, i) => i);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = int(rand, 0, i);
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
+    return {
+      name: `transpose x${shape.join('x')} perm ${perm.join(',')}`,
+      kernels: ['Transpose'],
+      // Element-wise work stays 1-D: stock wasm's binary ops are wrong at rank 7 and above.
+      shapes: [[shape.reduce((a, b) => a * b, 1)]],
+      f: ([x]) => {
+        const t = (v: tf.Tensor): tf.Tensor => tf.reshape(tf.transpose(tf.reshape(v, shape), perm), [-1]);
+        return tf.mul(t(x!), t(tf.square(x!)));
+      },
+      gradients: true,
+    };
+  },
+};
+
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, elementwiseLarge, transposeHighRank];

@@ -20,6 +20,7 @@ import { matMulConfigs } from './matMulKernels';
 import { maxPool3DConfig, maxPool3DGradConfig, maxPoolGradConfig } from './maxPoolKernels';
 import { reduceConfigs } from './reduceKernels';
 import { tileConfig } from './tileKernel';
+import { transposeConfig } from './transposeKernel';
 import { rememberStock } from './wasmOps';
 import { fixedConvConfigs } from './convStockFixes';
 import { aliasConfigs } from './aliasKernels';
@@ -52,6 +53,7 @@ export function trainingKernelConfigs(): KernelConfig[] {
     ...fixedConvConfigs(stock),
     ...reduceConfigs(stock),
     tileConfig,
+    transposeConfig(stock),
     ...aliasConfigs(stock),
     ...batchNormTrainConfigs(),
   ];
