@@ -57,6 +57,9 @@ function tryLoad(): NativeLoad {
     const why = fs.existsSync(log) ? ` (${fs.readFileSync(log, 'utf8').trim().split('\n')[0]})` : '';
     return { reason: `native kernels not built${why}; install Debian's libdnnl-dev and run npm rebuild` };
   }
+  // OpenMP threads that spin between kernels steal the cores wasm's own thread pool needs
+  // (model D: 28 vs 56 images/s on 2 cores); libgomp reads this when the addon loads it.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
   try {
     // A computed path so bundlers leave the require alone.
     const addon = module.require(file) as NativeAddon;
