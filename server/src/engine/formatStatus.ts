@@ -7,7 +7,7 @@ export function formatComputeStatus(s: ComputeStatus): string[] {
     lines.push(`adapter:  ${s.gpu.vendor} / ${s.gpu.architecture}${s.gpu.description ? ` (${s.gpu.description})` : ''}`);
     for (const [k, v] of Object.entries(s.gpu.limits)) lines.push(`  ${k}: ${v}`);
   }
-  for (const [k, v] of Object.entries(s.details)) lines.push(`${(k + ':').padEnd(16)}${v}`);
+  for (const [k, v] of Object.entries(s.details)) lines.push(`${k}: ${v}`);
   lines.push('versions: ' + Object.entries(s.versions).map(([k, v]) => `${k} ${v}`).join(', '));
   if (s.skipped.length) {
     lines.push('not used:');
