@@ -187,10 +187,15 @@ convolution_forward::desc fwd_desc(const Geom& g, bool bias, prop_kind prop) {
   return convolution_forward::desc(prop, algorithm::convolution_direct, src, wei, dst, g.s, g.dil, g.pl, g.pr);
 }
 
+// Plans are a few KB each plus oneDNN's JIT code; shapes repeat every step, so a cap only
+// matters for a process that sees endless new shapes (then it starts over).
+constexpr size_t kMaxPlans = 512;
+
 ConvPlan& conv_plan(int kind, const Geom& g, bool bias) {
   std::string key = std::to_string(kind) + (bias ? "b" : "n") + g.key;
   auto it = conv_plans.find(key);
   if (it != conv_plans.end()) return *it->second;
+  if (conv_plans.size() >= kMaxPlans) conv_plans.clear();
   auto plan = std::make_unique<ConvPlan>();
   auto usrc = act_md(g, g.cin, g.in, false), uwei = wei_md(g, false), udst = act_md(g, g.cout, g.out, false);
   if (kind == kForward) {
@@ -283,6 +288,7 @@ std::unordered_map<std::string, std::unique_ptr<PoolPlan>> pool_plans;
 PoolPlan& pool_plan(const Geom& g) {
   auto it = pool_plans.find(g.key);
   if (it != pool_plans.end()) return *it->second;
+  if (pool_plans.size() >= kMaxPlans) pool_plans.clear();
   auto plan = std::make_unique<PoolPlan>();
   plan->src = act_md(g, g.cin, g.in, false);
   plan->dst = act_md(g, g.cin, g.out, false);
