@@ -39,6 +39,42 @@ export interface Call {
 export type Body = (addon: NativeAddon, c: Call) => TensorInfo | undefined;
 
 const f32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
+
+/** Outputs made by the native call in progress, freed by `runNative` if the addon throws. */
+const pending: TensorInfo[] = [];
+
+/** Makes float32 outputs (all before taking views: growing the heap detaches earlier ones). */
+export function outputs(b: WasmBackend, ...shapes: number[][]): TensorInfo[] {
+  return shapes.map((s) => {
+    const t = b.makeOutput(s, 'float32');
+    pending.push(t);
+    return t;
+  });
+}
+
+const warned = new Set<string>();
+
+/**
+ * Runs a native body; where the addon rejects a case (oneDNN has no implementation for some
+ * geometry, say) it frees what the body allocated, warns once per kernel, and returns undefined
+ * so the kernel it replaced runs instead. Errors that are not the addon's propagate.
+ */
+export function runNative(name: string, body: () => TensorInfo | undefined, backend: WasmBackend): TensorInfo | undefined {
+  pending.length = 0;
+  try {
+    return body();
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'MEDSTUDIO_NATIVE') throw e;
+    for (const t of pending) backend.disposeData(t.dataId);
+    if (!warned.has(name)) {
+      warned.add(name);
+      console.warn(`MedStudio native ${name} fell back to wasm: ${(e as Error).message}`);
+    }
+    return undefined;
+  } finally {
+    pending.length = 0;
+  }
+}
 const size = (t: TensorInfo): number => util.sizeFromShape(t.shape);
 
 /** True when t's only non-1 axis is the output's last one (a per-channel vector). */
@@ -66,8 +102,8 @@ function binary(op: number): Body {
     if (util.sizeFromShape(out) < NATIVE_MIN_ELEMENTS) return undefined;
     const mode = broadcastMode(a, b, out);
     if (mode === undefined) return undefined;
-    const y = backend.makeOutput(out, 'float32');
-    addon.binary(op, mode, out[out.length - 1]!, f32(backend, a), f32(backend, b), f32(backend, y));
+    const [y] = outputs(backend, out);
+    addon.binary(op, mode, out[out.length - 1]!, f32(backend, a), f32(backend, b), f32(backend, y!));
     return y;
   };
 }
@@ -86,8 +122,8 @@ function reduce(mean: boolean): Body {
     const inner = util.sizeFromShape(x.shape.slice(last + 1));
     const kept = x.shape.filter((_, i) => !axes.includes(i));
     const shape = attrs.keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
-    const y = backend.makeOutput(shape, 'float32');
-    addon.reduceSum(f32(backend, x), f32(backend, y), outer, reduced, inner, mean ? 1 / reduced : 1);
+    const [y] = outputs(backend, shape);
+    addon.reduceSum(f32(backend, x), f32(backend, y!), outer, reduced, inner, mean ? 1 / reduced : 1);
     return y;
   };
 }
@@ -115,8 +151,8 @@ const fusedBatchNorm: Body = (addon, { inputs, attrs, backend }) => {
     mul[i] = s(i) / Math.sqrt(v(i) + eps);
     add[i] = o(i) - m(i) * mul[i]!;
   }
-  const y = backend.makeOutput(x.shape, 'float32');
-  addon.channelAffine(f32(backend, x), null, f32(backend, y), mul, null, add);
+  const [y] = outputs(backend, x.shape);
+  addon.channelAffine(f32(backend, x), null, f32(backend, y!), mul, null, add);
   return y;
 };
 
@@ -125,8 +161,8 @@ function unary(op: number): Body {
   return (addon, { inputs, attrs, backend }) => {
     const { x } = inputs;
     if (!x || x.dtype !== 'float32' || size(x) === 0) return undefined;
-    const y = backend.makeOutput(x.shape, 'float32');
-    addon.unary(op, f32(backend, x), f32(backend, y), (attrs.alpha as number | undefined) ?? 0);
+    const [y] = outputs(backend, x.shape);
+    addon.unary(op, f32(backend, x), f32(backend, y!), (attrs.alpha as number | undefined) ?? 0);
     return y;
   };
 }

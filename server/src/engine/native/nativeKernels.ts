@@ -27,7 +27,7 @@ import {
 import type { WasmBackend } from '../kernels/wasmOps';
 import { conv2dGeometry, conv3dGeometry, pool2dGeometry, pool3dGeometry, type Activation } from './geometry';
 import type { NativeAddon } from './loadNative';
-import { ELEMENTWISE_BODIES, type Body, type Call } from './nativeElementwise';
+import { ELEMENTWISE_BODIES, outputs, runNative, type Body, type Call } from './nativeElementwise';
 
 type Stride2 = number | [number, number];
 type Stride3 = number | [number, number, number];
@@ -37,10 +37,6 @@ type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 const f32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
 const allFloat = (...ts: (TensorInfo | undefined)[]): boolean => ts.every((t) => t && t.dtype === 'float32' && util.sizeFromShape(t.shape) > 0);
 
-/** Makes outputs first: growing the heap detaches earlier views. */
-function outputs(b: WasmBackend, ...shapes: number[][]): TensorInfo[] {
-  return shapes.map((s) => b.makeOutput(s, 'float32'));
-}
 
 const ACTIVATIONS: Record<string, Activation | undefined> = { linear: 0, relu: 1, relu6: 2 };
 
@@ -185,6 +181,8 @@ export function nativeKernelConfigs(addon: NativeAddon, previous: (name: string)
   return BODIES.map(([kernelName, body]) => ({
     kernelName,
     backendName: 'wasm',
-    kernelFunc: (args) => body(addon, { ...args, attrs: args.attrs ?? {} } as unknown as Call) ?? (previous(kernelName)(args) as TensorInfo),
+    kernelFunc: (args) =>
+      runNative(kernelName, () => body(addon, { ...args, attrs: args.attrs ?? {} } as unknown as Call), args.backend as WasmBackend) ??
+      (previous(kernelName)(args) as TensorInfo),
   }));
 }
