@@ -1,12 +1,14 @@
 /**
  * No tensor leaks across training steps on wasm: neither engine tensors (tf.memory) nor the
- * backend's own buffers (what a kernel forgetting an intermediate would leak).
+ * backend's own buffers (what a kernel forgetting an intermediate would leak), with the native
+ * kernels when the addon is built.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureBackend } from '../../../server/src/engine/backend';
+import { batchNormalization } from '../../../server/src/networks/batchNorm';
 
 function counts(): { tensors: number; buffers: number } {
   return { tensors: tf.memory().numTensors, buffers: tf.engine().backend.numDataIds() };
@@ -16,6 +18,8 @@ function counts(): { tensors: number; buffers: number } {
 function model2d(): tfl.LayersModel {
   const input = tfl.input({ shape: [12, 12, 2] });
   let t = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tfl.SymbolicTensor;
+  // MedStudio's fused batch norm (what its networks use), then tfjs-layers' own.
+  t = batchNormalization({}).apply(t) as tfl.SymbolicTensor;
   t = tfl.layers.batchNormalization({}).apply(t) as tfl.SymbolicTensor;
   t = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same' }).apply(t) as tfl.SymbolicTensor;
   t = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(t) as tfl.SymbolicTensor;
