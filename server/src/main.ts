@@ -49,7 +49,10 @@ connection.onInitialize((params: InitializeParams) => {
 connection.onInitialized(() => {
   sendNotification(connection, ServerStateNotification, { state: 'starting' });
   ctx.engine().then(
-    (s) => sendNotification(connection, ServerStateNotification, { state: 'ready', backend: s.backend }),
+    (s) => {
+      const native = String(s.details.nativeKernels ?? '');
+      sendNotification(connection, ServerStateNotification, { state: 'ready', backend: s.backend, ...(native.startsWith('oneDNN') ? { kernels: 'oneDNN' } : {}) });
+    },
     (e: unknown) =>
       sendNotification(connection, ServerStateNotification, { state: 'error', message: e instanceof Error ? e.message : String(e) }),
   );

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ComputeStatusRequest } from '../../server/src/protocol';
 import { startServer } from './lspClient';
+import { loadNative } from '../../server/src/engine/native/loadNative';
 
 test('the server initializes over LSP, reports its compute backend and shuts down cleanly', async () => {
   const s = await startServer();
@@ -11,6 +12,8 @@ test('the server initializes over LSP, reports its compute backend and shuts dow
     assert.ok(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'].includes(status.backend));
     assert.equal(status.pid, s.proc.pid);
     assert.ok(status.versions['tfjs-core']);
+    // The bundled server finds and loads the native kernels wherever npm ci could build them.
+    if (loadNative().addon && status.backend === 'wasm') assert.match(String(status.details.nativeKernels), /^oneDNN \d/);
   } finally {
     assert.equal(await s.stop(), 0);
   }

@@ -35,6 +35,8 @@ export type ServerState = 'starting' | 'ready' | 'error';
 export interface ServerStateParams {
   state: ServerState;
   backend?: BackendName;
+  /** Native kernels carrying the backend's heavy work, when loaded (e.g. 'oneDNN'). */
+  kernels?: string;
   message?: string;
 }
 
