@@ -73,12 +73,14 @@ T* view(napi_env env, napi_value v, napi_typedarray_type want, size_t* len = nul
 // ---- geometry -----------------------------------------------------------------------------
 
 // Int32Array layout shared with server/src/engine/native/geometry.ts:
-// [nd, N, Cin, Cout, in[nd], out[nd], k[nd], stride[nd], padL[nd], padR[nd], dilation[nd], act]
+// [nd, N, Cin, Cout, in[nd], out[nd], k[nd], stride[nd], padL[nd], padR[nd], dilation[nd], act,
+//  groups]
 struct Geom {
   int nd;
   int64_t n, cin, cout;
   dims in, out, k, s, pl, pr, dil;  // dil in oneDNN's convention: 0 = dense
   int act;                          // 0 linear, 1 relu, 2 relu6
+  int64_t groups;                   // 1, or Cin for a depthwise convolution
   std::string key;
 };
 
@@ -87,7 +89,7 @@ Geom geom(const int32_t* p, size_t len) {
   Geom g;
   g.nd = p[0];
   if (g.nd < 1 || g.nd > 3) throw JsError("medstudio-native: 1 to 3 spatial dims");
-  if (len != size_t(5 + 7 * g.nd)) throw JsError("medstudio-native: geometry has the wrong length");
+  if (len != size_t(6 + 7 * g.nd)) throw JsError("medstudio-native: geometry has the wrong length");
   g.n = p[1];
   g.cin = p[2];
   g.cout = p[3];
@@ -102,13 +104,17 @@ Geom geom(const int32_t* p, size_t len) {
   take(g.pl, 0);
   take(g.pr, 0);
   take(g.dil, 1);
-  g.act = *q;
+  g.act = *q++;
+  g.groups = *q;
+  if (g.groups < 1 || g.cin % g.groups || g.cout % g.groups) throw JsError("medstudio-native: bad group count");
   g.key.assign(reinterpret_cast<const char*>(p), len * sizeof(int32_t));
   return g;
 }
 
 tag act_tag(int nd) { return nd == 1 ? tag::nwc : nd == 2 ? tag::nhwc : tag::ndhwc; }
 tag wei_tag(int nd) { return nd == 1 ? tag::wio : nd == 2 ? tag::hwio : tag::dhwio; }
+// tfjs's depthwise filter [kh, kw, C, M] is oneDNN's grouped {G=C, O=M, I=1, kh, kw} laid out h,w,i,g,o.
+tag grouped_wei_tag(int nd) { return nd == 1 ? tag::wigo : nd == 2 ? tag::hwigo : tag::dhwigo; }
 
 dims cat(std::initializer_list<int64_t> head, const dims& tail) {
   dims d(head);
@@ -131,6 +137,8 @@ memory::desc act_md(const Geom& g, int64_t c, const dims& sp, bool any) {
   return memory::desc(cat({g.n, c}, sp), dt::f32, any && blocked_activations() ? tag::any : act_tag(g.nd));
 }
 memory::desc wei_md(const Geom& g, bool any) {
+  if (g.groups > 1)
+    return memory::desc(cat({g.groups, g.cout / g.groups, g.cin / g.groups}, g.k), dt::f32, any ? tag::any : grouped_wei_tag(g.nd));
   return memory::desc(cat({g.cout, g.cin}, g.k), dt::f32, any ? tag::any : wei_tag(g.nd));
 }
 
@@ -537,6 +545,70 @@ napi_value ChannelSums(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// compare(op, mode, a, b, out:Uint8Array): 0 >=, 1 <=, 2 >, 3 <, 4 ==; mode as binary's
+// (0 same shape, 3 b scalar, 4 a scalar). logicalAnd(a, b, out) and select(cond, a, b, out) on
+// same-size operands. The gradients of clipping (relu6, clipByValue) are made of these.
+napi_value Compare(napi_env env, napi_callback_info info) {
+  auto v = args(env, info, 5);
+  int32_t op, mode;
+  check(env, napi_get_value_int32(env, v[0], &op), "op");
+  check(env, napi_get_value_int32(env, v[1], &mode), "mode");
+  size_t n;
+  const float* a = view<float>(env, v[2], napi_float32_array);
+  const float* b = view<float>(env, v[3], napi_float32_array);
+  uint8_t* out = view<uint8_t>(env, v[4], napi_uint8_array, &n);
+  if (!a || !b || !out) throw JsError("medstudio-native: compare needs a, b and out");
+  const int64_t m = int64_t(n);
+  const int64_t sa = mode == kAScalar ? 0 : 1, sb = mode == kBScalar ? 0 : 1;
+  if (mode != kSame && mode != kAScalar && mode != kBScalar) throw JsError("medstudio-native: compare broadcasts scalars only");
+  switch (op) {
+#define MEDSTUDIO_CMP(K, EXPR)                                              \
+  case K:                                                                   \
+    _Pragma("omp parallel for schedule(static) if (m >= 65536)")            \
+    for (int64_t i = 0; i < m; i++) {                                       \
+      const float x = a[i * sa], y = b[i * sb];                             \
+      out[i] = (EXPR) ? 1 : 0;                                              \
+    }                                                                       \
+    break;
+    MEDSTUDIO_CMP(0, x >= y)
+    MEDSTUDIO_CMP(1, x <= y)
+    MEDSTUDIO_CMP(2, x > y)
+    MEDSTUDIO_CMP(3, x < y)
+    MEDSTUDIO_CMP(4, x == y)
+#undef MEDSTUDIO_CMP
+    default:
+      throw JsError("medstudio-native: unknown comparison");
+  }
+  return nullptr;
+}
+
+napi_value LogicalAnd(napi_env env, napi_callback_info info) {
+  auto v = args(env, info, 3);
+  size_t n;
+  const uint8_t* a = view<uint8_t>(env, v[0], napi_uint8_array);
+  const uint8_t* b = view<uint8_t>(env, v[1], napi_uint8_array);
+  uint8_t* out = view<uint8_t>(env, v[2], napi_uint8_array, &n);
+  if (!a || !b || !out) throw JsError("medstudio-native: logicalAnd needs a, b and out");
+  const int64_t m = int64_t(n);
+#pragma omp parallel for schedule(static) if (m >= 65536)
+  for (int64_t i = 0; i < m; i++) out[i] = (a[i] && b[i]) ? 1 : 0;
+  return nullptr;
+}
+
+napi_value Select(napi_env env, napi_callback_info info) {
+  auto v = args(env, info, 4);
+  size_t n;
+  const uint8_t* c = view<uint8_t>(env, v[0], napi_uint8_array);
+  const float* a = view<float>(env, v[1], napi_float32_array);
+  const float* b = view<float>(env, v[2], napi_float32_array);
+  float* out = view<float>(env, v[3], napi_float32_array, &n);
+  if (!c || !a || !b || !out) throw JsError("medstudio-native: select needs cond, a, b and out");
+  const int64_t m = int64_t(n);
+#pragma omp parallel for schedule(static) if (m >= 65536)
+  for (int64_t i = 0; i < m; i++) out[i] = c[i] ? a[i] : b[i];
+  return nullptr;
+}
+
 // unary(op, x, out, alpha): 0 square, 1 relu, 2 step (x > 0 ? 1 : alpha), 3 sqrt, 4 rsqrt.
 // wasm's own versions of these pay a thread-pool wake-up per call even on tiny tensors.
 napi_value Unary(napi_env env, napi_callback_info info) {
@@ -637,6 +709,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"channelAffine", nullptr, guarded<ChannelAffine>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelSums", nullptr, guarded<ChannelSums>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, guarded<Unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"compare", nullptr, guarded<Compare>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"logicalAnd", nullptr, guarded<LogicalAnd>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, guarded<Select>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, guarded<SetThreads>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, guarded<Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -312,12 +312,13 @@ const batchNormTrainFamily: GradFamily = {
 const elementwiseLarge: GradFamily = {
   name: 'elementwiseLarge',
   make(rand) {
-    const [n, h, c] = [int(rand, 2, 3), int(rand, 24, 32), int(rand, 4, 12)];
+    // At least 2x32x32x8 = 16384 elements: the native addon's threshold for these kernels.
+    const [n, h, c] = [int(rand, 2, 3), int(rand, 32, 40), int(rand, 8, 12)];
     const axes = pick(rand, [[0, 1, 2], [1, 2], [3], [0]] as const);
     const channelShape = pick(rand, [[c], [1, 1, 1, c]] as const);
     return {
       name: `broadcast ops + ${JSON.stringify(axes)} reductions x${n}x${h}x${h}x${c}`,
-      kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Sum', 'Mean', 'Square', 'Relu', 'Step', 'Sqrt', 'Rsqrt', 'FusedBatchNorm'],
+      kernels: ['Add', 'Sub', 'Multiply', 'RealDiv', 'SquaredDifference', 'Sum', 'Mean', 'Square', 'Relu', 'Step', 'Sqrt', 'Rsqrt', 'FusedBatchNorm', 'GreaterEqual', 'LessEqual', 'Greater', 'Less', 'Equal', 'LogicalAnd', 'Select'],
       shapes: [[n, h, h, c], [...channelShape]],
       f: ([x, v]) => {
         const a = tf.mul(x!, v!); // per-channel b
@@ -329,7 +330,14 @@ const elementwiseLarge: GradFamily = {
         const reduced = tf.add(tf.sum(e, [...axes], true), tf.mean(r, [...axes], true));
         const stats = tf.moments(x!, [0, 1, 2]);
         const bn = tf.batchNorm(x!, stats.mean, stats.variance, v!.reshape([c]), tf.add(v!.reshape([c]), 2), 1e-3);
-        return tf.add(tf.mul(reduced, d), bn);
+        // clipByValue's gradient is GreaterEqual, LessEqual, LogicalAnd and Select.
+        const clipped = tf.clipByValue(x!, -0.5, 0.8);
+        // Greater, Less and Equal have no gradient: they run on a constant, and only what they
+        // select or multiply is differentiated.
+        const k = tf.randomUniform(x!.shape, -1, 1, 'float32', 5);
+        const picked = tf.where(tf.greater(k, 0.3), x!, tf.mul(x!, 0.5));
+        const flags = tf.mul(tf.add(tf.cast(tf.less(k, -0.2), 'float32'), tf.cast(tf.equal(tf.round(tf.mul(k, 2)), 0), 'float32')), x!);
+        return tf.add(tf.add(tf.mul(reduced, d), bn), tf.add(tf.mul(clipped, picked), flags));
       },
       gradients: true,
     };

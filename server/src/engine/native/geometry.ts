@@ -1,7 +1,7 @@
 /**
  * The window geometry the native addon reads, packed as one Int32Array (layout in
  * server/native/src/addon.cc): [nd, N, Cin, Cout, in[nd], out[nd], k[nd], stride[nd],
- * padBefore[nd], padAfter[nd], dilation[nd], activation]. Built from tfjs's own conv/pool info
+ * padBefore[nd], padAfter[nd], dilation[nd], activation, groups]. Built from tfjs's own conv/pool info
  * so padding, rounding and 'same' follow tfjs exactly.
  */
 import type { backend_util } from '@tensorflow/tfjs-core';
@@ -29,13 +29,14 @@ function consistent(a: Axis): Axis {
   return fits ? a : { ...a, after: (a.out - 1) * a.stride + extent - a.in - a.before };
 }
 
-export function pack(batch: number, cin: number, cout: number, axes: Axis[], act: Activation = 0): Int32Array {
+export function pack(batch: number, cin: number, cout: number, axes: Axis[], act: Activation = 0, groups = 1): Int32Array {
   const ax = axes.map(consistent);
   const field = (f: keyof Axis): number[] => ax.map((a) => a[f]);
   return Int32Array.from([
     ax.length, batch, cin, cout,
     ...field('in'), ...field('out'), ...field('k'), ...field('stride'), ...field('before'), ...field('after'), ...field('dilation'),
     act,
+    groups,
   ]);
 }
 
@@ -57,6 +58,10 @@ export function conv3dAxes(ci: backend_util.Conv3DInfo): Axis[] {
 
 export const conv2dGeometry = (ci: backend_util.Conv2DInfo, act: Activation = 0): Int32Array =>
   pack(ci.batchSize, ci.inChannels, ci.outChannels, conv2dAxes(ci), act);
+
+/** A depthwise convolution is a grouped one with a group per input channel. */
+export const depthwiseGeometry = (ci: backend_util.Conv2DInfo, act: Activation = 0): Int32Array =>
+  pack(ci.batchSize, ci.inChannels, ci.outChannels, conv2dAxes(ci), act, ci.inChannels);
 
 export const conv3dGeometry = (ci: backend_util.Conv3DInfo): Int32Array =>
   pack(ci.batchSize, ci.inChannels, ci.outChannels, conv3dAxes(ci));

@@ -23,6 +23,10 @@ export interface NativeAddon {
   channelSums(a: Float32Array, b: Float32Array | null, center: Float32Array | null, out: Float64Array): void;
   /** op 0 square, 1 relu, 2 step(alpha), 3 sqrt, 4 rsqrt. */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** op 0 >=, 1 <=, 2 >, 3 <, 4 ==; mode 0 same shape, 3 b scalar, 4 a scalar. */
+  compare(op: number, mode: number, a: Float32Array, b: Float32Array, out: Uint8Array): void;
+  logicalAnd(a: Uint8Array, b: Uint8Array, out: Uint8Array): void;
+  select(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   setThreads(n: number): number;
   info(): string;
 }

@@ -2,16 +2,24 @@
  * Native versions of the memory-bound kernels that batch normalisation's training graph and the
  * optimisers are made of: Add/Sub/Multiply/RealDiv/SquaredDifference (same shape, per-channel
  * or scalar broadcasting), Sum/Mean over a contiguous block of axes, and FusedBatchNorm. Each is
- * one multi-threaded pass over the wasm heap; Square/Relu/Step/Sqrt/Rsqrt too. Small tensors and other broadcasts fall back to
+ * one multi-threaded pass over the wasm heap; Square/Relu/Step/Sqrt/Rsqrt, comparisons,
+ * LogicalAnd and Select (the gradients of relu6 and clipByValue) too. Small tensors and other broadcasts fall back to
  * the kernel registered before (a native call would cost more than it saves there).
  */
 import {
   Add,
   backend_util,
+  Equal,
   FusedBatchNorm,
+  Greater,
+  GreaterEqual,
+  Less,
+  LessEqual,
+  LogicalAnd,
   Mean,
   Multiply,
   RealDiv,
+  Select,
   Relu,
   Rsqrt,
   Sqrt,
@@ -45,11 +53,13 @@ const pending: TensorInfo[] = [];
 
 /** Makes float32 outputs (all before taking views: growing the heap detaches earlier ones). */
 export function outputs(b: WasmBackend, ...shapes: number[][]): TensorInfo[] {
-  return shapes.map((s) => {
-    const t = b.makeOutput(s, 'float32');
-    pending.push(t);
-    return t;
-  });
+  return shapes.map((s) => boolOrFloat(b, s, 'float32'));
+}
+
+function boolOrFloat(b: WasmBackend, shape: number[], dtype: 'float32' | 'bool'): TensorInfo {
+  const t = b.makeOutput(shape, dtype);
+  pending.push(t);
+  return t;
 }
 
 const warned = new Set<string>();
@@ -167,6 +177,40 @@ function unary(op: number): Body {
   };
 }
 
+/** Comparisons to bool (same shape, or a scalar on either side), as the gradients of clipping use. */
+function compare(op: number): Body {
+  return (addon, { inputs, backend }) => {
+    const { a, b } = inputs;
+    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+    const out = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    if (util.sizeFromShape(out) < NATIVE_MIN_ELEMENTS) return undefined;
+    const mode = broadcastMode(a, b, out);
+    if (mode !== 0 && mode !== 3 && mode !== 4) return undefined;
+    const y = boolOrFloat(backend, out, 'bool');
+    addon.compare(op, mode, f32(backend, a), f32(backend, b), backend.typedArrayFromHeap(y) as Uint8Array);
+    return y;
+  };
+}
+
+const u8 = (b: WasmBackend, t: TensorInfo): Uint8Array => b.typedArrayFromHeap(t) as Uint8Array;
+
+const logicalAnd: Body = (addon, { inputs, backend }) => {
+  const { a, b } = inputs;
+  if (!a || !b || a.dtype !== 'bool' || b.dtype !== 'bool' || !util.arraysEqual(a.shape, b.shape) || size(a) < NATIVE_MIN_ELEMENTS) return undefined;
+  const y = boolOrFloat(backend, a.shape, 'bool');
+  addon.logicalAnd(u8(backend, a), u8(backend, b), u8(backend, y));
+  return y;
+};
+
+const select: Body = (addon, { inputs, backend }) => {
+  const { condition, t, e } = inputs;
+  if (!condition || !t || !e || condition.dtype !== 'bool' || t.dtype !== 'float32' || e.dtype !== 'float32') return undefined;
+  if (!util.arraysEqual(condition.shape, t.shape) || !util.arraysEqual(t.shape, e.shape) || size(t) < NATIVE_MIN_ELEMENTS) return undefined;
+  const [y] = outputs(backend, t.shape);
+  addon.select(u8(backend, condition), f32(backend, t), f32(backend, e), f32(backend, y!));
+  return y;
+};
+
 export const ELEMENTWISE_BODIES: [string, Body][] = [
   [Add, binary(0)],
   [Sub, binary(1)],
@@ -181,4 +225,11 @@ export const ELEMENTWISE_BODIES: [string, Body][] = [
   [Step, unary(2)],
   [Sqrt, unary(3)],
   [Rsqrt, unary(4)],
+  [GreaterEqual, compare(0)],
+  [LessEqual, compare(1)],
+  [Greater, compare(2)],
+  [Less, compare(3)],
+  [Equal, compare(4)],
+  [LogicalAnd, logicalAnd],
+  [Select, select],
 ];

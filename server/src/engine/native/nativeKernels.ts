@@ -1,7 +1,7 @@
 /**
- * Native (oneDNN) versions of the heavy training kernels on the wasm backend: 2D/3D
- * convolutions with their data and filter gradients, FusedConv2D with bias and relu/relu6, and
- * 2D/3D max pooling with gradients. They read and write the wasm heap in place. Anything outside
+ * Native (oneDNN) versions of the heavy training kernels on the wasm backend: 2D/3D and
+ * depthwise (grouped) convolutions with their data and filter gradients, the fused forms with
+ * bias and relu/relu6, and 2D/3D max pooling with gradients. They read and write the wasm heap in place. Anything outside
  * what they cover (NCHW, other activations, PReLU, non-float32, empty tensors) goes to the kernel
  * that was registered before them, so overriding is always safe.
  */
@@ -11,6 +11,10 @@ import {
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
   Conv3D,
+  DepthwiseConv2dNative,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  FusedDepthwiseConv2D,
   Conv3DBackpropFilterV2,
   Conv3DBackpropInputV2,
   FusedConv2D,
@@ -25,7 +29,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { WasmBackend } from '../kernels/wasmOps';
-import { conv2dGeometry, conv3dGeometry, pool2dGeometry, pool3dGeometry, type Activation } from './geometry';
+import { conv2dGeometry, conv3dGeometry, depthwiseGeometry, pool2dGeometry, pool3dGeometry, type Activation } from './geometry';
 import type { NativeAddon } from './loadNative';
 import { ELEMENTWISE_BODIES, outputs, runNative, type Body, type Call } from './nativeElementwise';
 
@@ -75,6 +79,49 @@ const conv2dBackpropFilter: Body = (addon, { inputs, attrs, backend }) => {
   const ci = backend_util.computeConv2DInfo(x!.shape as [number, number, number, number], fShape, attrs.strides as Stride2, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
   const [dw] = outputs(backend, fShape);
   addon.conv(2, conv2dGeometry(ci), f32(backend, x!), f32(backend, dw!), f32(backend, dy!), null);
+  return dw;
+};
+
+function depthwiseInfo(xShape: number[], fShape: number[], attrs: NamedAttrMap): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    fShape as [number, number, number, number],
+    attrs.strides as Stride2,
+    (attrs.dilations as Stride2 | undefined) ?? 1,
+    attrs.pad as Pad,
+    attrs.dimRoundingMode as 'floor' | undefined,
+    true,
+  );
+}
+
+const depthwise: Body = (addon, { inputs, attrs, backend }) => {
+  const { x, filter, bias, preluActivationWeights } = inputs;
+  const act = ACTIVATIONS[(attrs.activation as string | undefined) ?? 'linear'];
+  if (!allFloat(x, filter) || act === undefined || preluActivationWeights || attrs.dataFormat === 'NCHW') return undefined;
+  const ci = depthwiseInfo(x!.shape, filter!.shape, attrs);
+  if (bias && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== ci.outChannels)) return undefined;
+  const [y] = outputs(backend, ci.outShape);
+  addon.conv(0, depthwiseGeometry(ci, act), f32(backend, x!), f32(backend, filter!), f32(backend, y!), bias ? f32(backend, bias) : null);
+  return y;
+};
+
+const depthwiseBackpropInput: Body = (addon, { inputs, attrs, backend }) => {
+  const { dy, filter } = inputs;
+  if (!allFloat(dy, filter) || attrs.dataFormat === 'NCHW') return undefined;
+  const inShape = attrs.inputShape as number[];
+  const ci = depthwiseInfo(inShape, filter!.shape, attrs);
+  const [dx] = outputs(backend, inShape);
+  addon.conv(1, depthwiseGeometry(ci), f32(backend, dx!), f32(backend, filter!), f32(backend, dy!), null);
+  return dx;
+};
+
+const depthwiseBackpropFilter: Body = (addon, { inputs, attrs, backend }) => {
+  const { x, dy } = inputs;
+  if (!allFloat(x, dy) || attrs.dataFormat === 'NCHW') return undefined;
+  const fShape = attrs.filterShape as number[];
+  const ci = depthwiseInfo(x!.shape, fShape, attrs);
+  const [dw] = outputs(backend, fShape);
+  addon.conv(2, depthwiseGeometry(ci), f32(backend, x!), f32(backend, dw!), f32(backend, dy!), null);
   return dw;
 };
 
@@ -164,6 +211,10 @@ const BODIES: [string, Body][] = [
   [FusedConv2D, conv2d],
   [Conv2DBackpropInput, conv2dBackpropInput],
   [Conv2DBackpropFilter, conv2dBackpropFilter],
+  [DepthwiseConv2dNative, depthwise],
+  [FusedDepthwiseConv2D, depthwise],
+  [DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput],
+  [DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter],
   [Conv3D, conv3d],
   [Conv3DBackpropInputV2, conv3dBackpropInput],
   [Conv3DBackpropFilterV2, conv3dBackpropFilter],
