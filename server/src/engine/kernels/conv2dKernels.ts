@@ -10,7 +10,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { convFilterGrad, depthwiseFilterGrad, type ConvWindow } from './convFilterGrad';
 import { convInputGrad, type AxisGeometry } from './convInputGrad';
-import { withOps } from './wasmOps';
+import { withOps, type WasmBackend } from './wasmOps';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -82,7 +82,7 @@ export const depthwiseBackpropFilterConfig: KernelConfig = {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as ConvAttrs;
     const ci = convInfo(x.shape, a.filterShape!, a, true);
-    return withOps(backend, [x, dy], (ops) => depthwiseFilterGrad(ops, x, dy, window(ci), a.filterShape![3]));
+    return depthwiseFilterGrad(backend as WasmBackend, x, dy, window(ci), a.filterShape![3]);
   },
 };
 

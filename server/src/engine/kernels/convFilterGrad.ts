@@ -4,11 +4,11 @@
  * Regular conv: dW[a,b,ci,co] = sum_{n,i,j} xpad[n, i*s+a, j*s+b, ci] * dy[n,i,j,co] is itself a
  * convolution once batch and channel axes trade places: input x^T [Ci,H,W,N], filter
  * dy^T [Ho,Wo,N,Co], stride 1, dilation s, giving [Ci,kh,kw,Co].
- * Depthwise conv: one multiply-and-sum per filter tap over strided slices of x (the filter is
- * small and depthwise layers are cheap; this keeps it exact for any stride and dilation).
+ * Depthwise conv: a direct loop over the output pixels (few multiply-adds; exact for any stride
+ * and dilation).
  */
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import type { WasmOps } from './wasmOps';
+import type { WasmBackend, WasmOps } from './wasmOps';
 
 export interface ConvWindow {
   taps: [number, number];
@@ -49,34 +49,49 @@ export function convFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, w: C
   return ops.transpose(g, [1, 2, 0, 3]);
 }
 
-/** x [N,H,W,C], dy [N,Ho,Wo,C*M] -> dW [kh,kw,C,M]. */
-export function depthwiseFilterGrad(ops: WasmOps, x: TensorInfo, dy: TensorInfo, w: ConvWindow, multiplier: number): TensorInfo {
+/**
+ * x [N,H,W,C], dy [N,Ho,Wo,C*M] -> dW [kh,kw,C,M], as one pass over the output pixels in JS:
+ * a depthwise filter gradient is only N*Ho*Wo*kh*kw*C*M multiply-adds, and composing it from
+ * per-tap slices, products and sums cost 1.6 s of a 1.9 s MobileNet step (measured).
+ * Accumulates in double (sums over a whole batch of pixels).
+ */
+export function depthwiseFilterGrad(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, w: ConvWindow, multiplier: number): TensorInfo {
   const [n, h, wd, c] = x.shape as [number, number, number, number];
   const [, ho, wo] = dy.shape as [number, number, number, number];
   const [kh, kw] = w.taps;
   const [sh, sw] = w.strides;
   const [dh, dw] = w.dilations;
-  const needH = reach(kh, sh, dh, ho);
-  const needW = reach(kw, sw, dw, wo);
-  const xp = ops.padOrCrop(x, [[0, 0], [w.padTop, needH - w.padTop - h], [w.padLeft, needW - w.padLeft - wd], [0, 0]]);
-  const rowsN = n * ho * wo;
-  const dy3 = ops.reshape(dy, [rowsN, c, multiplier]);
-  const perTap: TensorInfo[] = [];
-  for (let a = 0; a < kh; a++) {
-    for (let b = 0; b < kw; b++) {
-      const win = ops.run('StridedSlice', { x: xp }, {
-        begin: [0, a * dh, b * dw, 0],
-        end: [n, a * dh + (ho - 1) * sh + 1, b * dw + (wo - 1) * sw + 1, c],
-        strides: [1, sh, sw, 1],
-        beginMask: 0,
-        endMask: 0,
-        ellipsisMask: 0,
-        newAxisMask: 0,
-        shrinkAxisMask: 0,
-      });
-      const prod = ops.run('Multiply', { a: ops.reshape(win, [rowsN, c, 1]), b: dy3 });
-      perTap.push(ops.run('Sum', { x: prod }, { axis: [0], keepDims: false }));
+  const m = multiplier;
+  const out = backend.makeOutput([kh, kw, c, m], 'float32');
+  const xs = backend.typedArrayFromHeap(x) as Float32Array;
+  const dys = backend.typedArrayFromHeap(dy) as Float32Array;
+  const acc = new Float64Array(kh * kw * c * m);
+  const cm = c * m;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < ho; i++) {
+      for (let j = 0; j < wo; j++) {
+        const dyBase = ((b * ho + i) * wo + j) * cm;
+        for (let ta = 0; ta < kh; ta++) {
+          const yy = i * sh + ta * dh - w.padTop;
+          if (yy < 0 || yy >= h) continue;
+          for (let tb = 0; tb < kw; tb++) {
+            const xx = j * sw + tb * dw - w.padLeft;
+            if (xx < 0 || xx >= wd) continue;
+            const xBase = ((b * h + yy) * wd + xx) * c;
+            const aBase = (ta * kw + tb) * cm;
+            if (m === 1) {
+              for (let k = 0; k < c; k++) acc[aBase + k] = acc[aBase + k]! + xs[xBase + k]! * dys[dyBase + k]!;
+            } else {
+              for (let k = 0; k < c; k++) {
+                const xv = xs[xBase + k]!;
+                for (let q = 0; q < m; q++) acc[aBase + k * m + q] = acc[aBase + k * m + q]! + xv * dys[dyBase + k * m + q]!;
+              }
+            }
+          }
+        }
+      }
     }
   }
-  return ops.reshape(ops.run('Pack', perTap, { axis: 0 }), [kh, kw, c, multiplier]);
+  (backend.typedArrayFromHeap(out) as Float32Array).set(acc);
+  return out;
 }
