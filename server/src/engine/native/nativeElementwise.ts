@@ -104,14 +104,21 @@ function broadcastMode(a: TensorInfo, b: TensorInfo, out: number[]): number | un
   return undefined;
 }
 
+/** The float32 operands of a broadcasting kernel past the native threshold, with the output shape and mode. */
+function floatPair(inputs: Call['inputs']): { a: TensorInfo; b: TensorInfo; out: number[]; mode: number } | undefined {
+  const { a, b } = inputs;
+  if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
+  const out = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+  if (util.sizeFromShape(out) < NATIVE_MIN_ELEMENTS) return undefined;
+  const mode = broadcastMode(a, b, out);
+  return mode === undefined ? undefined : { a, b, out, mode };
+}
+
 function binary(op: number): Body {
   return (addon, { inputs, backend }) => {
-    const { a, b } = inputs;
-    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-    const out = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    if (util.sizeFromShape(out) < NATIVE_MIN_ELEMENTS) return undefined;
-    const mode = broadcastMode(a, b, out);
-    if (mode === undefined) return undefined;
+    const pair = floatPair(inputs);
+    if (!pair) return undefined;
+    const { a, b, out, mode } = pair;
     const [y] = outputs(backend, out);
     addon.binary(op, mode, out[out.length - 1]!, f32(backend, a), f32(backend, b), f32(backend, y!));
     return y;
@@ -180,12 +187,10 @@ function unary(op: number): Body {
 /** Comparisons to bool (same shape, or a scalar on either side), as the gradients of clipping use. */
 function compare(op: number): Body {
   return (addon, { inputs, backend }) => {
-    const { a, b } = inputs;
-    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return undefined;
-    const out = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    if (util.sizeFromShape(out) < NATIVE_MIN_ELEMENTS) return undefined;
-    const mode = broadcastMode(a, b, out);
-    if (mode !== 0 && mode !== 3 && mode !== 4) return undefined;
+    const pair = floatPair(inputs);
+    // The addon compares same-shape operands or against a scalar, not per channel.
+    if (!pair || pair.mode === 1 || pair.mode === 2) return undefined;
+    const { a, b, out, mode } = pair;
     const y = boolOrFloat(backend, out, 'bool');
     addon.compare(op, mode, f32(backend, a), f32(backend, b), backend.typedArrayFromHeap(y) as Uint8Array);
     return y;
