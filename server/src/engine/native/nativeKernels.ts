@@ -1,9 +1,9 @@
 /**
  * Native (oneDNN) versions of the heavy training kernels on the wasm backend: 2D/3D and
  * depthwise (grouped) convolutions with their data and filter gradients, the fused forms with
- * bias and relu/relu6, and 2D/3D max pooling with gradients. They read and write the wasm heap in place. Anything outside
- * what they cover (NCHW, other activations, PReLU, non-float32, empty tensors) goes to the kernel
- * that was registered before them, so overriding is always safe.
+ * bias and relu/relu6, and 2D/3D max pooling with gradients. They read and write the wasm heap
+ * in place. Anything outside what they cover (channels-first, other activations, PReLU,
+ * non-float32, empty tensors) goes to the kernel registered before them, so overriding is safe.
  */
 import {
   backend_util,
@@ -37,124 +37,69 @@ type Stride2 = number | [number, number];
 type Stride3 = number | [number, number, number];
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 
-
 const f32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
 const allFloat = (...ts: (TensorInfo | undefined)[]): boolean => ts.every((t) => t && t.dtype === 'float32' && util.sizeFromShape(t.shape) > 0);
 
-
 const ACTIVATIONS: Record<string, Activation | undefined> = { linear: 0, relu: 1, relu6: 2 };
 
-const conv2d: Body = (addon, { inputs, attrs, backend }) => {
-  const { x, filter, bias, preluActivationWeights } = inputs;
-  const act = ACTIVATIONS[(attrs.activation as string | undefined) ?? 'linear'];
-  if (!allFloat(x, filter) || act === undefined || preluActivationWeights || attrs.dataFormat === 'NCHW') return undefined;
-  if (bias && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== filter!.shape[3])) return undefined;
-  const ci = backend_util.computeConv2DInfo(
-    x!.shape as [number, number, number, number],
-    filter!.shape as [number, number, number, number],
-    attrs.strides as Stride2,
-    (attrs.dilations as Stride2 | undefined) ?? 1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as 'floor' | undefined,
-  );
-  const [y] = outputs(backend, ci.outShape);
-  addon.conv(0, conv2dGeometry(ci, act), f32(backend, x!), f32(backend, filter!), f32(backend, y!), bias ? f32(backend, bias) : null);
-  return y;
-};
-
-const conv2dBackpropInput: Body = (addon, { inputs, attrs, backend }) => {
-  const { dy, filter } = inputs;
-  if (!allFloat(dy, filter) || attrs.dataFormat === 'NCHW') return undefined;
-  const inShape = attrs.inputShape as [number, number, number, number];
-  const ci = backend_util.computeConv2DInfo(inShape, filter!.shape as [number, number, number, number], attrs.strides as Stride2, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
-  const [dx] = outputs(backend, inShape);
-  addon.conv(1, conv2dGeometry(ci), f32(backend, dx!), f32(backend, filter!), f32(backend, dy!), null);
-  return dx;
-};
-
-const conv2dBackpropFilter: Body = (addon, { inputs, attrs, backend }) => {
-  const { x, dy } = inputs;
-  if (!allFloat(x, dy) || attrs.dataFormat === 'NCHW') return undefined;
-  const fShape = attrs.filterShape as [number, number, number, number];
-  const ci = backend_util.computeConv2DInfo(x!.shape as [number, number, number, number], fShape, attrs.strides as Stride2, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
-  const [dw] = outputs(backend, fShape);
-  addon.conv(2, conv2dGeometry(ci), f32(backend, x!), f32(backend, dw!), f32(backend, dy!), null);
-  return dw;
-};
-
-function depthwiseInfo(xShape: number[], fShape: number[], attrs: NamedAttrMap): backend_util.Conv2DInfo {
-  return backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    fShape as [number, number, number, number],
-    attrs.strides as Stride2,
-    (attrs.dilations as Stride2 | undefined) ?? 1,
-    attrs.pad as Pad,
-    attrs.dimRoundingMode as 'floor' | undefined,
-    true,
-  );
-}
-
-const depthwise: Body = (addon, { inputs, attrs, backend }) => {
-  const { x, filter, bias, preluActivationWeights } = inputs;
-  const act = ACTIVATIONS[(attrs.activation as string | undefined) ?? 'linear'];
-  if (!allFloat(x, filter) || act === undefined || preluActivationWeights || attrs.dataFormat === 'NCHW') return undefined;
-  const ci = depthwiseInfo(x!.shape, filter!.shape, attrs);
-  if (bias && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== ci.outChannels)) return undefined;
-  const [y] = outputs(backend, ci.outShape);
-  addon.conv(0, depthwiseGeometry(ci, act), f32(backend, x!), f32(backend, filter!), f32(backend, y!), bias ? f32(backend, bias) : null);
-  return y;
-};
-
-const depthwiseBackpropInput: Body = (addon, { inputs, attrs, backend }) => {
-  const { dy, filter } = inputs;
-  if (!allFloat(dy, filter) || attrs.dataFormat === 'NCHW') return undefined;
-  const inShape = attrs.inputShape as number[];
-  const ci = depthwiseInfo(inShape, filter!.shape, attrs);
-  const [dx] = outputs(backend, inShape);
-  addon.conv(1, depthwiseGeometry(ci), f32(backend, dx!), f32(backend, filter!), f32(backend, dy!), null);
-  return dx;
-};
-
-const depthwiseBackpropFilter: Body = (addon, { inputs, attrs, backend }) => {
-  const { x, dy } = inputs;
-  if (!allFloat(x, dy) || attrs.dataFormat === 'NCHW') return undefined;
-  const fShape = attrs.filterShape as number[];
-  const ci = depthwiseInfo(x!.shape, fShape, attrs);
-  const [dw] = outputs(backend, fShape);
-  addon.conv(2, depthwiseGeometry(ci), f32(backend, x!), f32(backend, dw!), f32(backend, dy!), null);
-  return dw;
-};
-
+type Shape4 = [number, number, number, number];
 type Shape5 = [number, number, number, number, number];
 
-const conv3d: Body = (addon, { inputs, attrs, backend }) => {
-  const { x, filter } = inputs;
-  if (!allFloat(x, filter) || attrs.dataFormat === 'NCDHW') return undefined;
-  const ci = backend_util.computeConv3DInfo(x!.shape as Shape5, filter!.shape as Shape5, attrs.strides as Stride3, (attrs.dilations as Stride3 | undefined) ?? 1, attrs.pad as 'valid' | 'same');
-  const [y] = outputs(backend, ci.outShape);
-  addon.conv(0, conv3dGeometry(ci), f32(backend, x!), f32(backend, filter!), f32(backend, y!), null);
-  return y;
+/** What a convolution family gives the shared bodies: its output shape and packed geometry. */
+type ConvInfo = (xShape: number[], fShape: number[], attrs: NamedAttrMap) => { outShape: number[]; geometry: (act?: Activation) => Int32Array };
+
+// Gradient kernels carry no dilations attribute for 2D/3D (tfjs has no dilated gradients there):
+// `?? 1` covers both them and the depthwise ones, which do.
+const conv2dFamily: ConvInfo = (xs, fs, a) => {
+  const ci = backend_util.computeConv2DInfo(xs as Shape4, fs as Shape4, a.strides as Stride2, (a.dilations as Stride2 | undefined) ?? 1, a.pad as Pad, a.dimRoundingMode as 'floor' | undefined);
+  return { outShape: ci.outShape, geometry: (act) => conv2dGeometry(ci, act) };
+};
+const depthwiseFamily: ConvInfo = (xs, fs, a) => {
+  const ci = backend_util.computeConv2DInfo(xs as Shape4, fs as Shape4, a.strides as Stride2, (a.dilations as Stride2 | undefined) ?? 1, a.pad as Pad, a.dimRoundingMode as 'floor' | undefined, true);
+  return { outShape: ci.outShape, geometry: (act) => depthwiseGeometry(ci, act) };
+};
+const conv3dFamily: ConvInfo = (xs, fs, a) => {
+  const ci = backend_util.computeConv3DInfo(xs as Shape5, fs as Shape5, a.strides as Stride3, (a.dilations as Stride3 | undefined) ?? 1, a.pad as 'valid' | 'same');
+  return { outShape: ci.outShape, geometry: () => conv3dGeometry(ci) };
 };
 
-const conv3dBackpropInput: Body = (addon, { inputs, attrs, backend }) => {
-  const { dy, filter } = inputs;
-  if (!allFloat(dy, filter)) return undefined;
-  const inShape = attrs.inputShape as Shape5;
-  const ci = backend_util.computeConv3DInfo(inShape, filter!.shape as Shape5, attrs.strides as Stride3, 1, attrs.pad as 'valid' | 'same');
-  const [dx] = outputs(backend, inShape);
-  addon.conv(1, conv3dGeometry(ci), f32(backend, dx!), f32(backend, filter!), f32(backend, dy!), null);
-  return dx;
-};
+const channelsFirst = (attrs: NamedAttrMap): boolean => attrs.dataFormat === 'NCHW' || attrs.dataFormat === 'NCDHW';
 
-const conv3dBackpropFilter: Body = (addon, { inputs, attrs, backend }) => {
-  const { x, dy } = inputs;
-  if (!allFloat(x, dy)) return undefined;
-  const fShape = attrs.filterShape as Shape5;
-  const ci = backend_util.computeConv3DInfo(x!.shape as Shape5, fShape, attrs.strides as Stride3, 1, attrs.pad as 'valid' | 'same');
-  const [dw] = outputs(backend, fShape);
-  addon.conv(2, conv3dGeometry(ci), f32(backend, x!), f32(backend, dw!), f32(backend, dy!), null);
-  return dw;
-};
+/** Forward convolution, with the fused bias and relu/relu6 where the kernel has them. */
+function convForward(family: ConvInfo): Body {
+  return (addon, { inputs, attrs, backend }) => {
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const act = ACTIVATIONS[(attrs.activation as string | undefined) ?? 'linear'];
+    if (!allFloat(x, filter) || act === undefined || preluActivationWeights || channelsFirst(attrs)) return undefined;
+    const info = family(x!.shape, filter!.shape, attrs);
+    if (bias && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== info.outShape[info.outShape.length - 1])) return undefined;
+    const [y] = outputs(backend, info.outShape);
+    addon.conv(0, info.geometry(act), f32(backend, x!), f32(backend, filter!), f32(backend, y!), bias ? f32(backend, bias) : null);
+    return y;
+  };
+}
+
+function convBackpropInput(family: ConvInfo): Body {
+  return (addon, { inputs, attrs, backend }) => {
+    const { dy, filter } = inputs;
+    if (!allFloat(dy, filter) || channelsFirst(attrs)) return undefined;
+    const inShape = attrs.inputShape as number[];
+    const [dx] = outputs(backend, inShape);
+    addon.conv(1, family(inShape, filter!.shape, attrs).geometry(), f32(backend, dx!), f32(backend, filter!), f32(backend, dy!), null);
+    return dx;
+  };
+}
+
+function convBackpropFilter(family: ConvInfo): Body {
+  return (addon, { inputs, attrs, backend }) => {
+    const { x, dy } = inputs;
+    if (!allFloat(x, dy) || channelsFirst(attrs)) return undefined;
+    const fShape = attrs.filterShape as number[];
+    const [dw] = outputs(backend, fShape);
+    addon.conv(2, family(x!.shape, fShape, attrs).geometry(), f32(backend, x!), f32(backend, dw!), f32(backend, dy!), null);
+    return dw;
+  };
+}
 
 function pool2dInfo(x: TensorInfo, attrs: NamedAttrMap): backend_util.Conv2DInfo {
   return backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize as Stride2, attrs.strides as Stride2, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
@@ -207,17 +152,17 @@ const maxPool3dGrad: Body = (addon, { inputs, attrs, backend }) => {
 };
 
 const BODIES: [string, Body][] = [
-  [Conv2D, conv2d],
-  [FusedConv2D, conv2d],
-  [Conv2DBackpropInput, conv2dBackpropInput],
-  [Conv2DBackpropFilter, conv2dBackpropFilter],
-  [DepthwiseConv2dNative, depthwise],
-  [FusedDepthwiseConv2D, depthwise],
-  [DepthwiseConv2dNativeBackpropInput, depthwiseBackpropInput],
-  [DepthwiseConv2dNativeBackpropFilter, depthwiseBackpropFilter],
-  [Conv3D, conv3d],
-  [Conv3DBackpropInputV2, conv3dBackpropInput],
-  [Conv3DBackpropFilterV2, conv3dBackpropFilter],
+  [Conv2D, convForward(conv2dFamily)],
+  [FusedConv2D, convForward(conv2dFamily)],
+  [Conv2DBackpropInput, convBackpropInput(conv2dFamily)],
+  [Conv2DBackpropFilter, convBackpropFilter(conv2dFamily)],
+  [DepthwiseConv2dNative, convForward(depthwiseFamily)],
+  [FusedDepthwiseConv2D, convForward(depthwiseFamily)],
+  [DepthwiseConv2dNativeBackpropInput, convBackpropInput(depthwiseFamily)],
+  [DepthwiseConv2dNativeBackpropFilter, convBackpropFilter(depthwiseFamily)],
+  [Conv3D, convForward(conv3dFamily)],
+  [Conv3DBackpropInputV2, convBackpropInput(conv3dFamily)],
+  [Conv3DBackpropFilterV2, convBackpropFilter(conv3dFamily)],
   [MaxPool, maxPool],
   [MaxPoolGrad, maxPoolGrad],
   [MaxPool3D, maxPool3d],
