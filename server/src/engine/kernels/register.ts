@@ -6,8 +6,10 @@
  * Missing in stock wasm: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input.
  * Replaced because slow: Conv2DBackpropInput, Conv3D, Conv3DBackpropFilterV2,
  * Conv3DBackpropInputV2 (naive loops), BatchMatMul/_FusedMatMul with a transposed operand,
- * Sum/Mean over leading axes (a full transpose first), Tile (element by element), Identity and
- * same-dtype Cast (whole-buffer copies; aliasKernels.ts makes them references).
+ * Sum/Mean over leading axes (a full transpose first), Tile (element by element), Transpose of
+ * rank 5+ (a slow generic path), Identity and same-dtype Cast (whole-buffer copies;
+ * aliasKernels.ts makes them references).
+ * Added: MedStudio's batch-norm training kernels (batchNormTrain.ts).
  * Replaced because wrong: MaxPoolGrad, MaxPool3D, MaxPool3DGrad, _FusedMatMul with bias on a
  * batch of matrices; Conv2D/FusedConv2D/depthwise with 'same' padding when the window is
  * smaller than the stride, and the XNNPACK kernels' weight cache fooled by reshaped weights
