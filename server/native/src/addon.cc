@@ -283,6 +283,65 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- matrix products ------------------------------------------------------------------------
+
+struct MatmulPlan {
+  primitive prim;
+  memory::desc a, b, c, bias;
+};
+
+std::unordered_map<std::string, std::unique_ptr<MatmulPlan>> matmul_plans;
+
+// matmul(geometry:Int32Array [batchA, batchB, M, K, N, transposeA, transposeB, act, hasBias],
+//        a, b, c, bias|null): c[batch] = op(a) . op(b) (+ bias) (relu). A batch of 1 broadcasts;
+// transposes are strides, never copies.
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  auto v = args(env, info, 5);
+  size_t glen;
+  const int32_t* p = view<int32_t>(env, v[0], napi_int32_array, &glen);
+  if (glen != 9) throw JsError("medstudio-native: matmul geometry has the wrong length");
+  const int64_t ba = p[0], bb = p[1], m = p[2], k = p[3], n = p[4];
+  const bool ta = p[5] != 0, tb = p[6] != 0, bias_on = p[8] != 0;
+  const int act = p[7];
+  if (ba != bb && ba != 1 && bb != 1) throw JsError("medstudio-native: matmul batches must match or be 1");
+  const float* a = view<float>(env, v[1], napi_float32_array);
+  const float* b = view<float>(env, v[2], napi_float32_array);
+  float* c = view<float>(env, v[3], napi_float32_array);
+  float* bias = view<float>(env, v[4], napi_float32_array);
+  if (!a || !b || !c || (bias_on && !bias)) throw JsError("medstudio-native: matmul needs a, b, c (and bias)");
+  std::string key(reinterpret_cast<const char*>(p), glen * sizeof(int32_t));
+  auto it = matmul_plans.find(key);
+  if (it == matmul_plans.end()) {
+    if (matmul_plans.size() >= kMaxPlans) matmul_plans.clear();
+    auto plan = std::make_unique<MatmulPlan>();
+    plan->a = memory::desc({ba, m, k}, dt::f32, ta ? dims{m * k, 1, m} : dims{m * k, k, 1});
+    plan->b = memory::desc({bb, k, n}, dt::f32, tb ? dims{k * n, 1, k} : dims{k * n, n, 1});
+    plan->c = memory::desc({std::max(ba, bb), m, n}, dt::f32, tag::abc);
+    primitive_attr attr;
+    if (act) {
+      post_ops ops;
+      if (act == 1) ops.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+      else ops.append_eltwise(1.f, algorithm::eltwise_clip, 0.f, 6.f);
+      attr.set_post_ops(ops);
+    }
+    if (bias_on) {
+      plan->bias = memory::desc({1, 1, n}, dt::f32, tag::abc);
+      plan->prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(plan->a, plan->b, plan->bias, plan->c), attr, cpu()));
+    } else {
+      plan->prim = dnnl::matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(plan->a, plan->b, plan->c), attr, cpu()));
+    }
+    it = matmul_plans.emplace(key, std::move(plan)).first;
+  }
+  MatmulPlan& plan = *it->second;
+  std::unordered_map<int, memory> margs{{DNNL_ARG_SRC, memory(plan.a, cpu(), const_cast<float*>(a))},
+                                        {DNNL_ARG_WEIGHTS, memory(plan.b, cpu(), const_cast<float*>(b))},
+                                        {DNNL_ARG_DST, memory(plan.c, cpu(), c)}};
+  if (bias_on) margs.emplace(DNNL_ARG_BIAS, memory(plan.bias, cpu(), bias));
+  plan.prim.execute(strm(), margs);
+  strm().wait();
+  return nullptr;
+}
+
 // ---- max pooling --------------------------------------------------------------------------
 
 struct PoolPlan {
@@ -704,6 +763,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv", nullptr, guarded<Conv>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, guarded<MaxPool>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, guarded<Matmul>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"binary", nullptr, guarded<Binary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reduceSum", nullptr, guarded<ReduceSum>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"channelAffine", nullptr, guarded<ChannelAffine>, nullptr, nullptr, nullptr, napi_default, nullptr},

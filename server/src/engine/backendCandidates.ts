@@ -122,9 +122,12 @@ const wasm: Loader = async ({ threads }) => {
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   mod.setWasmPaths(dir + path.sep);
   // First time in this process: swap in the threaded build's factory (tfjs never uses it in Node).
+  const native = loadNative();
   if (!wasmThreading && !tf.engine().registry.wasm) {
-    const want = wasmThreads(threads);
-    wasmThreading = { threads: want, note: 'single-threaded SIMD build' };
+    // With the native kernels carrying the heavy work on their own threads, wasm's pool would
+    // only add thread wake-ups to the small ops left to it (MEDSTUDIO_NATIVE_WASM_POOL=1 keeps it).
+    const want = native.addon && process.env.MEDSTUDIO_NATIVE_WASM_POOL !== '1' ? 1 : wasmThreads(threads);
+    wasmThreading = { threads: want, note: native.addon && want === 1 ? 'single-threaded SIMD build (the native kernels use the threads)' : 'single-threaded SIMD build' };
     const stockFactory = tf.engine().registryFactory.wasm;
     if (want > 1 && stockFactory) {
       tf.removeBackend('wasm');
@@ -151,7 +154,6 @@ const wasm: Loader = async ({ threads }) => {
   if (!(await useTfBackend('wasm'))) return { ok: false, reason: 'the wasm backend did not start' };
   const { registerTrainingKernels, registerNativeKernels } = await import('./kernels/register');
   const pack = registerTrainingKernels();
-  const native = loadNative();
   let nativeNote: string;
   if (native.addon) {
     native.addon.setThreads(wasmThreads(threads));
@@ -164,7 +166,7 @@ const wasm: Loader = async ({ threads }) => {
     ok: true,
     device: `${cpuDescription()}, wasm`,
     versions: { 'tfjs-backend-wasm': packageVersion('@tensorflow/tfjs-backend-wasm') ?? '?' },
-    details: { threads: mod.getThreadsCount(), build: wasmThreading?.note ?? 'stock', trainingKernels: pack.length, nativeKernels: nativeNote },
+    details: { threads: native.addon ? wasmThreads(threads) : mod.getThreadsCount(), build: wasmThreading?.note ?? 'stock', trainingKernels: pack.length, nativeKernels: nativeNote },
   };
 };
 

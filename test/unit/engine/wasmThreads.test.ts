@@ -1,8 +1,13 @@
-/** The threaded wasm build in Node (tfjs never loads it there by itself). */
+/**
+ * The threaded wasm build in Node (tfjs never loads it there by itself): what runs where the
+ * native kernels are not built, so this file turns them off (node:test runs it in its own process).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../../server/src/engine/backend';
+
+process.env.MEDSTUDIO_NATIVE = '0';
 
 test('wasm starts with 2 XNNPACK threads and computes what cpu computes', async () => {
   const s = await selectBackend({ backend: 'wasm', threads: 2 });

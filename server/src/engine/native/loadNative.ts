@@ -11,6 +11,8 @@ import * as path from 'node:path';
 export interface NativeAddon {
   /** kind 0 forward (writes dst), 1 backward-data (writes src), 2 backward-weights (writes weights). */
   conv(kind: 0 | 1 | 2, geometry: Int32Array, src: Float32Array, weights: Float32Array, dst: Float32Array, bias: Float32Array | null): void;
+  /** c = op(a) . op(b) (+ bias) (act); geometry [batchA, batchB, M, K, N, transposeA, transposeB, act, hasBias]. */
+  matmul(geometry: Int32Array, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): void;
   /** y = maxpool(x); with dy and dx, also dx = the gradient. */
   maxPool(geometry: Int32Array, x: Float32Array, y: Float32Array, dy: Float32Array | null, dx: Float32Array | null): void;
   /** op 0 add, 1 sub, 2 mul, 3 div, 4 squared difference; mode: see addon.cc's Broadcast. */
@@ -61,9 +63,14 @@ function tryLoad(): NativeLoad {
     const why = fs.existsSync(log) ? ` (${fs.readFileSync(log, 'utf8').trim().split('\n')[0]})` : '';
     return { reason: `native kernels not built${why}; install Debian's libdnnl-dev and run npm rebuild` };
   }
-  // OpenMP threads that spin between kernels steal the cores wasm's own thread pool needs
-  // (model D: 28 vs 56 images/s on 2 cores); libgomp reads this when the addon loads it.
-  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  // How OpenMP threads wait between kernels (libgomp reads this when the addon loads it). Where
+  // wasm keeps its own thread pool too, spinning steals the cores that pool needs (model D: 28 vs
+  // 56 images/s on 2 cores), so they wait passively. Without it (the default with the addon) a
+  // training step is a stream of kernels with JS between them: a long spin (~1 s, then they
+  // sleep, so an idle server burns nothing) keeps the threads awake across those gaps, where
+  // libgomp's default short spin lets them fall asleep (2 threads: D 120 vs 85, C 322 vs 265).
+  if (process.env.MEDSTUDIO_NATIVE_WASM_POOL === '1') process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  else process.env.GOMP_SPINCOUNT ??= '30000000';
   try {
     // A computed path so bundlers leave the require alone.
     const addon = module.require(file) as NativeAddon;

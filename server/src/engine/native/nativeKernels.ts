@@ -1,12 +1,14 @@
 /**
  * Native (oneDNN) versions of the heavy training kernels on the wasm backend: 2D/3D and
  * depthwise (grouped) convolutions with their data and filter gradients, the fused forms with
- * bias and relu/relu6, and 2D/3D max pooling with gradients. They read and write the wasm heap
- * in place. Anything outside what they cover (channels-first, other activations, PReLU,
+ * bias and relu/relu6, matrix products, and 2D/3D max pooling with gradients. They read and
+ * write the wasm heap in place. Anything outside what they cover (channels-first, other activations, PReLU,
  * non-float32, empty tensors) goes to the kernel registered before them, so overriding is safe.
  */
 import {
+  _FusedMatMul,
   backend_util,
+  BatchMatMul,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -101,6 +103,33 @@ function convBackpropFilter(family: ConvInfo): Body {
   };
 }
 
+/**
+ * BatchMatMul and _FusedMatMul (bias of N values, relu/relu6): transposes become strides, a batch
+ * of 1 on either side broadcasts; other broadcasts and activations go to the pack.
+ */
+const matMul: Body = (addon, { inputs, attrs, backend }) => {
+  const { a, b, bias, preluActivationWeights } = inputs;
+  const act = ACTIVATIONS[(attrs.activation as string | undefined) ?? 'linear'];
+  if (!allFloat(a, b) || act === undefined || preluActivationWeights || a!.shape.length < 2 || b!.shape.length < 2) return undefined;
+  const ta = Boolean(attrs.transposeA);
+  const tb = Boolean(attrs.transposeB);
+  const [ra, rb] = [a!.shape.length, b!.shape.length];
+  const m = a!.shape[ta ? ra - 1 : ra - 2]!;
+  const k = a!.shape[ta ? ra - 2 : ra - 1]!;
+  const n = b!.shape[tb ? rb - 2 : rb - 1]!;
+  if (k !== b!.shape[tb ? rb - 1 : rb - 2]) return undefined;
+  const [batchA, batchB] = [a!.shape.slice(0, -2), b!.shape.slice(0, -2)];
+  const [sa, sb] = [util.sizeFromShape(batchA), util.sizeFromShape(batchB)];
+  if (sa !== sb && sa !== 1 && sb !== 1) return undefined;
+  if (sa === sb && sa > 1 && !util.arraysEqual(batchA, batchB)) return undefined;
+  if (bias && (bias.dtype !== 'float32' || util.sizeFromShape(bias.shape) !== n || bias.shape[bias.shape.length - 1] !== n)) return undefined;
+  const outBatch = backend_util.assertAndGetBroadcastShape(batchA, batchB);
+  const [c] = outputs(backend, [...outBatch, m, n]);
+  const geometry = Int32Array.from([sa, sb, m, k, n, ta ? 1 : 0, tb ? 1 : 0, act, bias ? 1 : 0]);
+  addon.matmul(geometry, f32(backend, a!), f32(backend, b!), f32(backend, c!), bias ? f32(backend, bias) : null);
+  return c;
+};
+
 function pool2dInfo(x: TensorInfo, attrs: NamedAttrMap): backend_util.Conv2DInfo {
   return backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize as Stride2, attrs.strides as Stride2, 1, attrs.pad as Pad, attrs.dimRoundingMode as 'floor' | undefined);
 }
@@ -163,6 +192,8 @@ const BODIES: [string, Body][] = [
   [Conv3D, convForward(conv3dFamily)],
   [Conv3DBackpropInputV2, convBackpropInput(conv3dFamily)],
   [Conv3DBackpropFilterV2, convBackpropFilter(conv3dFamily)],
+  [BatchMatMul, matMul],
+  [_FusedMatMul, matMul],
   [MaxPool, maxPool],
   [MaxPoolGrad, maxPoolGrad],
   [MaxPool3D, maxPool3d],
