@@ -10,7 +10,7 @@ import type { ServerFeature } from './types';
 import { onRequest, invalidParams } from '../lsp/typed';
 import { ViewerDecodeRequest, type VolumeHeader } from '../protocol';
 import { listDicomSeries, readDicomSeries, readImage, type MedImage } from '../data/readers';
-import { FORMAT_NAMES } from '../data/readers/sniff';
+import { FORMAT_NAMES, isDicomFile } from '../data/readers/sniff';
 
 /** Technical DICOM tags shown in the header panel (no patient identifiers). */
 const DICOM_TAGS: Record<string, string> = {
@@ -33,21 +33,6 @@ async function dicomTags(file: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [k, v] of tags as [string, string][]) if (DICOM_TAGS[k] && String(v).trim()) out[k] = String(v).trim();
   return out;
-}
-
-function isDicomFile(file: string): boolean {
-  if (/\.(dcm|dicom|ima)$/i.test(file)) return true;
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const b = Buffer.alloc(4);
-      return fs.readSync(fd, b, 0, 4, 128) === 4 && b.toString('latin1') === 'DICM';
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDicomFile } from '../../../../server/src/data/readers/sniff';
 
 export type DecodeRoute = 'nifti' | 'bitmap' | 'server';
 
@@ -38,22 +39,8 @@ export function dicomFilesIn(dir: string): string[] {
     .readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isFile() && !d.name.startsWith('.'))
     .map((d) => path.join(dir, d.name))
-    .filter((p) => /\.(dcm|dicom|ima)$/i.test(p) || hasDicomMagic(p))
+    .filter(isDicomFile)
     .sort();
-}
-
-export function hasDicomMagic(p: string): boolean {
-  try {
-    const fd = fs.openSync(p, 'r');
-    try {
-      const b = Buffer.alloc(4);
-      return fs.readSync(fd, b, 0, 4, 128) === 4 && b.toString('latin1') === 'DICM';
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }
 
 /** The viewer's size limit: 1 GiB of voxels (a 512x512x400 int16 CT is 200 MiB). */

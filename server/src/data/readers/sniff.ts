@@ -1,4 +1,5 @@
 /** Which format a file is, from its name and from its first bytes (so a wrong extension is caught). */
+import * as fs from 'node:fs';
 import { constants, gunzipSync } from 'node:zlib';
 import type { ImageFormat } from './types';
 
@@ -40,7 +41,7 @@ export function sniffFormat(head: Uint8Array): ImageFormat | null {
   const b = isGzip(head) ? gunzipPrefix(head) : head;
   if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
   if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  if (b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d) return 'dicom';
+  if (hasDicomMagic(b)) return 'dicom';
   const text = new TextDecoder('latin1').decode(b.subarray(0, 256));
   if (text.startsWith('NRRD000')) return 'nrrd';
   if (/^\s*(ObjectType|NDims|Comment|ObjectSubType|TransformType|DimSize)\s*=/.test(text)) return 'metaimage';
@@ -57,3 +58,27 @@ export const FORMAT_NAMES: Record<ImageFormat, string> = {
   png: 'PNG',
   jpeg: 'JPEG',
 };
+
+/** "DICM" after the 128-byte preamble. */
+function hasDicomMagic(b: Uint8Array): boolean {
+  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
+}
+
+/**
+ * Whether a file is DICOM, by its name or its magic (series from scanners often have no
+ * extension). Reads 132 bytes; itk-free, so the extension host uses it too.
+ */
+export function isDicomFile(file: string): boolean {
+  if (formatFromName(file) === 'dicom') return true;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = new Uint8Array(132);
+      return fs.readSync(fd, head, 0, 132, 0) === 132 && hasDicomMagic(head);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
