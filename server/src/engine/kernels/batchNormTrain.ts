@@ -7,12 +7,11 @@
  */
 import { util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs-core';
 import { jsChannelMath, type ChannelMath } from './channelMath';
-import type { WasmBackend } from './wasmOps';
+import { heapF32 as f32, type WasmBackend } from './wasmOps';
 
 export const BATCH_NORM_TRAIN = 'MedstudioBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'MedstudioBatchNormTrainGrad';
 
-const f32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
 
 function channels(x: TensorInfo): { c: number; n: number } {
   const c = x.shape[x.shape.length - 1] ?? 1;

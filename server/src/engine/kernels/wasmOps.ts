@@ -16,6 +16,9 @@ export interface WasmBackend extends KernelBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/** A float32 tensor's data as a view of the wasm heap (take it after allocating outputs). */
+export const heapF32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
+
 /** Kernel functions replaced by the pack, kept so wrappers can still call the stock ones. */
 const stock = new Map<string, KernelFunc>();
 

@@ -32,7 +32,7 @@ import {
   type NamedAttrMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import type { WasmBackend } from '../kernels/wasmOps';
+import { heapF32 as f32, type WasmBackend } from '../kernels/wasmOps';
 import type { NativeAddon } from './loadNative';
 
 /** Below this many output elements the wasm kernel is as quick. */
@@ -46,7 +46,6 @@ export interface Call {
 
 export type Body = (addon: NativeAddon, c: Call) => TensorInfo | undefined;
 
-const f32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
 
 /** Outputs made by the native call in progress, freed by `runNative` if the addon throws. */
 const pending: TensorInfo[] = [];

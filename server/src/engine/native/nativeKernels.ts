@@ -30,7 +30,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import type { WasmBackend } from '../kernels/wasmOps';
+import { heapF32 as f32, type WasmBackend } from '../kernels/wasmOps';
 import { conv2dGeometry, conv3dGeometry, depthwiseGeometry, pool2dGeometry, pool3dGeometry, type Activation } from './geometry';
 import type { NativeAddon } from './loadNative';
 import { ELEMENTWISE_BODIES, outputs, runNative, type Body, type Call } from './nativeElementwise';
@@ -39,7 +39,6 @@ type Stride2 = number | [number, number];
 type Stride3 = number | [number, number, number];
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 
-const f32 = (b: WasmBackend, t: TensorInfo): Float32Array => b.typedArrayFromHeap(t) as Float32Array;
 const allFloat = (...ts: (TensorInfo | undefined)[]): boolean => ts.every((t) => t && t.dtype === 'float32' && util.sizeFromShape(t.shape) > 0);
 
 const ACTIVATIONS: Record<string, Activation | undefined> = { linear: 0, relu: 1, relu6: 2 };
