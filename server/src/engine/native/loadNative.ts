@@ -31,6 +31,8 @@ export interface NativeAddon {
   select(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   setThreads(n: number): number;
   info(): string;
+  /** One line per oneDNN implementation a probe caught writing outside its buffers (then skipped). */
+  rejections(): string[];
 }
 
 export const ADDON_RELATIVE = path.join('server', 'native', 'build', 'Release', 'medstudio_native.node');
