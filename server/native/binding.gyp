@@ -20,7 +20,9 @@
         "-fno-math-errno"
       ],
       "ldflags": [
-        "-fopenmp"
+        "-fopenmp",
+        "-Wl,--disable-new-dtags",
+        "-Wl,-rpath,'$$ORIGIN'"
       ],
       "libraries": [
         "-ldnnl"

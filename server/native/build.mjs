@@ -4,7 +4,15 @@
 // is missing or the build fails it removes any stale addon, writes a one-line reason to
 // build-skipped.txt (loadNative.ts shows it) and exits 0, so the wasm kernels run alone.
 //
+// On Linux the addon is linked with an $ORIGIN rpath and the shared libraries it needs beyond the
+// C/C++ runtime (oneDNN, OpenMP, the OpenCL loader oneDNN links; found with ldd) are copied next
+// to it, so a packaged extension runs where libdnnl is not installed.
+//
 //   node server/native/build.mjs [dir]   dir: the folder holding binding.gyp (default: this one)
+//   node server/native/build.mjs --sanitize=address OUT
+//                                        an AddressSanitizer copy built in OUT (its own binding.gyp
+//                                        over these sources); loading it needs LD_PRELOAD of the
+//                                        libasan that OUT/sanitizer.json names (the tests do this)
 //   MEDSTUDIO_NATIVE=0                   skip the build
 //   MEDSTUDIO_NATIVE_DIR=dir             same as the argument
 //   MEDSTUDIO_NATIVE_INCLUDE=dir         where to look for oneapi/dnnl/dnnl.hpp (tests point it
@@ -15,7 +23,10 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dir = path.resolve(process.argv[2] ?? process.env.MEDSTUDIO_NATIVE_DIR ?? here);
+const argv = process.argv.slice(2);
+const sanitize = argv.find((a) => a.startsWith('--sanitize='))?.slice('--sanitize='.length);
+const positional = argv.filter((a) => !a.startsWith('--'));
+const dir = path.resolve(positional[0] ?? process.env.MEDSTUDIO_NATIVE_DIR ?? here);
 const addonFile = path.join(dir, 'build', 'Release', 'medstudio_native.node');
 const skippedFile = path.join(dir, 'build-skipped.txt');
 const BUILD_TIMEOUT_MS = 10 * 60_000;
@@ -41,6 +52,16 @@ process.exitCode = 0;
 /** Builds and load-checks the addon; returns its info() line. Throws Skip with a reason. */
 function build() {
   if (process.env.MEDSTUDIO_NATIVE === '0') throw new Skip('turned off at install (MEDSTUDIO_NATIVE=0)');
+  const cxx = (process.env.CXX ?? 'g++').trim().split(/\s+/);
+  const loadEnv = { ...process.env };
+  if (sanitize) {
+    if (sanitize !== 'address') throw new Skip(`unknown sanitizer ${sanitize}`);
+    if (dir === here) throw new Skip('an AddressSanitizer build needs its own output folder');
+    const libasan = spawnSync(cxx[0], [...cxx.slice(1), '-print-file-name=libasan.so'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    if (!path.isAbsolute(libasan) || !fs.existsSync(libasan)) throw new Skip(`the C++ toolchain has no libasan (${cxx[0]} -print-file-name=libasan.so)`);
+    writeSanitizedGyp(libasan);
+    Object.assign(loadEnv, { LD_PRELOAD: libasan, ASAN_OPTIONS: 'detect_leaks=0' });
+  }
   if (!fs.existsSync(path.join(dir, 'binding.gyp'))) throw new Skip(`no binding.gyp in ${dir}`);
 
   // node-gyp must use the running node's own headers: this machine may be offline.
@@ -51,7 +72,6 @@ function build() {
   const gyp = findNodeGyp(prefix);
   if (!gyp) throw new Skip('node-gyp not found (install with npm)');
   if (!findHeader('oneapi/dnnl/dnnl.hpp')) throw new Skip('oneDNN headers not found (apt install libdnnl-dev)');
-  const cxx = (process.env.CXX ?? 'g++').trim().split(/\s+/);
   if (!runs(cxx[0], [...cxx.slice(1), '--version'])) throw new Skip(`no C++ compiler (${cxx[0]}) found (apt install g++)`);
   if (!runs('make', ['--version'])) throw new Skip('make not found (apt install make)');
 
@@ -67,12 +87,51 @@ function build() {
   if (!fs.existsSync(addonFile)) throw new Skip('node-gyp produced no medstudio_native.node');
 
   // Load it in a child process: a broken addon must not take the install down with it.
+  const bundled = sanitize ? [] : bundleLibraries();
   const load = spawnSync(process.execPath, ['-e', `process.stdout.write(require(${JSON.stringify(addonFile)}).info())`], {
     encoding: 'utf8',
     timeout: 60_000,
+    env: loadEnv,
   });
   if (load.status !== 0) throw new Skip(`built but failed to load: ${errorLine(load.stderr) || `exit ${load.status ?? load.signal}`}`);
-  return load.stdout.trim() || 'oneDNN';
+  return (load.stdout.trim() || 'oneDNN') + (bundled.length ? `; carries ${bundled.join(', ')}` : '') + (sanitize ? `; ${sanitize} sanitizer` : '');
+}
+
+/** OUT/binding.gyp: this folder's target over this folder's sources, with -fsanitize=address. */
+function writeSanitizedGyp(libasan) {
+  const gyp = JSON.parse(fs.readFileSync(path.join(here, 'binding.gyp'), 'utf8'));
+  const t = gyp.targets[0];
+  t.sources = t.sources.map((s) => path.join(here, s));
+  t.cflags_cc = [...t.cflags_cc.filter((f) => f !== '-O3'), '-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer'];
+  t.ldflags = [...t.ldflags, '-fsanitize=address'];
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'binding.gyp'), JSON.stringify(gyp, null, 2) + '\n');
+  fs.writeFileSync(path.join(dir, 'sanitizer.json'), JSON.stringify({ sanitizer: 'address', libasan }) + '\n');
+}
+
+/**
+ * Copies the shared libraries the addon links beyond the C/C++ runtime next to it (the $ORIGIN
+ * rpath finds them there first), so the folder works where libdnnl-dev is not installed; returns
+ * their names. Not on other OSes (no ldd; the addon is linked differently there).
+ */
+function bundleLibraries() {
+  if (process.platform !== 'linux') return [];
+  // Libraries every Linux that runs Node has: never copied.
+  const SYSTEM_LIBS = /^(linux-vdso|ld-linux|libc|libm|libdl|libpthread|librt|libstdc\+\+|libgcc_s)[.-]/;
+  const ldd = spawnSync('ldd', [addonFile], { encoding: 'utf8' });
+  if (ldd.status !== 0) throw new Skip(`ldd failed on the addon: ${errorLine(ldd.stderr)}`);
+  const names = [];
+  for (const line of ldd.stdout.split('\n')) {
+    const m = line.trim().match(/^(\S+) => (\S+)/);
+    if (!m || SYSTEM_LIBS.test(m[1])) continue;
+    if (m[2] === 'not') throw new Skip(`the addon links ${m[1]}, which is not found`);
+    const target = path.join(path.dirname(addonFile), m[1]);
+    if (path.resolve(m[2]) === target) continue; // already ours
+    fs.rmSync(target, { force: true });
+    fs.copyFileSync(fs.realpathSync(m[2]), target);
+    names.push(m[1]);
+  }
+  return names;
 }
 
 /** npm's own node-gyp: the one npm names for scripts, else the copy bundled with npm. */

@@ -14,7 +14,7 @@ const builtAddon = path.join(root, ADDON_RELATIVE);
 /** The environment without the switches a developer may have set in their shell. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
-  for (const k of ['MEDSTUDIO_NATIVE', 'MEDSTUDIO_NATIVE_DIR', 'MEDSTUDIO_NATIVE_INCLUDE']) if (!(k in extra)) delete env[k];
+  for (const k of ['MEDSTUDIO_NATIVE', 'MEDSTUDIO_NATIVE_DIR', 'MEDSTUDIO_NATIVE_INCLUDE', 'MEDSTUDIO_NATIVE_ADDON']) if (!(k in extra)) delete env[k];
   return env;
 }
 
@@ -72,3 +72,22 @@ test('MEDSTUDIO_NATIVE=0 turns the native kernels off and says so', () => {
   assert.equal(r.info, undefined);
   assert.match(r.reason ?? '', /MEDSTUDIO_NATIVE/);
 });
+
+test(
+  'the built addon carries the oneDNN and OpenMP libraries it links and finds them through $ORIGIN',
+  { skip: (process.platform !== 'linux' || !fs.existsSync(builtAddon)) && `Linux with the addon built only (${ADDON_RELATIVE})` },
+  () => {
+    const release = path.dirname(builtAddon);
+    const readelf = spawnSync('readelf', ['-d', builtAddon], { encoding: 'utf8' });
+    assert.match(readelf.stdout, /\(RPATH\).*\$ORIGIN/, 'linked with an $ORIGIN rpath');
+    const ldd = spawnSync('ldd', [builtAddon], { encoding: 'utf8' }).stdout;
+    for (const lib of ['libdnnl.so.2', 'libgomp.so.1']) {
+      assert.ok(fs.existsSync(path.join(release, lib)), `${lib} is copied next to the addon`);
+      assert.match(ldd, new RegExp(`${lib.replace(/\./g, '\\.')} => ${release.replace(/[.+]/g, '\\$&')}/`), `${lib} resolves to the copy`);
+    }
+    assert.doesNotMatch(ldd, /not found/);
+    // The package keeps them: .vscodeignore lets the libraries next to the addon through.
+    const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8');
+    assert.match(ignore, /^!server\/native\/build\/Release\/\*\.so\.\*$/m);
+  },
+);

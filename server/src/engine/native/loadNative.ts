@@ -2,7 +2,8 @@
  * Loads MedStudio's optional native kernel addon (server/native: oneDNN, built at install by
  * node-gyp where the system has oneDNN's headers, skipped cleanly where not). Loading never
  * throws: without the addon the wasm kernel pack runs alone and `reason` says why.
- * MEDSTUDIO_NATIVE=0 turns it off (the benchmark uses that to measure pure wasm).
+ * MEDSTUDIO_NATIVE=0 turns it off (the benchmark uses that to measure pure wasm);
+ * MEDSTUDIO_NATIVE_ADDON=<file.node> loads another build of it (the AddressSanitizer test's).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -57,11 +58,13 @@ export function loadNative(): NativeLoad {
 
 function tryLoad(): NativeLoad {
   if (process.env.MEDSTUDIO_NATIVE === '0') return { reason: 'turned off (MEDSTUDIO_NATIVE=0)' };
+  const override = process.env.MEDSTUDIO_NATIVE_ADDON;
   const root = packageRoot(__dirname);
-  if (!root) return { reason: 'server/native is not part of this installation' };
-  const file = path.join(root, ADDON_RELATIVE);
+  if (!root && !override) return { reason: 'server/native is not part of this installation' };
+  const file = override ? path.resolve(override) : path.join(root!, ADDON_RELATIVE);
+  if (override && !fs.existsSync(file)) return { reason: `MEDSTUDIO_NATIVE_ADDON=${override} does not exist` };
   if (!fs.existsSync(file)) {
-    const log = path.join(root, 'server', 'native', 'build-skipped.txt');
+    const log = path.join(root!, 'server', 'native', 'build-skipped.txt');
     const why = fs.existsSync(log) ? ` (${fs.readFileSync(log, 'utf8').trim().split('\n')[0]})` : '';
     return { reason: `native kernels not built${why}; install Debian's libdnnl-dev and run npm rebuild` };
   }
