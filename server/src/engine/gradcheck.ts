@@ -7,7 +7,7 @@
  * op's output and the gradient of every input (loss = sum(op(x) * r), r random), worst one wins.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gradcheckFamilies, type GradCase } from './gradcheckCases';
+import { gradcheckFamilies, type GradCase, type GradFamily } from './gradcheckCases';
 
 export interface GradcheckResult {
   name: string;
@@ -20,6 +20,8 @@ export interface GradcheckResult {
   ok: boolean;
   ms: number;
   error?: string;
+  /** The seed that replays this case alone (randomized sweep cases). */
+  seed?: number;
 }
 
 export interface GradcheckOptions {
@@ -32,6 +34,8 @@ export interface GradcheckOptions {
   tolerance?: number;
   /** Only families whose name contains one of these. */
   only?: string[];
+  /** The families to draw from (default: gradcheckFamilies). */
+  families?: GradFamily[];
   /** Called before each case runs (progress; names the case if the process dies in it). */
   onCase?: (name: string) => void;
 }
@@ -96,7 +100,7 @@ export async function runGradcheck(opts: GradcheckOptions = {}): Promise<Gradche
   const repeats = opts.repeats ?? 3;
   const results: GradcheckResult[] = [];
   try {
-    for (const family of gradcheckFamilies) {
+    for (const family of opts.families ?? gradcheckFamilies) {
       if (opts.only && !opts.only.some((o) => family.name.includes(o))) continue;
       for (let k = 0; k < repeats; k++) {
         const c = family.make(rand);

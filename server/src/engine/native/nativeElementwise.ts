@@ -63,6 +63,9 @@ function boolOrFloat(b: WasmBackend, shape: number[], dtype: 'float32' | 'bool')
 
 const warned = new Set<string>();
 
+/** Kernels that fell back to wasm at least once in this process (each was warned about once). */
+export const nativeFallbacks = (): string[] => [...warned];
+
 /**
  * Runs a native body; where the addon rejects a case (oneDNN has no implementation for some
  * geometry, say) it frees what the body allocated, warns once per kernel, and returns undefined
