@@ -11,7 +11,7 @@
 //   node server/native/build.mjs [dir]   dir: the folder holding binding.gyp (default: this one)
 //   node server/native/build.mjs --sanitize=address OUT
 //                                        an AddressSanitizer copy built in OUT (its own binding.gyp
-//                                        over these sources); loading it needs LD_PRELOAD of the
+//                                        over a copy of the sources); loading it needs LD_PRELOAD of the
 //                                        libasan that OUT/sanitizer.json names (the tests do this)
 //   MEDSTUDIO_NATIVE=0                   skip the build
 //   MEDSTUDIO_NATIVE_DIR=dir             same as the argument
@@ -97,11 +97,12 @@ function build() {
   return (load.stdout.trim() || 'oneDNN') + (bundled.length ? `; carries ${bundled.join(', ')}` : '') + (sanitize ? `; ${sanitize} sanitizer` : '');
 }
 
-/** OUT/binding.gyp: this folder's target over this folder's sources, with -fsanitize=address. */
+/** OUT/binding.gyp and a copy of the sources (gyp wants them below it), with -fsanitize=address. */
 function writeSanitizedGyp(libasan) {
   const gyp = JSON.parse(fs.readFileSync(path.join(here, 'binding.gyp'), 'utf8'));
   const t = gyp.targets[0];
-  t.sources = t.sources.map((s) => path.join(here, s));
+  fs.rmSync(path.join(dir, 'src'), { recursive: true, force: true });
+  fs.cpSync(path.join(here, 'src'), path.join(dir, 'src'), { recursive: true });
   t.cflags_cc = [...t.cflags_cc.filter((f) => f !== '-O3'), '-O1', '-g', '-fsanitize=address', '-fno-omit-frame-pointer'];
   t.ldflags = [...t.ldflags, '-fsanitize=address'];
   fs.mkdirSync(dir, { recursive: true });
