@@ -6,6 +6,8 @@ import { COMMANDS } from './commandIds';
 export class ComputeStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('medstudio.compute', vscode.StatusBarAlignment.Left, 10);
   private backend = '';
+  /** Why the native kernels are not loaded, when the backend is wasm without them. */
+  private missing = '';
   private job = '';
   private readonly subs: vscode.Disposable[] = [];
 
@@ -15,7 +17,10 @@ export class ComputeStatusBar implements vscode.Disposable {
     this.set('$(loading~spin) MedStudio', 'Starting the MedStudio compute server…');
     this.subs.push(
       server.onDidChangeState(({ state, server: s }) => {
-        if (s?.state === 'ready' && s.backend) this.backend = s.kernels ? `${s.backend} + ${s.kernels}` : s.backend;
+        if (s?.state === 'ready' && s.backend) {
+          this.backend = s.kernels ? `${s.backend} + ${s.kernels}` : s.kernelsMissing ? `${s.backend} (no native kernels)` : s.backend;
+          this.missing = s.kernelsMissing ?? '';
+        }
         if (s?.state === 'error') return this.set('$(error) MedStudio', `Compute server error: ${s.message ?? ''}`);
         if (state === 'restarting') return this.set('$(sync~spin) MedStudio', 'Restarting the compute server…');
         if (state === 'stopped') return this.set('$(circle-slash) MedStudio', 'The compute server is stopped');
@@ -34,7 +39,8 @@ export class ComputeStatusBar implements vscode.Disposable {
 
   private render(): void {
     const b = this.backend || '…';
-    this.set(`$(pulse) MedStudio: ${b}${this.job ? ` · ${this.job}` : ''}`, `MedStudio compute backend: ${b}. Click for details.`);
+    const why = this.missing ? ` Native oneDNN kernels not loaded: ${this.missing}. CPU training runs on the slower wasm kernels.` : '';
+    this.set(`$(pulse) MedStudio: ${b}${this.job ? ` · ${this.job}` : ''}`, `MedStudio compute backend: ${b}.${why} Click for details.`);
   }
 
   private set(text: string, tooltip: string): void {

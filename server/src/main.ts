@@ -51,7 +51,8 @@ connection.onInitialized(() => {
   ctx.engine().then(
     (s) => {
       const native = String(s.details.nativeKernels ?? '');
-      sendNotification(connection, ServerStateNotification, { state: 'ready', backend: s.backend, ...(native.startsWith('oneDNN') ? { kernels: 'oneDNN' } : {}) });
+      const kernels = native.startsWith('oneDNN') ? { kernels: 'oneDNN' } : s.backend === 'wasm' && native ? { kernelsMissing: native } : {};
+      sendNotification(connection, ServerStateNotification, { state: 'ready', backend: s.backend, ...kernels });
     },
     (e: unknown) =>
       sendNotification(connection, ServerStateNotification, { state: 'error', message: e instanceof Error ? e.message : String(e) }),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ComputeStatusRequest } from '../../server/src/protocol';
+import { ComputeStatusRequest, ServerStateNotification, type ServerStateParams } from '../../server/src/protocol';
 import { startServer } from './lspClient';
 import { loadNative } from '../../server/src/engine/native/loadNative';
 
@@ -27,6 +27,19 @@ test('a malformed or unknown request gets a JSON-RPC error and the server keeps 
     await assert.rejects(s.conn.sendRequest('textDocument/hover', { nonsense: true }));
     const status = await s.request(ComputeStatusRequest, undefined);
     assert.ok(status.backend);
+  } finally {
+    assert.equal(await s.stop(), 0);
+  }
+});
+
+test('on wasm without the native kernels, the server tells the status bar so and why', async () => {
+  const s = await startServer({ init: { backend: 'wasm' }, env: { MEDSTUDIO_NATIVE: '0' } });
+  try {
+    const ready = await new Promise<ServerStateParams>((resolve) => s.onNotification(ServerStateNotification, (p) => p.state !== 'starting' && resolve(p)));
+    assert.equal(ready.state, 'ready');
+    assert.equal(ready.backend, 'wasm');
+    assert.equal(ready.kernels, undefined);
+    assert.match(ready.kernelsMissing ?? '', /turned off \(MEDSTUDIO_NATIVE=0\)/);
   } finally {
     assert.equal(await s.stop(), 0);
   }

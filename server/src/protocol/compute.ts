@@ -37,6 +37,8 @@ export interface ServerStateParams {
   backend?: BackendName;
   /** Native kernels carrying the backend's heavy work, when loaded (e.g. 'oneDNN'). */
   kernels?: string;
+  /** On wasm without them: why the native kernels are not loaded (the status bar says so). */
+  kernelsMissing?: string;
   message?: string;
 }
 

@@ -87,7 +87,7 @@ test('with the native addon built, the wasm backend runs its oneDNN kernels', as
 
 test('the pure wasm pack passes the same gradient checks with the native addon turned off', () => {
   const cli = path.join(__dirname, '..', '..', '..', 'server', 'src', 'cli', 'main.ts');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'doctor', '--backend', 'wasm', '--gradcheck', '--json'], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', cli, 'doctor', '--backend', 'wasm', '--gradcheck', '--sweep', '8', '--json'], {
     encoding: 'utf8',
     env: { ...process.env, MEDSTUDIO_NATIVE: '0' },
     timeout: 300_000,
