@@ -66,21 +66,16 @@ int Plan::bind(const memory::desc& plain, int index, const memory::desc& want, b
   const int u = user(plain, index, name);
   if (plain == want) return u;
   const int o = own(want, name);
-  if (in) {
-    reorder::primitive_desc pd(cpu(), plain, cpu(), want, safe_attr());
-    const int s = pd.scratchpad_desc().get_size() ? own(pd.scratchpad_desc(), "reorder scratchpad") : -1;
-    std::vector<std::pair<int, int>> a{{DNNL_ARG_FROM, u}, {DNNL_ARG_TO, o}};
-    if (s >= 0) a.emplace_back(DNNL_ARG_SCRATCHPAD, s);
-    pre_.push_back({reorder(pd), a});
-  }
-  if (out) {
-    reorder::primitive_desc pd(cpu(), want, cpu(), plain, safe_attr());
-    const int s = pd.scratchpad_desc().get_size() ? own(pd.scratchpad_desc(), "reorder scratchpad") : -1;
-    std::vector<std::pair<int, int>> a{{DNNL_ARG_FROM, o}, {DNNL_ARG_TO, u}};
-    if (s >= 0) a.emplace_back(DNNL_ARG_SCRATCHPAD, s);
-    post_.push_back({reorder(pd), a});
-  }
+  if (in) pre_.push_back(copy(u, o));
+  if (out) post_.push_back(copy(o, u));
   return o;
+}
+
+Plan::Step Plan::copy(int from, int to) {
+  reorder::primitive_desc pd(cpu(), slots_[size_t(from)].md, cpu(), slots_[size_t(to)].md, safe_attr());
+  std::vector<std::pair<int, int>> a{{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+  if (pd.scratchpad_desc().get_size()) a.emplace_back(DNNL_ARG_SCRATCHPAD, own(pd.scratchpad_desc(), "reorder scratchpad"));
+  return {reorder(pd), a};
 }
 
 void Plan::add(const primitive& p, std::vector<std::pair<int, int>> a, const memory::desc& scratchpad) {

@@ -88,6 +88,8 @@ class Plan {
     dnnl::primitive prim;
     std::vector<std::pair<int, int>> args;  // (DNNL_ARG_*, slot)
   };
+  // A reorder from one slot's layout to another's (its scratchpad an owned slot).
+  Step copy(int from, int to);
   void execute(const std::vector<void*>& user_ptrs);
   std::vector<Slot> slots_;
   std::vector<Step> pre_, main_, post_;

@@ -63,54 +63,62 @@ function conv2dSweep(budget: number): GradFamily {
       v.h = Math.max(v.h, min.h);
       v.w = Math.max(v.w, min.w);
       fit(rand, v, min, () => v.n * out(v.h, kh, s, d, true) * out(v.w, kw, s, d, true) * v.ci * v.co * kh * kw, budget);
-      const pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] =
+      const pad: Pad =
         padKind === 'explicit' ? [[0, 0], [Math.floor(rand() * kh), Math.floor(rand() * kh)], [Math.floor(rand() * kw), Math.floor(rand() * kw)], [0, 0]] : padKind;
-      const fused = rand() < 0.4;
-      const act: Act = pick(rand, ['linear', 'relu', 'relu6'] as const);
       const padName = typeof pad === 'string' ? pad : `pad${[pad[1], pad[2]].flat().join(',')}`;
-      return {
-        name: `${fused ? `fused(${act}) ` : ''}conv2d x${v.n}x${v.h}x${v.w}x${v.ci} k${kh}x${kw}->${v.co} s${s} d${d} ${padName}`,
-        kernels: fused ? ['FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] : ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'],
-        shapes: fused ? [[v.n, v.h, v.w, v.ci], [kh, kw, v.ci, v.co], [v.co]] : [[v.n, v.h, v.w, v.ci], [kh, kw, v.ci, v.co]],
-        f: ([x, f, b]) =>
-          fused
-            ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, dilations: d, bias: b, activation: act })
-            : tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d),
-        // tfjs has no conv2d gradient with dilation > 1; the explicit padding of the gradient
-        // is only defined where the output is not empty.
-        gradients: d === 1,
-      };
+      const fused = rand() < 0.4;
+      return conv2dCase(`conv2d x${v.n}x${v.h}x${v.w}x${v.ci} k${kh}x${kw}->${v.co} s${s} d${d} ${padName}`, false, fused ? pick(rand, ACTS) : undefined, [v.n, v.h, v.w, v.ci], [kh, kw, v.ci, v.co], s, pad, d);
     },
   };
+}
+
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+const ACTS = ['linear', 'relu', 'relu6'] as const;
+
+/**
+ * A 2D or depthwise convolution case, plain or fused with a bias and an activation (tfjs-layers
+ * runs the fused kernels). tfjs has no gradient of either with dilation > 1: forward only there.
+ */
+function conv2dCase(name: string, depthwise: boolean, act: Act | undefined, xShape: number[], fShape: number[], s: number, pad: Pad, d: number): GradCase {
+  const outChannels = depthwise ? fShape[2]! * fShape[3]! : fShape[3]!;
+  const [plainKernel, fusedKernel] = depthwise ? ['DepthwiseConv2dNative', 'FusedDepthwiseConv2D'] : ['Conv2D', 'FusedConv2D'];
+  const grads = depthwise ? ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] : ['Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  return {
+    name: `${act ? `fused(${act}) ` : ''}${name}`,
+    kernels: [act ? fusedKernel : plainKernel, ...grads],
+    shapes: act ? [xShape, fShape, [outChannels]] : [xShape, fShape],
+    f: ([x, f, b]) => {
+      const [x4, f4] = [x as tf.Tensor4D, f as tf.Tensor4D];
+      if (act) {
+        const args = { x: x4, filter: f4, strides: s, pad, dilations: d, bias: b, activation: act };
+        return depthwise ? tf.fused.depthwiseConv2d(args as Parameters<typeof tf.fused.depthwiseConv2d>[0]) : tf.fused.conv2d(args);
+      }
+      return depthwise ? tf.depthwiseConv2d(x4, f4, s, pad as 'same' | 'valid', 'NHWC', d) : tf.conv2d(x4, f4, s, pad, 'NHWC', d);
+    },
+    gradients: d === 1,
+  };
+}
+
+/** A window the same on every axis: size, dilation 2 (stride 1) or a stride, padding, extent. */
+function cubicWindow(rand: Rand, sizes: number[], dilatedShare: number): { k: number; d: number; s: number; pad: 'same' | 'valid'; e: number } {
+  const k = pick(rand, sizes);
+  const d = rand() < dilatedShare ? 2 : 1;
+  const s = d > 1 ? 1 : pick(rand, [1, 1, 2, 2, 3]);
+  return { k, d, s, pad: pick(rand, ['same', 'same', 'valid'] as const), e: (k - 1) * d + 1 };
 }
 
 function depthwiseSweep(budget: number): GradFamily {
   return {
     name: 'sweep depthwise',
     make(rand) {
-      const k = pick(rand, [1, 3, 3, 3, 5]);
-      const dilated = rand() < 0.2;
-      const d = dilated ? 2 : 1;
-      const s = dilated ? 1 : pick(rand, [1, 1, 2, 2, 3]);
-      const pad = pick(rand, ['same', 'same', 'valid'] as const);
+      const { k, d, s, pad, e } = cubicWindow(rand, [1, 3, 3, 3, 5], 0.2);
       const m = pick(rand, [1, 1, 1, 2]);
-      const e = (k - 1) * d + 1;
       const v = { n: extent(rand, 1, 64), h: extent(rand, 1, 130), c: extent(rand, 1, 67) };
       const min = { n: 1, h: pad === 'valid' ? e : 1, c: 1 };
       v.h = Math.max(v.h, min.h);
       fit(rand, v, min, () => v.n * out(v.h, k, s, d, true) ** 2 * v.c * m * k * k * 4, budget);
       const fused = rand() < 0.5;
-      const act: Act = pick(rand, ['linear', 'relu', 'relu6'] as const);
-      return {
-        name: `${fused ? `fused(${act}) ` : ''}depthwise x${v.n}x${v.h}x${v.h}x${v.c} k${k} m${m} s${s} d${d} ${pad}`,
-        kernels: [fused ? 'FusedDepthwiseConv2D' : 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'],
-        shapes: fused ? [[v.n, v.h, v.h, v.c], [k, k, v.c, m], [v.c * m]] : [[v.n, v.h, v.h, v.c], [k, k, v.c, m]],
-        f: ([x, f, b]) =>
-          fused
-            ? tf.fused.depthwiseConv2d({ x: x as tf.Tensor4D, filter: f as tf.Tensor4D, strides: s, pad, dilations: d, bias: b, activation: act })
-            : tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, s, pad, 'NHWC', d),
-        gradients: d === 1,
-      };
+      return conv2dCase(`depthwise x${v.n}x${v.h}x${v.h}x${v.c} k${k} m${m} s${s} d${d} ${pad}`, true, fused ? pick(rand, ACTS) : undefined, [v.n, v.h, v.h, v.c], [k, k, v.c, m], s, pad, d);
     },
   };
 }
@@ -119,12 +127,7 @@ function conv3dSweep(budget: number): GradFamily {
   return {
     name: 'sweep conv3d',
     make(rand) {
-      const k = pick(rand, [1, 2, 3, 3, 3]);
-      const dilated = rand() < 0.15;
-      const d = dilated ? 2 : 1;
-      const s = dilated ? 1 : pick(rand, [1, 1, 2, 2, 3]);
-      const pad = pick(rand, ['same', 'same', 'valid'] as const);
-      const e = (k - 1) * d + 1;
+      const { k, d, s, pad, e } = cubicWindow(rand, [1, 2, 3, 3, 3], 0.15);
       const v = { n: extent(rand, 1, 16), d: extent(rand, 1, 130), h: extent(rand, 1, 130), w: extent(rand, 1, 130), ci: extent(rand, 1, 67), co: extent(rand, 1, 67) };
       const lo = pad === 'valid' ? e : 1;
       const min = { n: 1, d: lo, h: lo, w: lo, ci: 1, co: 1 };
