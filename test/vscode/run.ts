@@ -44,7 +44,14 @@ function testRunnerExtension(state: string): string {
 }
 
 function suiteEnv(): Record<string, string> {
-  return { MEDSTUDIO_SUMMARY_FILE: summaryFile, MEDSTUDIO_VSCODE_GREP: process.env.MEDSTUDIO_VSCODE_GREP ?? '', MEDSTUDIO_VSCODE_FROM: FROM };
+  // Where this machine built the native addon, the installed package must load it too.
+  const native = fs.existsSync(path.join(ROOT, 'server', 'native', 'build', 'Release', 'medstudio_native.node'));
+  return {
+    MEDSTUDIO_SUMMARY_FILE: summaryFile,
+    MEDSTUDIO_VSCODE_GREP: process.env.MEDSTUDIO_VSCODE_GREP ?? '',
+    MEDSTUDIO_VSCODE_FROM: FROM,
+    MEDSTUDIO_EXPECT_NATIVE: native ? '1' : '0',
+  };
 }
 
 function freePort(): Promise<number> {
