@@ -61,7 +61,8 @@ function runVscode() {
 // The server and VS Code host layers test the package a user installs: build it once for the
 // run (`npm run package`, which also builds the production bundles in dist/ that the server
 // tests start; minified, as shipped) and hand its path to both (MEDSTUDIO_VSIX).
-const needsPackage = layers.some((l) => l === 'server' || l === 'vscode') && !process.env.MEDSTUDIO_VSIX;
+const hostFromVsix = layers.includes('vscode') && process.env.MEDSTUDIO_VSCODE_FROM !== 'dev';
+const needsPackage = (layers.includes('server') || hostFromVsix) && !process.env.MEDSTUDIO_VSIX;
 const needsBuild = layers.some((l) => l !== 'unit');
 if (needsBuild) {
   const vsix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-run-')), 'medstudio.vsix');
