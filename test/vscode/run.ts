@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { chromium } from 'playwright-core';
 import { format } from 'node:util';
 import { buildSuite, ROOT } from './buildSuite';
+import { runJourney } from './journey';
 import { provisionHost, type HostTools } from './provision';
 import { packagedVsix } from './vsix';
 import { makeWorkspace } from './workspace';
@@ -184,11 +185,33 @@ async function runCodeServer(suite: string, workspace: string, subject: Subject,
       await page.screenshot({ path: path.join(state, 'timeout.png') }).catch(() => undefined);
       return 1;
     }
+    await page.close().catch(() => undefined);
+    if (journeyWanted()) await journey(browser, url, subject.vsix ? [] : [['extensionDevelopmentPath', remote(subject.developmentPath)]], state);
     return code;
   } finally {
     await browser.close();
     kill();
   }
+}
+
+/** The UI journey runs unless a grep picks other tests (or MEDSTUDIO_VSCODE_JOURNEY=0). */
+function journeyWanted(): boolean {
+  const grep = process.env.MEDSTUDIO_VSCODE_GREP;
+  return process.env.MEDSTUDIO_VSCODE_JOURNEY !== '0' && (!grep || /journey/i.test(grep));
+}
+
+/** Runs the UI journey in a fresh window and workspace; it counts as one test in the summary. */
+async function journey(browser: import('playwright-core').Browser, url: string, payload: string[][], state: string): Promise<void> {
+  console.log('  User journey through the UI (mouse and keyboard)');
+  const t0 = Date.now();
+  const r = await runJourney(browser, url, payload, makeWorkspace(), state, (s) => console.log(s));
+  const secs = ((Date.now() - t0) / 1000).toFixed(0);
+  if (r.ok) console.log(`    ✔ palette → New Experiment → Train → panel finishes → Explain heatmap → COCO box drawn, undone, saved (${secs} s)`);
+  else console.log(`    ✗ the journey stopped after ${r.steps.length} steps: ${r.error} (screenshot: ${r.screenshot})`);
+  const s = fs.existsSync(summaryFile) ? (JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number; skipped: number }) : { passed: 0, failed: 0, skipped: 0 };
+  if (r.ok) s.passed++;
+  else s.failed++;
+  fs.writeFileSync(summaryFile, JSON.stringify(s));
 }
 
 async function main(): Promise<void> {
