@@ -58,13 +58,26 @@ function runVscode() {
   return { passed: s.passed ?? 0, failed: s.failed ?? 0, skipped: s.skipped ?? 0 };
 }
 
+// The server and VS Code host layers test the package a user installs: build it once for the
+// run (`npm run package`, which also builds the production bundles in dist/ that the server
+// tests start; minified, as shipped) and hand its path to both (MEDSTUDIO_VSIX).
+const hostFromVsix = layers.includes('vscode') && process.env.MEDSTUDIO_VSCODE_FROM !== 'dev';
+const needsPackage = (layers.includes('server') || hostFromVsix) && !process.env.MEDSTUDIO_VSIX;
 const needsBuild = layers.some((l) => l !== 'unit');
 if (needsBuild) {
-  const b = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
+  const vsix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-run-')), 'medstudio.vsix');
+  const t0 = Date.now();
+  const b = needsPackage
+    ? spawnSync(process.execPath, ['tools/package.mjs', '--out', vsix], { cwd: root, stdio: 'inherit' })
+    : spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) {
-    console.log('build failed');
+    console.log(needsPackage ? 'packaging failed' : 'build failed');
     console.log('0 passed, 1 failed');
     process.exit(1);
+  }
+  if (needsPackage) {
+    process.env.MEDSTUDIO_VSIX = vsix;
+    report.push(`${'package'.padEnd(10)} ${path.basename(vsix)} built (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
 }
 

@@ -16,11 +16,12 @@ export class ComputeStatusBar implements vscode.Disposable {
     this.item.command = COMMANDS.showComputeStatus;
     this.set('$(loading~spin) MedStudio', 'Starting the MedStudio compute server…');
     this.subs.push(
-      server.onDidChangeState(({ state, server: s }) => {
+      server.onDidChangeState(({ state, server: s, message }) => {
         if (s?.state === 'ready' && s.backend) {
           this.backend = s.kernels ? `${s.backend} + ${s.kernels}` : s.kernelsMissing ? `${s.backend} (no native kernels)` : s.backend;
           this.missing = s.kernelsMissing ?? '';
         }
+        if (state === 'failed') return this.set('$(error) MedStudio', `The compute server could not start: ${message ?? ''}. Run "MedStudio: Restart Server".`);
         if (s?.state === 'error') return this.set('$(error) MedStudio', `Compute server error: ${s.message ?? ''}`);
         if (state === 'restarting') return this.set('$(sync~spin) MedStudio', 'Restarting the compute server…');
         if (state === 'stopped') return this.set('$(circle-slash) MedStudio', 'The compute server is stopped');

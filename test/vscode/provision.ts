@@ -21,8 +21,21 @@ export function toolsDir(): string {
   return process.env.MEDSTUDIO_TEST_CACHE ?? path.join(os.homedir(), '.cache', 'medstudio-test');
 }
 
+/**
+ * The environment for a nested npm install: without the `npm_*` variables that an outer npm
+ * (`npm test`) sets for its scripts. code-server's postinstall reads the Node version from
+ * `$npm_config_user_agent` ("npm/11 node/v20 ...") and refuses to install under Node 20 even with
+ * Node 24 first on PATH, and the outer npm's other settings (prefix, global, script shell) have no
+ * business in a tools install either.
+ */
+export function cleanNpmEnv(base: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(base)) if (!/^npm_/i.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: opts.cwd, env: opts.env ?? cleanNpmEnv(process.env) });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with exit code ${r.status}`);
 }
 
@@ -40,7 +53,7 @@ export function provisionHost(log: (s: string) => void = console.log): HostTools
   if (!fs.existsSync(codeServer)) {
     log(`provisioning code-server ${CODE_SERVER_VERSION} into ${prefix} (once, a few minutes)…`);
     run('npm', ['i', '-g', '--prefix', prefix, `code-server@${CODE_SERVER_VERSION}`, '--foreground-scripts', '--no-audit', '--no-fund'], {
-      env: { ...process.env, PATH: `${path.join(nodeHome, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeHome },
+      env: cleanNpmEnv(process.env, { PATH: `${path.join(nodeHome, 'bin')}:${process.env.PATH}`, npm_config_nodedir: nodeHome }),
     });
   }
   return { node, codeServer };

@@ -22,11 +22,15 @@ export type BackendAttempt =
 
 type Loader = (o: { threads: number }) => Promise<BackendAttempt>;
 
-/** Loads an optional package by name; explains a missing one in the user's words. */
-function optionalRequire(name: string): { mod?: unknown; reason?: string } {
+/**
+ * Loads an optional package; explains a missing one in the user's words. `load` is a literal
+ * `require('<name>')` for the pure-JS backends, so that esbuild bundles them with the same
+ * tfjs-core as the rest of the process; native packages (tfjs-node, Dawn) load by name at run time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+function optionalRequire(name: string, load: () => unknown = () => require(name)): { mod?: unknown; reason?: string } {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { mod: require(name) };
+    return { mod: load() };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (/Cannot find module/.test(msg) && msg.includes(name)) return { reason: `${name} is not installed` };
@@ -89,7 +93,8 @@ const webgpu: Loader = async () => {
   // no in-process state.
   const probe = await probeWebgpuAdapter();
   if (!probe.ok) return { ok: false, reason: probe.reason };
-  const wg = optionalRequire('@tensorflow/tfjs-backend-webgpu');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const wg = optionalRequire('@tensorflow/tfjs-backend-webgpu', () => require('@tensorflow/tfjs-backend-webgpu'));
   if (!wg.mod) return { ok: false, reason: wg.reason! };
   const dawn = optionalRequire('webgpu');
   if (!dawn.mod) return { ok: false, reason: dawn.reason! };
@@ -116,7 +121,8 @@ function wasmThreads(requested: number): number {
 let wasmThreading: { threads: number; note: string } | undefined;
 
 const wasm: Loader = async ({ threads }) => {
-  const w = optionalRequire('@tensorflow/tfjs-backend-wasm');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const w = optionalRequire('@tensorflow/tfjs-backend-wasm', () => require('@tensorflow/tfjs-backend-wasm'));
   if (!w.mod) return { ok: false, reason: w.reason! };
   const mod = w.mod as typeof import('@tensorflow/tfjs-backend-wasm');
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));

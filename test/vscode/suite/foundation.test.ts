@@ -1,30 +1,9 @@
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
-import type { MedStudioApi } from '../../../extension/src/extension';
 import type { ComputeStatus } from '../../../server/src/protocol';
+import { api, until } from './helpers';
 
 const LADDER = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-
-async function api(): Promise<MedStudioApi> {
-  const ext = vscode.extensions.getExtension<MedStudioApi>('medstudio.medstudio');
-  assert.ok(ext, 'the MedStudio extension is installed in the host');
-  return ext.isActive ? ext.exports : await ext.activate();
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 suite('MedStudio in a real VS Code host', () => {
   test('the extension activates from its command and contributes its commands', async () => {

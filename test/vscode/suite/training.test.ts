@@ -2,44 +2,8 @@ import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { MedStudioApi } from '../../../extension/src/extension';
-import type { JobEvent, JobInfo } from '../../../server/src/protocol';
-
-async function api(): Promise<MedStudioApi> {
-  const ext = vscode.extensions.getExtension<MedStudioApi>('medstudio.medstudio')!;
-  return ext.isActive ? ext.exports : await ext.activate();
-}
-
-function waitFor<T>(what: string, a: MedStudioApi, pick: (e: JobEvent) => T | undefined, timeoutMs = 240_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      sub.dispose();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, timeoutMs);
-    const sub = a.jobs.onEvent((e) => {
-      const v = pick(e);
-      if (v === undefined) return;
-      clearTimeout(timer);
-      sub.dispose();
-      resolve(v);
-    });
-  });
-}
-
-/** A tiny experiment on the bundled skin-lesion samples: seconds, not minutes. */
-function tinyExperiment(name: string, epochs: number): vscode.Uri {
-  const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-  const file = path.join(ws, `${name}.medstudio.yaml`);
-  fs.writeFileSync(
-    file,
-    `method: supervised
-data: { format: csv, path: samples/skin-lesions/labels.csv }
-model: { backbone: resnet, width: 8, depth: 1, inputSize: 28 }
-train: { epochs: ${epochs}, batchSize: 32, lr: 0.003, seed: 2 }
-`,
-  );
-  return vscode.Uri.file(file);
-}
+import type { JobInfo } from '../../../server/src/protocol';
+import { api, tinyExperiment, waitForJobEvent as waitFor } from './helpers';
 
 suite('Training from the command palette', () => {
   test('a tiny training on the samples streams into the status bar and the panel, then finishes', async () => {

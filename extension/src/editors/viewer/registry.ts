@@ -16,6 +16,7 @@ export interface SessionLike {
   readonly info: SessionInfo;
   isActive(): boolean;
   onRendered(fn: () => void): void;
+  webviewStatus(): Promise<{ loaded: boolean; overlays: string[] }>;
 }
 
 const sessions = new Set<SessionLike>();
@@ -36,6 +37,12 @@ export function sessionFor(uri: string): SessionLike | undefined {
 /** Exposed as `viewer` on the extension API (tests). */
 export const viewerApi = {
   sessions: (): SessionInfo[] => [...sessions].map((s) => ({ ...s.info })),
+  /** The overlays (heatmaps, label maps) a viewer of `uri` shows now, as its webview reports them. */
+  async overlays(uri: string): Promise<string[]> {
+    const s = sessionFor(uri);
+    if (!s) throw new Error(`no viewer of ${uri} is open`);
+    return (await s.webviewStatus()).overlays;
+  },
   /** Resolves when a viewer of `uri` has drawn its first slice; rejects on its error or timeout. */
   whenRendered(uri: string, timeoutMs = 60_000): Promise<SessionInfo> {
     return new Promise((resolve, reject) => {

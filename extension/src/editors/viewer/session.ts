@@ -91,6 +91,11 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
     else this.rendered.push(fn);
   }
 
+  /** What the webview shows now: its loaded state and the overlays on screen (tests). */
+  webviewStatus(): Promise<{ loaded: boolean; overlays: string[] }> {
+    return this.channel.request('status', null);
+  }
+
   sendOverlay(o: OverlayMessage): void {
     this.channel.emit('overlay', o);
   }
