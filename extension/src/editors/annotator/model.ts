@@ -159,7 +159,7 @@ export class AnnotatorModel {
         if (!category(intent.categoryId)) return refuse(`category ${intent.categoryId} does not exist in this file`);
         const b = place(intent.imageId, intent.bbox);
         if (typeof b === 'string') return refuse(b);
-        const id = nextId(this.ds.annotations);
+        const id = this.freeId();
         ids.push(id);
         ops.push({ op: 'putAnn', ann: { id, image_id: intent.imageId, category_id: intent.categoryId, bbox: b, area: round2(b[2] * b[3]), iscrowd: 0, source: 'manual' } });
         label = 'Draw Box';
@@ -205,7 +205,7 @@ export class AnnotatorModel {
       }
       case 'addSuggestions': {
         if (!category(intent.categoryId)) return refuse(`category ${intent.categoryId} does not exist in this file`);
-        let id = nextId(this.ds.annotations);
+        let id = this.freeId();
         for (const s of intent.boxes) {
           const b = place(intent.imageId, s.bbox);
           if (typeof b === 'string') continue; // a proposal off the image is simply not shown
@@ -247,6 +247,11 @@ export class AnnotatorModel {
       result.message = 'the box reached outside the image and was clipped to its border';
     }
     return { edit: { label, redo: ops, undo }, result };
+  }
+
+  /** A new box id: above every box, and every rejected box's old id (its record is keyed by it). */
+  private freeId(): number {
+    return Math.max(nextId(this.ds.annotations), nextId([...this.rejected.keys()].map((id) => ({ id }))));
   }
 
   undo(edit: AppliedEdit): void {
