@@ -19,7 +19,14 @@ export async function writeTextAtomic(uri: vscode.Uri, text: string): Promise<vo
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${++counter}.tmp`);
   try {
-    await fs.promises.writeFile(tmp, data);
+    // fsync before the rename: after a crash the name never points at half-written data.
+    const fh = await fs.promises.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await fs.promises.rename(tmp, file);
   } catch (e) {
     await fs.promises.rm(tmp, { force: true });
