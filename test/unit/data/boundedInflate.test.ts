@@ -105,3 +105,12 @@ test('an .npz whose arrays would inflate past the limit is refused before inflat
   assert.throws(() => parseNpz(honest, file, MiB), /would decompress to more than 1\.00 MiB/);
   assert.equal(parseNpz(honest, file, 8 * MiB).get('train_images')!.shape[0], 4 * MiB);
 });
+
+test('a .nii.gz left to itk-wasm (NIfTI-2) is bounded by the size limit before itk-wasm inflates it', async () => {
+  const hdr = Buffer.alloc(540);
+  hdr.writeInt32LE(540, 0);
+  hdr.write('n+2\0', 4, 'latin1');
+  const file = path.join(dir, 'bomb2.nii.gz');
+  fs.writeFileSync(file, Buffer.concat([gzipSync(hdr), zerosGz(64)]));
+  await assert.rejects(readImage(file, { maxBytes: MiB }), (e: unknown) => e instanceof ImageReadError && e.problem === 'too-large' && e.message.startsWith(file) && /decompresses to more than .*size limit/.test(e.message));
+});

@@ -120,6 +120,18 @@ function swapBytes(bytes: Uint8Array, width: number): void {
 /** Bytes after the voxel data that a .nii.gz may carry (padding some writers add) before it is refused. */
 const TRAILING_SLACK = 1024 * 1024;
 
+/** gunzip with a limit; past it, a 'too-large' error naming the file and what the limit stood for. */
+function gunzipOrRefuse(file: string, raw: Uint8Array, limit: number, expected: string): Uint8Array {
+  try {
+    return gunzipLimited(raw, limit);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof InflateLimitError) throw new ImageReadError(file, 'too-large', `decompresses to more than ${formatBytes(limit)}, but ${expected}; refused as damaged or a decompression bomb`);
+    if (/unexpected end/i.test(msg)) throw new ImageReadError(file, 'truncated', 'is a truncated gzip stream (the file was cut short)');
+    throw new ImageReadError(file, 'corrupt', `cannot be decompressed: ${msg}`);
+  }
+}
+
 /**
  * Reads a single-file NIfTI-1 image; returns null for variants it leaves to itk-wasm (NIfTI-2,
  * .hdr/.img pairs, more than 4 dimensions, unusual orientation headers).
@@ -128,7 +140,11 @@ export function readNiftiFast(file: string, raw: Uint8Array, maxBytes: number): 
   const gz = isGzip(raw);
   const head = gz ? gunzipPrefix(raw.subarray(0, 8192)) : raw;
   const h = parseHeader(file, head);
-  if (!h) return null;
+  if (!h) {
+    // Left to itk-wasm (NIfTI-2, .hdr/.img), which inflates without a limit: bound it here.
+    if (gz) gunzipOrRefuse(file, raw, maxBytes + TRAILING_SLACK, 'the size limit');
+    return null;
+  }
   const type = datatypeByCode(h.datatype);
   if (!type) throw new ImageReadError(file, 'unsupported', `has NIfTI datatype ${h.datatype}, which MedStudio does not read`);
   if (h.dims.some((d) => d < 1)) throw new ImageReadError(file, 'corrupt', `has invalid dimensions ${h.dims.join('x')}`);
@@ -143,21 +159,7 @@ export function readNiftiFast(file: string, raw: Uint8Array, maxBytes: number): 
   let body: Uint8Array;
   if (gz) {
     // The header says how much there is; anything far beyond it is refused, never inflated whole.
-    const limit = need + TRAILING_SLACK;
-    try {
-      body = gunzipLimited(raw, limit);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      if (e instanceof InflateLimitError) {
-        throw new ImageReadError(
-          file,
-          'too-large',
-          `decompresses to more than ${formatBytes(limit)}, but its header describes ${formatBytes(need)} (${dims.join('x')} ${type.name}); refused as damaged or a decompression bomb`,
-        );
-      }
-      if (/unexpected end/i.test(msg)) throw new ImageReadError(file, 'truncated', 'is a truncated gzip stream (the file was cut short)');
-      throw new ImageReadError(file, 'corrupt', `cannot be decompressed: ${msg}`);
-    }
+    body = gunzipOrRefuse(file, raw, need + TRAILING_SLACK, `its header describes ${formatBytes(need)} (${dims.join('x')} ${type.name})`);
   } else body = raw;
   if (h.dims.length > 4) return null;
   const g = geometry(h);
