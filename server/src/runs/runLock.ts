@@ -22,7 +22,7 @@ export class RunLockedError extends Error {
     readonly runDir: string,
     readonly holder: RunHolder,
   ) {
-    super(`run ${runDir} is in use by process ${holder.pid} on ${holder.host} (since ${holder.startedAt}); a second training or resume of the same run is refused. Wait for it to end or cancel it${holder.host === os.hostname() ? '' : `; if that process is gone, delete ${path.join(runDir, LOCK_FILE)}`}`);
+    super(`run ${runDir} is in use by process ${holder.pid} on ${holder.host} (since ${holder.startedAt}); a second training or resume of the same run is refused. Wait for it to end or cancel it; if that process is gone (another machine, or its pid reused), delete ${path.join(runDir, LOCK_FILE)}`);
     this.name = 'RunLockedError';
   }
 }
