@@ -60,6 +60,8 @@ export interface WebviewPage {
   answer: (method: string, fn: (params: unknown) => unknown) => void;
   /** Waits until the webview has posted a message matching the predicate. */
   waitForPosted: (pred: (m: WireMessage) => boolean, timeoutMs?: number) => Promise<WireMessage>;
+  /** What the page's Content-Security-Policy blocked so far (close() fails when anything was). */
+  cspViolations: () => Promise<string[]>;
   close: () => Promise<void>;
 }
 
@@ -104,6 +106,10 @@ export async function openWebview(browser: Browser, name: string, opts: { state?
   await page.addInitScript(() => {
     (window as unknown as { __onPost: (m: unknown) => void }).__onPost = (m) =>
       (window as unknown as { __answerRequest: (m: unknown) => void }).__answerRequest(m);
+    // Everything the page's CSP blocked (a style without the nonce, a remote load, ...).
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'}${e.sample ? `: ${e.sample}` : ''}`));
   });
   await page.goto(`${srv.url}/__webview.html`);
   const posted = () => page.evaluate(() => (window as unknown as { __posted: WireMessage[] }).__posted);
@@ -125,9 +131,13 @@ export async function openWebview(browser: Browser, name: string, opts: { state?
         await page.waitForTimeout(25);
       }
     },
+    cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
     close: async () => {
+      const blocked = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp).catch(() => [] as string[]);
       await context.close();
       await srv.close();
+      // Every webview test also checks that the strict CSP (no 'unsafe-inline') let the page work.
+      if (blocked.length) throw new Error(`the webview's CSP blocked: ${blocked.join('; ')}`);
     },
   };
 }

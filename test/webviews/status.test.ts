@@ -96,3 +96,50 @@ test('after a reload the panel keeps the selected run and loads its history', as
     await w.close();
   }
 });
+
+test('job state, ids, errors and class names from a crafted jobs.json or metrics file show as text, never as markup', async () => {
+  const evil = '<img src=x onerror="window.__pwned=1"><b style="color:red">styled</b>';
+  const crafted = {
+    ...job('failed', 1),
+    state: `failed"><img src=x onerror="window.__pwned=2">` as JobInfo['state'],
+    runId: evil,
+    method: evil,
+    backend: evil as JobInfo['backend'],
+    device: evil,
+    error: evil,
+  };
+  const m: EvalMetrics = { ...metrics(1, 0.5), classes: [evil, 'b', 'c'], recall: { [evil]: 0.5 }, extra: { [evil]: 1 } };
+  const w = await openWebview(browser, 'status');
+  try {
+    w.answer('ready', () => ({ jobs: [{ info: crafted, metrics: [m] }] }));
+    await w.page.waitForSelector('li.run.sel');
+    await w.page.waitForSelector('svg[aria-label="confusion matrix"]');
+    assert.equal(await w.page.locator('img').count(), 0, 'no <img> element was created');
+    assert.equal(await w.page.locator('#app b[style]').count(), 0, 'no styled element was created');
+    assert.equal(await w.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    assert.equal(await w.page.textContent('.detail header h2'), evil, 'the run id reads as the text it is');
+    assert.equal(await w.page.textContent('.detail p.error'), evil);
+    assert.match((await w.page.textContent('li.run.sel')) ?? '', /failed"><img src=x/);
+    assert.ok((await w.page.textContent('svg[aria-label^="per-class recall"]'))?.includes(evil));
+    // The state's CSS class keeps letters only, so it cannot close the attribute either.
+    assert.deepEqual(await w.page.$$eval('.state', (els) => els.map((e) => e.className)), ['state s-failedimgsrcxonerrorwindowpwned', 'state s-failedimgsrcxonerrorwindowpwned']);
+  } finally {
+    await w.close();
+  }
+});
+
+test('the panel runs under a CSP without unsafe-inline styles, and its styles still apply', async () => {
+  const w = await openWebview(browser, 'status');
+  try {
+    w.answer('ready', () => ({ jobs: [{ info: job('running', 1), metrics: [metrics(1, 0.5)] }] }));
+    await w.page.waitForSelector('li.run.sel');
+    const csp = await w.page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+    assert.match(csp ?? '', /style-src [^;]*'nonce-/);
+    assert.doesNotMatch(csp ?? '', /unsafe-inline/);
+    // .layout { display: flex } comes from the panel's stylesheet: it was admitted.
+    assert.equal(await w.page.$eval('.layout', (e) => getComputedStyle(e).display), 'flex');
+    assert.deepEqual(await w.cspViolations(), []);
+  } finally {
+    await w.close();
+  }
+});

@@ -29,7 +29,9 @@ export function registerGenerateBoxes(svc: ExtensionServices): vscode.Disposable
         (_p, token) => svc.server.request(GenerateBoxesRequest, { experimentPath: uri.fsPath, source }, token),
       );
       await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(result.file), 'medstudio.annotator');
-      void vscode.window.showInformationMessage(`MedStudio: ${result.boxes} ${source} boxes written to ${vscode.workspace.asRelativePath(result.file)}; review them in the annotator.`);
+      // Says whether the boxes were merged into a reviewed file (and what was kept) or written beside it.
+      const say = result.mode === 'beside' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void say(`MedStudio: ${result.message}; review them in the annotator.`);
       return result;
     }),
   ];

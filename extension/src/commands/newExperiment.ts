@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { requireTrust } from './jobs';
+import { writeFileAtomic } from '../../../server/src/data/atomicWrite';
 
 interface Template {
   file: string;
@@ -58,9 +59,7 @@ export function registerNewExperiment(svc: ExtensionServices): vscode.Disposable
       const base = path.basename(pick.file).replace('.medstudio.yaml', '');
       let target = path.join(samplesRoot, 'experiments', `${base}.medstudio.yaml`);
       for (let n = 2; fs.existsSync(target); n++) target = path.join(samplesRoot, 'experiments', `${base}-${n}.medstudio.yaml`);
-      const tmp = `${target}.tmp-${process.pid}`;
-      await fs.promises.writeFile(tmp, await fs.promises.readFile(pick.file));
-      await fs.promises.rename(tmp, target);
+      await writeFileAtomic(target, await fs.promises.readFile(pick.file));
       await vscode.window.showTextDocument(vscode.Uri.file(target));
       return target;
     }),

@@ -10,9 +10,10 @@ import { writeCocoFile } from '../data/boxes';
 import { loadClassificationDataset, type DatasetSample } from '../data/datasets';
 import { readImage } from '../data/readers';
 import type { Experiment } from '../experiment/types';
-import { emptyCoco, type CocoDataset } from '../formats/coco';
+import { emptyCoco, parseCoco, type CocoDataset } from '../formats/coco';
 import { loadModel, saveModel } from '../runs/modelIo';
 import { resizeGray } from './imageOps';
+import { describeMerge, mergeGenerated } from './merge';
 import type { MapBox } from './regions';
 import type { PixelImage, SaliencyMethod } from './saliency';
 import { DEFAULT_SALIENCY, saliencyBox, saliencyRegion } from './saliencyBoxes';
@@ -134,9 +135,64 @@ export async function generateBoxes(exp: Experiment, source: GeneratedSource, co
   return coco;
 }
 
-/** Generates and writes (atomically, validated) a COCO file; returns the number of boxes. */
-export async function generateBoxesFile(exp: Experiment, source: GeneratedSource, file: string, o: GenerateOptions = {}): Promise<number> {
+/** How a generation reached the disk: a new file, merged into a reviewed one, or beside an unreadable one. */
+export interface GeneratedFile {
+  file: string;
+  /** Boxes in the written file. */
+  boxes: number;
+  mode: 'new' | 'merged' | 'beside';
+  /** What happened, for the person (which file, what was kept). */
+  message: string;
+}
+
+/** `boxes.saliency.coco.json` -> `boxes.saliency.<stamp>.coco.json`, a name not yet taken. */
+function besideName(file: string): string {
+  const m = /^(.*?)((?:\.coco)?\.json)$/i.exec(file);
+  const [stem, ext] = m ? [m[1]!, m[2]!] : [file, ''];
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  for (let k = 0; ; k++) {
+    const f = `${stem}.${stamp}${k ? `-${k}` : ''}${ext}`;
+    if (!fs.existsSync(f)) return f;
+  }
+}
+
+/**
+ * Writes a generation (atomically, validated). An existing file is never replaced: it may hold
+ * a person's review, so the new boxes are merged into it (see merge.ts); one that cannot be
+ * read is left alone and the new boxes go beside it. The result says which.
+ */
+export async function writeGeneratedBoxes(file: string, coco: CocoDataset, source: GeneratedSource): Promise<GeneratedFile> {
+  let text: string | undefined;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${file}: cannot read the existing box file (${(e as NodeJS.ErrnoException).code ?? String(e)}); nothing was written`);
+  }
+  if (text === undefined) {
+    await writeCocoFile(file, coco);
+    return { file, boxes: coco.annotations.length, mode: 'new', message: `${coco.annotations.length} ${source} boxes written to ${file}` };
+  }
+  let existing: CocoDataset;
+  try {
+    existing = parseCoco(text, file);
+  } catch (e) {
+    const beside = besideName(file);
+    await writeCocoFile(beside, coco);
+    const why = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+    return { file: beside, boxes: coco.annotations.length, mode: 'beside', message: `${file} could not be read (${why}), so it was left as it is; ${coco.annotations.length} ${source} boxes were written beside it to ${beside}` };
+  }
+  const { dataset, stats } = mergeGenerated(existing, coco, source);
+  await writeCocoFile(file, dataset);
+  return { file, boxes: dataset.annotations.length, mode: 'merged', message: `${source} boxes merged into ${file}: ${describeMerge(stats, source)}` };
+}
+
+/** Generates a dataset's boxes and writes them (merging into an existing file, see writeGeneratedBoxes). */
+export async function generateBoxesInto(exp: Experiment, source: GeneratedSource, file: string, o: GenerateOptions = {}): Promise<GeneratedFile> {
   const coco = await generateBoxes(exp, source, path.dirname(path.resolve(file)), o);
-  await writeCocoFile(file, coco);
-  return coco.annotations.length;
+  return writeGeneratedBoxes(path.resolve(file), coco, source);
+}
+
+/** generateBoxesInto, returning the number of boxes in the written file. */
+export async function generateBoxesFile(exp: Experiment, source: GeneratedSource, file: string, o: GenerateOptions = {}): Promise<number> {
+  return (await generateBoxesInto(exp, source, file, o)).boxes;
 }

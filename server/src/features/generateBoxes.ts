@@ -1,6 +1,6 @@
 /** Generates lesion boxes for a whole experiment's data (saliency or segmentation) as COCO for review. */
 import * as path from 'node:path';
-import { generateBoxesFile } from '../boxes/generate';
+import { generateBoxesInto } from '../boxes/generate';
 import { loadExperiment } from '../experiment/load';
 import { GenerateBoxesRequest } from '../protocol';
 import { invalidParams, onRequest } from '../lsp/typed';
@@ -16,8 +16,9 @@ export const generateBoxesFeature: ServerFeature = {
       const exp = await loadExperiment(p.experimentPath);
       if (p.source === 'segmentation') await ctx.engine();
       const out = path.resolve(p.out ?? path.join(path.dirname(exp.file), `boxes.${p.source}.coco.json`));
-      const boxes = await generateBoxesFile(exp, p.source, out, { runDir: path.dirname(out), log: (l) => ctx.log(l) });
-      return { file: out, boxes, source: p.source };
+      const r = await generateBoxesInto(exp, p.source, out, { runDir: path.dirname(out), log: (l) => ctx.log(l) });
+      ctx.log(r.message);
+      return { file: r.file, boxes: r.boxes, source: p.source, mode: r.mode, message: r.message };
     });
   },
 };

@@ -13,12 +13,19 @@ export const BOX_SOURCES: readonly BoxSource[] = ['manual', 'saliency', 'segment
 /** `[x, y, width, height]` in pixels; (x, y) is the top-left corner, pixel (0,0)'s top-left is 0,0. */
 export type CocoBBox = [number, number, number, number];
 
+/**
+ * Fields MedStudio does not use (`segmentation`, `keypoints`, `attributes`, `license`,
+ * `coco_url`, ...) as they were read, so that saving writes them back unchanged.
+ */
+export type CocoExtra = Record<string, unknown>;
+
 export interface CocoImage {
   id: number;
   /** Relative to the COCO file's folder (MedStudio's convention), or a bare file name. */
   file_name: string;
   width: number;
   height: number;
+  extra?: CocoExtra;
 }
 
 export interface CocoAnnotation {
@@ -32,12 +39,14 @@ export interface CocoAnnotation {
   source: BoxSource;
   /** Confidence of a proposed box, in [0, 1]; absent for manual boxes. */
   score?: number;
+  extra?: CocoExtra;
 }
 
 export interface CocoCategory {
   id: number;
   name: string;
   supercategory?: string;
+  extra?: CocoExtra;
 }
 
 export interface CocoDataset {
@@ -45,6 +54,35 @@ export interface CocoDataset {
   images: CocoImage[];
   annotations: CocoAnnotation[];
   categories: CocoCategory[];
+  /** Top-level members besides these (`licenses`, ...), kept as read. */
+  extra?: CocoExtra;
+}
+
+const KNOWN = {
+  dataset: ['info', 'images', 'annotations', 'categories'],
+  image: ['id', 'file_name', 'width', 'height'],
+  annotation: ['id', 'image_id', 'category_id', 'bbox', 'area', 'iscrowd', 'source', 'score'],
+  category: ['id', 'name', 'supercategory'],
+} as const;
+
+/** The members of `raw` not in `known`, in their order; undefined when there are none. */
+function extraOf(raw: Record<string, unknown>, known: readonly string[]): CocoExtra | undefined {
+  const out: CocoExtra = {};
+  let any = false;
+  for (const [k, v] of Object.entries(raw)) {
+    if (known.includes(k)) continue;
+    out[k] = v;
+    any = true;
+  }
+  return any ? out : undefined;
+}
+
+/** `base` followed by the extra members (known names win, so an edit is never undone by them). */
+function withExtra(base: Record<string, unknown>, extra: CocoExtra | undefined): Record<string, unknown> {
+  if (!extra) return base;
+  const out = { ...base };
+  for (const [k, v] of Object.entries(extra)) if (!(k in base)) out[k] = v;
+  return out;
 }
 
 export type CocoIssueCode =
@@ -104,6 +142,8 @@ export function validateCoco(value: unknown): { dataset: CocoDataset | null; iss
       return issue('non-positive-size', p, `image size must be positive, got ${String(width)}x${String(height)}`);
     }
     const img: CocoImage = { id: id as number, file_name, width, height };
+    const extra = extraOf(raw, KNOWN.image);
+    if (extra) img.extra = extra;
     if (imageById.has(img.id)) return issue('duplicate-id', `${p}.id`, `duplicate image id ${img.id}`);
     imageById.set(img.id, img);
     images.push(img);
@@ -124,6 +164,8 @@ export function validateCoco(value: unknown): { dataset: CocoDataset | null; iss
     categoryNames.add(name);
     const cat: CocoCategory = { id: id as number, name };
     if (typeof supercategory === 'string') cat.supercategory = supercategory;
+    const extra = extraOf(raw, KNOWN.category);
+    if (extra) cat.extra = extra;
     categories.push(cat);
   });
 
@@ -174,11 +216,15 @@ export function validateCoco(value: unknown): { dataset: CocoDataset | null; iss
       source: (source as BoxSource | undefined) ?? 'manual',
     };
     if (score !== undefined) ann.score = score as number;
+    const extra = extraOf(raw, KNOWN.annotation);
+    if (extra) ann.extra = extra;
     annotations.push(ann);
   });
 
   const dataset: CocoDataset = { images, annotations, categories };
   if (isRecord(value.info)) dataset.info = value.info;
+  const extra = extraOf(value, KNOWN.dataset);
+  if (extra) dataset.extra = extra;
   return { dataset, issues };
 }
 
@@ -202,7 +248,8 @@ export function serializeCoco(ds: CocoDataset): string {
   const byId = <T extends { id: number }>(a: T, b: T) => a.id - b.id;
   const out: Record<string, unknown> = {};
   if (ds.info) out.info = ds.info;
-  out.images = [...ds.images].sort(byId).map((i) => ({ id: i.id, file_name: i.file_name, width: i.width, height: i.height }));
+  for (const [k, v] of Object.entries(ds.extra ?? {})) if (!(KNOWN.dataset as readonly string[]).includes(k)) out[k] = v;
+  out.images = [...ds.images].sort(byId).map((i) => withExtra({ id: i.id, file_name: i.file_name, width: i.width, height: i.height }, i.extra));
   out.annotations = [...ds.annotations].sort(byId).map((a) => {
     const o: Record<string, unknown> = {
       id: a.id,
@@ -214,9 +261,11 @@ export function serializeCoco(ds: CocoDataset): string {
       source: a.source,
     };
     if (a.score !== undefined) o.score = a.score;
-    return o;
+    return withExtra(o, a.extra);
   });
-  out.categories = [...ds.categories].sort(byId).map((c) => (c.supercategory === undefined ? { id: c.id, name: c.name } : { id: c.id, name: c.name, supercategory: c.supercategory }));
+  out.categories = [...ds.categories]
+    .sort(byId)
+    .map((c) => withExtra(c.supercategory === undefined ? { id: c.id, name: c.name } : { id: c.id, name: c.name, supercategory: c.supercategory }, c.extra));
   return stringifyStable(out);
 }
 
@@ -278,4 +327,33 @@ export function findImageByPath(ds: CocoDataset, filePath: string): CocoImage | 
     return norm.endsWith('/' + f) || f.endsWith('/' + norm);
   });
   return tails.length === 1 ? tails[0] : undefined;
+}
+
+/**
+ * A suggested box a person rejected. Kept in `info.medstudio.rejected` by the annotation id it
+ * had, so that generating boxes again does not propose it a second time.
+ */
+export interface RejectedBox {
+  image_id: number;
+  category_id: number;
+  bbox: CocoBBox;
+  source: BoxSource;
+  score?: number;
+}
+
+/** The rejected boxes recorded in a dataset's `info.medstudio.rejected` (malformed entries skipped). */
+export function rejectedBoxes(ds: CocoDataset): Map<number, RejectedBox> {
+  const out = new Map<number, RejectedBox>();
+  const ms = ds.info?.medstudio;
+  const rec = isRecord(ms) ? ms.rejected : undefined;
+  if (!isRecord(rec)) return out;
+  for (const [k, v] of Object.entries(rec)) {
+    const id = Number(k);
+    if (!Number.isInteger(id) || !isRecord(v) || !isNumberArray(v.bbox, 4) || !Number.isInteger(v.image_id) || !Number.isInteger(v.category_id)) continue;
+    const source = BOX_SOURCES.includes(v.source as BoxSource) ? (v.source as BoxSource) : 'saliency';
+    const box: RejectedBox = { image_id: v.image_id as number, category_id: v.category_id as number, bbox: [...v.bbox] as CocoBBox, source };
+    if (isFiniteNumber(v.score)) box.score = v.score;
+    out.set(id, box);
+  }
+  return out;
 }

@@ -38,6 +38,17 @@ export interface SlicerRoi {
   score?: number;
   /** Class name of the lesion, when known. */
   category?: string;
+  /**
+   * The markup as read (display settings, descriptions, measurements, other tools' members), so
+   * that saving changes only what MedStudio edits and writes the rest back unchanged.
+   */
+  original?: Record<string, unknown>;
+}
+
+/** A whole `.mrk.json`: its ROIs and the top-level members besides `markups`. */
+export interface SlicerRoiDocument {
+  rois: SlicerRoi[];
+  extra: Record<string, unknown>;
 }
 
 export type RoiIssueCode = 'json' | 'schema' | 'not-roi' | 'bad-coordinate-system' | 'non-positive-size' | 'bad-source' | 'bad-score';
@@ -68,6 +79,11 @@ export function roiInSystem(roi: SlicerRoi, system: CoordinateSystem): SlicerRoi
  * curves) are an error too, since a box file with them is likely the wrong file.
  */
 export function parseSlicerRoi(text: string, file?: string): SlicerRoi[] {
+  return parseSlicerRoiDocument(text, file).rois.map(({ original: _original, ...roi }) => roi);
+}
+
+/** parseSlicerRoi, keeping the document's other top-level members for a lossless save. */
+export function parseSlicerRoiDocument(text: string, file?: string): SlicerRoiDocument {
   const parsed = parseJsonText(text);
   if (!parsed.ok) throw new SlicerRoiFormatError([parsed.issue], file);
   const issues: RoiIssue[] = [];
@@ -107,39 +123,72 @@ export function parseSlicerRoi(text: string, file?: string): SlicerRoi[] {
     const roi: SlicerRoi = { coordinateSystem: cs, center: [...center] as Vec3, size: [...m.size] as Vec3, orientation: [...orientation] as Mat3, label, source: source as BoxSource };
     if (isFiniteNumber(meta.score)) roi.score = meta.score;
     if (typeof meta.category === 'string') roi.category = meta.category;
+    roi.original = m;
     rois.push(roi);
   });
   if (issues.length) throw new SlicerRoiFormatError(issues, file);
-  return rois;
+  const extra: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (k !== 'markups') extra[k] = v;
+  return { rois, extra };
 }
 
-/** Writes ROIs as a Slicer-loadable markups file; the same ROIs always give the same bytes. */
-export function serializeSlicerRoi(rois: readonly SlicerRoi[]): string {
+/** The markup written for a ROI MedStudio created (Slicer's defaults for a box). */
+function newMarkup(r: SlicerRoi): Record<string, unknown> {
+  return {
+    type: 'ROI',
+    coordinateSystem: r.coordinateSystem,
+    coordinateUnits: 'mm',
+    locked: false,
+    fixedNumberOfControlPoints: false,
+    labelFormat: '%N-%d',
+    lastUsedControlPointNumber: 1,
+    roiType: 'Box',
+    center: r.center,
+    orientation: r.orientation,
+    size: r.size,
+    insideOut: false,
+    controlPoints: [
+      { id: '1', label: r.label, description: '', associatedNodeID: '', position: r.center, orientation: r.orientation, selected: true, locked: false, visibility: true, positionStatus: 'defined' },
+    ],
+    measurements: [],
+  };
+}
+
+/** The markup read from a file with MedStudio's edits (box, label) applied and every other member kept. */
+function editedMarkup(r: SlicerRoi, original: Record<string, unknown>): Record<string, unknown> {
+  const m: Record<string, unknown> = structuredClone(original);
+  m.coordinateSystem = r.coordinateSystem;
+  m.center = r.center;
+  m.orientation = r.orientation;
+  m.size = r.size;
+  const points = Array.isArray(m.controlPoints) ? m.controlPoints : [];
+  const first: unknown = points[0];
+  if (isRecord(first)) {
+    first.position = r.center;
+    first.orientation = r.orientation;
+    first.label = r.label;
+  } else m.controlPoints = newMarkup(r).controlPoints;
+  return m;
+}
+
+/**
+ * Writes ROIs as a Slicer-loadable markups file; the same ROIs always give the same bytes. ROIs
+ * read from a file keep every member MedStudio does not edit, and `extra` (the document's other
+ * top-level members, as parseSlicerRoiDocument returns them) is written back too.
+ */
+export function serializeSlicerRoi(rois: readonly SlicerRoi[], extra: Record<string, unknown> = {}): string {
   const markups = rois.map((r) => {
-    const medstudio: Record<string, unknown> = { source: r.source };
+    const m = r.original ? editedMarkup(r, r.original) : newMarkup(r);
+    const medstudio: Record<string, unknown> = isRecord(m.medstudio) ? { ...m.medstudio } : {};
+    medstudio.source = r.source;
     if (r.score !== undefined) medstudio.score = r.score;
+    else delete medstudio.score;
     if (r.category !== undefined) medstudio.category = r.category;
-    return {
-      type: 'ROI',
-      coordinateSystem: r.coordinateSystem,
-      coordinateUnits: 'mm',
-      locked: false,
-      fixedNumberOfControlPoints: false,
-      labelFormat: '%N-%d',
-      lastUsedControlPointNumber: 1,
-      roiType: 'Box',
-      center: r.center,
-      orientation: r.orientation,
-      size: r.size,
-      insideOut: false,
-      controlPoints: [
-        { id: '1', label: r.label, description: '', associatedNodeID: '', position: r.center, orientation: r.orientation, selected: true, locked: false, visibility: true, positionStatus: 'defined' },
-      ],
-      measurements: [],
-      medstudio,
-    };
+    else delete medstudio.category;
+    m.medstudio = medstudio;
+    return m;
   });
-  return stringifyStable({ '@schema': SLICER_MARKUPS_SCHEMA, markups });
+  return stringifyStable({ '@schema': SLICER_MARKUPS_SCHEMA, ...extra, markups });
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The job list, persisted at <workspace>/.medstudio/jobs.json so that a server restart lists
- * past and interrupted runs (and can offer to resume them). Written atomically.
+ * past and interrupted runs (and can offer to resume them). Written atomically (fsync'd, renamed).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomicSync } from '../data/atomicWrite';
 import type { JobInfo } from '../protocol';
 
 export class JobStore {
@@ -28,9 +29,6 @@ export class JobStore {
 
   save(jobs: JobInfo[]): void {
     if (!this.file) return;
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(jobs, null, 2));
-    fs.renameSync(tmp, this.file);
+    writeFileAtomicSync(this.file, JSON.stringify(jobs, null, 2));
   }
 }

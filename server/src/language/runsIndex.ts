@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JobInfo } from '../protocol';
+import { withLiveState } from '../runs/runLock';
 
 export function runsRoots(experimentFile: string, workspaceRoots: string[]): string[] {
   const roots = new Set<string>();
@@ -29,7 +30,7 @@ export function runsOf(experimentFile: string, workspaceRoots: string[]): JobInf
       try {
         const info = JSON.parse(fs.readFileSync(path.join(root, id, 'run.json'), 'utf8')) as Partial<JobInfo> & { experiment?: { file?: string } };
         const exp = info.experimentPath ?? info.experiment?.file;
-        if (exp && path.resolve(exp) === target) out.push({ ...(info as JobInfo), runDir: info.runDir ?? path.join(root, id), runId: info.runId ?? id });
+        if (exp && path.resolve(exp) === target) out.push(withLiveState(path.join(root, id), { ...(info as JobInfo), runDir: info.runDir ?? path.join(root, id), runId: info.runId ?? id }));
       } catch {
         /* not a run, or being written */
       }

@@ -17,5 +17,15 @@ export const SuggestBoxesRequest = request<{ imagePath: string; source: Exclude<
 /** client -> server: generate boxes for every image of an experiment's data (a COCO file to review). */
 export const GenerateBoxesRequest = request<
   { experimentPath: string; source: Exclude<BoxSource, 'manual'>; out?: string },
-  { file: string; boxes: number; source: Exclude<BoxSource, 'manual'> }
+  {
+    /** The file written: `out` (new, or merged into), or a new name beside an unreadable `out`. */
+    file: string;
+    /** Boxes in that file. */
+    boxes: number;
+    source: Exclude<BoxSource, 'manual'>;
+    /** An existing box file is never replaced: merged keeps every reviewed box and decision. */
+    mode: 'new' | 'merged' | 'beside';
+    /** What happened, in a sentence for the person. */
+    message: string;
+  }
 >('medstudio/boxes/generate');

@@ -7,7 +7,7 @@ export { findWorkspaceRoot, defaultRunsDir } from './workspace';
 export { newRunId } from './runId';
 export { writeDirAtomic, resolveAtomicDir } from './atomicDir';
 export { saveModel, loadModel, loadWeightsInto, modelFiles, readModelMetadata, dirHandler } from './modelIo';
-export { saveCheckpoint, loadCheckpoint, latestCheckpoint, readCheckpointState, checkpointsDir, type CheckpointState, type CheckpointParts } from './checkpoint';
+export { saveCheckpoint, loadCheckpoint, restoreCheckpoint, findCheckpoints, latestCheckpoint, readCheckpointState, checkpointsDir, type CheckpointState, type CheckpointParts } from './checkpoint';
 export {
   createRun,
   openRun,

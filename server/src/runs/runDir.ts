@@ -11,11 +11,15 @@ import type { Experiment } from '../experiment/types';
 import type { EvalMetrics, JobInfo } from '../protocol';
 import { defaultRunsDir } from './workspace';
 import { newRunId } from './runId';
+import { withLiveState } from './runLock';
 
 /** run.json: a job's record without the queue's own fields (so the queue can spread it into a JobInfo). */
 export type RunInfo = Omit<JobInfo, 'id' | 'action'> & {
   /** Other files the method wrote, relative to the run folder. */
   artifacts?: Record<string, string>;
+  /** The process training it, and its machine (so a reader can tell a killed run). */
+  pid?: number;
+  host?: string;
 };
 
 export const RUN_FILES = {
@@ -77,7 +81,8 @@ export async function openRun(dir: string): Promise<Run> {
       throw new Error(`${f} is not valid JSON: ${(e as Error).message}`);
     }
   };
-  const info = (await read(RUN_FILES.info)) as RunInfo;
+  // A run.json left saying "running" by a killed process reads as interrupted.
+  const info = withLiveState(abs, (await read(RUN_FILES.info)) as RunInfo);
   const experiment = (await read(RUN_FILES.experiment)) as Experiment;
   // The folder may have been moved or copied since it was written.
   info.runDir = abs;

@@ -3,6 +3,7 @@
  * compute backend, hands a RunContext to the method's runner, keeps run.json current and streams
  * events. The CLI (`medstudio train`) and the server's job queue both call this.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBackend } from '../engine/backend';
 import { loadExperiment } from '../experiment/load';
@@ -10,8 +11,9 @@ import type { Experiment } from '../experiment/types';
 import { methodRunner } from '../methods';
 import type { ComputeStatus, EvalMetrics, StepProgress } from '../protocol';
 import type { RunContext, RunResult } from '../training/types';
-import { readCheckpointState } from './checkpoint';
-import { appendMetrics, createRun, headlineMetric, openRun, RUN_FILES, truncateMetricsAfter, writeRunInfo, type Run, type RunInfo } from './runDir';
+import { cleanInterruptedWrites, findCheckpoints, readCheckpointState } from './checkpoint';
+import { appendMetrics, createRun, headlineMetric, openRun, readMetrics, RUN_FILES, truncateMetricsAfter, writeRunInfo, type Run, type RunInfo } from './runDir';
+import { acquireRunLock } from './runLock';
 
 /** What a run reports while it runs (JobEvent without the job id; the queue adds it). */
 export type RunEvent =
@@ -41,22 +43,52 @@ export interface RunOutcome {
   result?: RunResult;
 }
 
-/** Prepares the run folder: a fresh one, or the one to resume (its metrics cut back to the checkpoint). */
-async function prepareRun(experimentPath: string | undefined, opts: RunOptions): Promise<{ run: Run; resuming: boolean }> {
+interface Prepared {
+  run: Run;
+  resuming: boolean;
+  /** Releases the run's lock (held from here until the run ends). */
+  release: () => void;
+  /** What resuming found (a missing latest.json, a damaged checkpoint, cleaned temp folders). */
+  notes: string[];
+}
+
+/**
+ * Prepares the run folder: a fresh one, or the one to resume (its metrics cut back to the
+ * checkpoint), with the run's lock taken before anything in it changes. Resuming never starts
+ * over silently: a run with recorded epochs but no intact checkpoint is refused.
+ */
+async function prepareRun(experimentPath: string | undefined, opts: RunOptions): Promise<Prepared> {
   if (opts.resume) {
     const run = await openRun(opts.resume);
-    if (run.info.state === 'finished') throw new Error(`run ${run.dir} has already finished; start a new run instead of resuming it`);
-    const state = await readCheckpointState(run.dir);
-    const resuming = state !== undefined;
-    const epoch = state?.epoch ?? 0;
-    await truncateMetricsAfter(run.dir, epoch);
-    run.info = { ...run.info, epoch, error: undefined, endedAt: undefined };
-    return { run, resuming };
+    const release = acquireRunLock(run.dir);
+    try {
+      if (run.info.state === 'finished') throw new Error(`run ${run.dir} has already finished; start a new run instead of resuming it`);
+      const notes = (await cleanInterruptedWrites(run.dir)).map((f) => `removed ${f}, left by an interrupted write`);
+      const found = findCheckpoints(run.dir);
+      notes.push(...found.notes);
+      const state = await readCheckpointState(run.dir);
+      if (!state) {
+        const done = (await readMetrics(run.dir)).filter((m) => m.split !== 'test').length;
+        if (done || run.info.epoch > 0) {
+          throw new Error(
+            `run ${run.dir} has recorded ${Math.max(done, run.info.epoch)} epoch(s) but no intact checkpoint to resume from${found.notes.length ? ` (${found.notes.join('; ')})` : ''}; refusing to start it again from scratch over its metrics. Start a new run instead`,
+          );
+        }
+      }
+      const epoch = state?.epoch ?? 0;
+      await truncateMetricsAfter(run.dir, epoch);
+      run.info = { ...run.info, epoch, error: undefined, endedAt: undefined };
+      return { run, resuming: state !== undefined, release, notes };
+    } catch (e) {
+      release();
+      throw e;
+    }
   }
   if (!experimentPath) throw new Error('runExperiment needs an experiment file or a run folder to resume');
   const loaded = await loadExperiment(experimentPath);
   const experiment = opts.adjust ? opts.adjust(loaded) : loaded;
-  return { run: await createRun(experiment, { outDir: opts.outDir }), resuming: false };
+  const run = await createRun(experiment, { outDir: opts.outDir });
+  return { run, resuming: false, release: acquireRunLock(run.dir), notes: [] };
 }
 
 /**
@@ -65,7 +97,17 @@ async function prepareRun(experimentPath: string | undefined, opts: RunOptions):
  */
 export async function runExperiment(experimentPath: string | undefined, opts: RunOptions = {}): Promise<RunOutcome> {
   const emit = opts.onEvent ?? (() => undefined);
-  const { run, resuming } = await prepareRun(experimentPath, opts);
+  const { run, resuming, release, notes } = await prepareRun(experimentPath, opts);
+  try {
+    for (const message of notes) emit({ kind: 'log', message });
+    return await runLocked(run, resuming, opts);
+  } finally {
+    release();
+  }
+}
+
+async function runLocked(run: Run, resuming: boolean, opts: RunOptions): Promise<RunOutcome> {
+  const emit = opts.onEvent ?? (() => undefined);
   const signal = opts.signal ?? new AbortController().signal;
   let info: RunInfo = run.info;
   const update = async (patch: Partial<RunInfo>) => {
@@ -82,7 +124,8 @@ export async function runExperiment(experimentPath: string | undefined, opts: Ru
     await update({ state: 'failed', error: (e as Error).message, endedAt: new Date().toISOString() });
     throw e;
   }
-  await update({ state: 'running', backend: compute.backend, device: compute.device, startedAt: info.startedAt ?? new Date().toISOString() });
+  // pid and host: a reader tells a killed run (no such process) from a running one.
+  await update({ state: 'running', backend: compute.backend, device: compute.device, startedAt: info.startedAt ?? new Date().toISOString(), pid: process.pid, host: os.hostname() });
 
   // metrics.jsonl and run.json are written in order, one record at a time.
   let writes: Promise<void> = Promise.resolve();

@@ -4,14 +4,22 @@
  * traffic get through between steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { loadCheckpoint, type CheckpointParts, type CheckpointState } from '../runs/checkpoint';
+import { restoreCheckpoint, type CheckpointParts, type CheckpointState } from '../runs/checkpoint';
+import { truncateMetricsAfter } from '../runs/runDir';
 import type { RunContext } from './types';
 
-/** Loads the checkpoint into `parts` when the run resumes; otherwise the start of epoch 0. */
+/**
+ * Loads the checkpoint into `parts` when the run resumes; otherwise the start of epoch 0. A
+ * resumed run never silently starts over: no loadable checkpoint is an error naming the files.
+ */
 export async function resumePoint(ctx: RunContext, parts: CheckpointParts): Promise<CheckpointState> {
   if (!ctx.resuming) return { epoch: 0, step: 0 };
-  const st = await loadCheckpoint(ctx.runDir, parts);
-  if (!st) return { epoch: 0, step: 0 };
+  const loaded = await restoreCheckpoint(ctx.runDir, parts);
+  if (!loaded) throw new Error(`${ctx.runDir}: the run has no checkpoint to resume from`);
+  const { dir: _dir, notes, ...st } = loaded;
+  for (const n of notes) ctx.log(n);
+  // An older checkpoint than the runner expected: its later epochs' metrics are repeated.
+  if (notes.length) await truncateMetricsAfter(ctx.runDir, st.epoch);
   ctx.log(`resumed at epoch ${st.epoch + 1}, step ${st.step}`);
   return st;
 }

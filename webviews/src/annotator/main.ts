@@ -14,6 +14,7 @@ import type {
   AnnotatorWebviewRequests,
   SuspectItem,
 } from '../../../server/src/protocol';
+import { addStyle } from '../common/dom';
 import { connect, getState, setState } from '../common/vscodeApi';
 import { boxFromPoints, cursorFor, dragBox, fitView, hitTest, keepInside, toImage, zoomAt, type Handle, type View } from './geometry';
 import { imageRows, markCurrent, renderImageList, updateImageRows } from './imageList';
@@ -52,9 +53,7 @@ let spaceDown = false;
 const bitmaps = new Map<number, { img?: HTMLImageElement; error?: string }>();
 
 // ---- DOM ---------------------------------------------------------------------------------
-const style = document.createElement('style');
-style.textContent = ANNOTATOR_CSS;
-document.head.appendChild(style);
+addStyle(ANNOTATOR_CSS);
 const app = document.getElementById('app')!;
 app.innerHTML = `<div class="root">
   <div class="toolbar">

@@ -1,69 +1,88 @@
 /**
  * Small SVG charts for the status panel: line curves, horizontal bars, a confusion matrix.
- * Pure string builders (no DOM), so they are easy to test and cheap to redraw on every event.
+ * Built as DOM nodes (labels are text nodes, numbers attributes), so class names and metric
+ * values from files can never inject markup.
  */
+import { svg } from '../common/dom';
+
 export interface Series {
   name: string;
   points: [number, number][];
   color: string;
 }
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));
+/** Values from a metrics file: anything but a finite number draws as 0. */
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
-export function lineChart(title: string, series: Series[], w = 320, h = 160): string {
-  const pts = series.flatMap((s) => s.points);
+function frame(title: string, w: number, h: number, heading = title): SVGSVGElement {
+  return svg('svg', { class: 'chart', width: w, height: h, role: 'img', 'aria-label': title }, svg('text', { x: 8, y: 12, class: 't' }, heading));
+}
+
+export function lineChart(title: string, series: Series[], w = 320, h = 160): SVGSVGElement {
+  const chart = frame(title, w, h);
+  const pts = series.flatMap((s) => s.points).map(([x, y]) => [num(x), num(y)] as const);
   const pad = { l: 40, r: 8, t: 18, b: 20 };
-  if (pts.length === 0) return `<svg class="chart" width="${w}" height="${h}" role="img" aria-label="${esc(title)}"><text x="8" y="14" class="t">${esc(title)}</text><text x="${w / 2}" y="${h / 2}" text-anchor="middle" class="muted">no data yet</text></svg>`;
+  if (pts.length === 0) {
+    chart.append(svg('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle', class: 'muted' }, 'no data yet'));
+    return chart;
+  }
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
   const x0 = Math.min(...xs);
   let [x1, y0, y1] = [Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const X = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (w - pad.l - pad.r);
-  const Y = (y: number) => h - pad.b - ((y - y0) / (y1 - y0)) * (h - pad.t - pad.b);
-  const lines = series
-    .filter((s) => s.points.length)
-    .map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ')}"><title>${esc(s.name)}</title></polyline>`)
-    .join('');
-  const legend = series.map((s, i) => `<text x="${w - pad.r - (series.length - i) * 80}" y="12" fill="${s.color}" class="legend">${esc(s.name)}</text>`).join('');
-  return `<svg class="chart" width="${w}" height="${h}" role="img" aria-label="${esc(title)}">
-<text x="8" y="12" class="t">${esc(title)}</text>
-<line x1="${pad.l}" y1="${h - pad.b}" x2="${w - pad.r}" y2="${h - pad.b}" class="axis"/><line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${h - pad.b}" class="axis"/>
-<text x="${pad.l - 4}" y="${pad.t + 8}" text-anchor="end" class="tick">${fmt(y1)}</text><text x="${pad.l - 4}" y="${h - pad.b}" text-anchor="end" class="tick">${fmt(y0)}</text>
-${lines}${legend}</svg>`;
+  const X = (x: number) => pad.l + ((num(x) - x0) / (x1 - x0)) * (w - pad.l - pad.r);
+  const Y = (y: number) => h - pad.b - ((num(y) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
+  chart.append(
+    svg('line', { x1: pad.l, y1: h - pad.b, x2: w - pad.r, y2: h - pad.b, class: 'axis' }),
+    svg('line', { x1: pad.l, y1: pad.t, x2: pad.l, y2: h - pad.b, class: 'axis' }),
+    svg('text', { x: pad.l - 4, y: pad.t + 8, 'text-anchor': 'end', class: 'tick' }, fmt(y1)),
+    svg('text', { x: pad.l - 4, y: h - pad.b, 'text-anchor': 'end', class: 'tick' }, fmt(y0)),
+  );
+  for (const s of series.filter((s) => s.points.length)) {
+    const points = s.points.map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
+    chart.append(svg('polyline', { fill: 'none', stroke: s.color, 'stroke-width': 1.5, points }, svg('title', {}, s.name)));
+  }
+  series.forEach((s, i) => chart.append(svg('text', { x: w - pad.r - (series.length - i) * 80, y: 12, fill: s.color, class: 'legend' }, s.name)));
+  return chart;
 }
 
-export function barChart(title: string, values: { label: string; value: number; highlight?: boolean }[], w = 320): string {
+export function barChart(title: string, values: { label: string; value: number; highlight?: boolean }[], w = 320): SVGSVGElement {
   const rowH = 18;
-  const h = 20 + values.length * rowH;
   const labelW = 90;
-  const bars = values
-    .map((v, i) => {
-      const y = 18 + i * rowH;
-      const bw = Math.max(0, Math.min(1, v.value)) * (w - labelW - 50);
-      return `<text x="${labelW - 4}" y="${y + 12}" text-anchor="end" class="tick">${esc(v.label)}</text><rect x="${labelW}" y="${y + 2}" width="${bw.toFixed(1)}" height="${rowH - 5}" class="${v.highlight ? 'bar rare' : 'bar'}" data-label="${esc(v.label)}"/><text x="${labelW + bw + 4}" y="${y + 12}" class="tick">${v.value.toFixed(2)}</text>`;
-    })
-    .join('');
-  return `<svg class="chart" width="${w}" height="${h}" role="img" aria-label="${esc(title)}"><text x="8" y="12" class="t">${esc(title)}</text>${bars}</svg>`;
+  const chart = frame(title, w, 20 + values.length * rowH);
+  values.forEach((v, i) => {
+    const y = 18 + i * rowH;
+    const value = num(v.value);
+    const bw = Math.max(0, Math.min(1, value)) * (w - labelW - 50);
+    chart.append(
+      svg('text', { x: labelW - 4, y: y + 12, 'text-anchor': 'end', class: 'tick' }, v.label),
+      svg('rect', { x: labelW, y: y + 2, width: bw.toFixed(1), height: rowH - 5, class: v.highlight ? 'bar rare' : 'bar', 'data-label': v.label }),
+      svg('text', { x: labelW + bw + 4, y: y + 12, class: 'tick' }, value.toFixed(2)),
+    );
+  });
+  return chart;
 }
 
-export function confusionMatrix(classes: string[], m: number[][], size = 240): string {
+export function confusionMatrix(classes: string[], m: number[][], size = 240): SVGSVGElement | null {
   const n = classes.length;
-  if (n === 0) return '';
+  if (n === 0) return null;
   const labelW = 80;
   const cell = Math.max(14, Math.floor((size - labelW) / n));
-  const rowsMax = m.map((r) => Math.max(1, r.reduce((a, b) => a + b, 0)));
-  const cells = m
-    .flatMap((row, i) =>
-      row.map((v, j) => {
-        const frac = v / rowsMax[i]!;
-        return `<rect x="${labelW + j * cell}" y="${20 + i * cell}" width="${cell - 1}" height="${cell - 1}" fill="rgba(64,150,255,${(0.08 + 0.92 * frac).toFixed(3)})" data-cell="${i},${j}"><title>true ${esc(classes[i]!)} → predicted ${esc(classes[j]!)}: ${v}</title></rect>${cell >= 22 ? `<text x="${labelW + j * cell + cell / 2}" y="${20 + i * cell + cell / 2 + 4}" text-anchor="middle" class="cellv">${v}</text>` : ''}`;
-      }),
-    )
-    .join('');
-  const labels = classes.map((c, i) => `<text x="${labelW - 4}" y="${20 + i * cell + cell / 2 + 4}" text-anchor="end" class="tick">${esc(c)}</text>`).join('');
-  const h = 24 + n * cell;
-  return `<svg class="chart" width="${labelW + n * cell + 4}" height="${h}" role="img" aria-label="confusion matrix"><text x="8" y="12" class="t">confusion (rows: true, columns: predicted)</text>${labels}${cells}</svg>`;
+  const chart = frame('confusion matrix', labelW + n * cell + 4, 24 + n * cell, 'confusion (rows: true, columns: predicted)');
+  classes.forEach((c, i) => chart.append(svg('text', { x: labelW - 4, y: 20 + i * cell + cell / 2 + 4, 'text-anchor': 'end', class: 'tick' }, String(c))));
+  m.forEach((row, i) => {
+    const values = row.map(num);
+    const rowMax = Math.max(1, values.reduce((a, b) => a + b, 0));
+    values.forEach((v, j) => {
+      const x = labelW + j * cell;
+      const y = 20 + i * cell;
+      const title = svg('title', {}, `true ${String(classes[i])} → predicted ${String(classes[j])}: ${v}`);
+      chart.append(svg('rect', { x, y, width: cell - 1, height: cell - 1, fill: `rgba(64,150,255,${(0.08 + 0.92 * (v / rowMax)).toFixed(3)})`, 'data-cell': `${i},${j}` }, title));
+      if (cell >= 22) chart.append(svg('text', { x: x + cell / 2, y: y + cell / 2 + 4, 'text-anchor': 'middle', class: 'cellv' }, String(v)));
+    });
+  });
+  return chart;
 }

@@ -7,6 +7,7 @@
 import { connect, getState, setState } from '../common/vscodeApi';
 import type { EvalMetrics, JobEvent, PanelJob, StatusPanelEvents, StatusPanelRequests } from '../../../server/src/protocol';
 import { barChart, confusionMatrix, lineChart } from './charts';
+import { addStyle, el } from '../common/dom';
 import { STYLE } from './style';
 
 type Ch = ReturnType<typeof connect<StatusPanelRequests, Record<string, never>, Record<string, never>, StatusPanelEvents>>;
@@ -18,12 +19,14 @@ const ch: Ch = connect<StatusPanelRequests, Record<string, never>, Record<string
 const jobs = new Map<string, PanelJob>();
 let selected = getState<PanelState>()?.selected;
 const app = document.getElementById('app')!;
-app.innerHTML = `<style>${STYLE}</style><div class="layout"><ul id="runs" class="runs" role="listbox" aria-label="runs" tabindex="0"></ul><section id="detail" class="detail" aria-live="polite"></section></div>`;
-const runsEl = document.getElementById('runs')!;
-const detailEl = document.getElementById('detail')!;
+addStyle(STYLE);
+const runsEl = el('ul', { id: 'runs', class: 'runs', role: 'listbox', 'aria-label': 'runs', tabindex: 0 });
+const detailEl = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' });
+app.replaceChildren(el('div', { class: 'layout' }, runsEl, detailEl));
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const sorted = () => [...jobs.values()].sort((a, b) => b.info.createdAt.localeCompare(a.info.createdAt));
+const sorted = () => [...jobs.values()].sort((a, b) => String(b.info.createdAt).localeCompare(String(a.info.createdAt)));
+/** A job's state as a CSS class suffix: jobs.json is a file anyone may have edited. */
+const stateClass = (s: unknown) => `state s-${String(s).replace(/[^a-z]/g, '')}`;
 
 function select(id: string | undefined): void {
   selected = id;
@@ -41,56 +44,77 @@ function select(id: string | undefined): void {
 }
 
 function renderRuns(): void {
-  runsEl.innerHTML = sorted()
-    .map(
-      ({ info }) =>
-        `<li role="option" data-id="${esc(info.id)}" class="run ${info.id === selected ? 'sel' : ''}" aria-selected="${info.id === selected}"><span class="state s-${info.state}">${info.state}</span> <b>${esc(info.runId || info.id)}</b><br><span class="muted">${esc(info.method || '…')} · ${esc(info.backend ?? '')} ${info.epochs ? `· epoch ${info.epoch}/${info.epochs}` : ''}</span></li>`,
-    )
-    .join('') || '<li class="muted">No runs yet. Train an experiment (MedStudio: Train Experiment).</li>';
+  const items = sorted().map(({ info }) =>
+    el(
+      'li',
+      { role: 'option', 'data-id': info.id, class: info.id === selected ? 'run sel' : 'run', 'aria-selected': String(info.id === selected) },
+      el('span', { class: stateClass(info.state) }, String(info.state)),
+      ' ',
+      el('b', {}, String(info.runId || info.id)),
+      el('br'),
+      el('span', { class: 'muted' }, `${info.method || '…'} · ${info.backend ?? ''} ${info.epochs ? `· epoch ${info.epoch}/${info.epochs}` : ''}`),
+    ),
+  );
+  runsEl.replaceChildren(...(items.length ? items : [el('li', { class: 'muted' }, 'No runs yet. Train an experiment (MedStudio: Train Experiment).')]));
 }
 
 function metricSeries(ms: EvalMetrics[], key: 'loss' | 'balancedAccuracy' | 'accuracy' | 'meanClassError' | 'auc', split = 'val'): [number, number][] {
   return ms.filter((m) => m.split === split && typeof m[key] === 'number').map((m) => [m.epoch, m[key] as number]);
 }
 
+const stat = (label: string, value: string, after = '') => el('span', {}, `${label} `, el('b', {}, value), after ? ` ${after}` : '');
+
 function renderDetail(): void {
   const j = selected ? jobs.get(selected) : undefined;
   if (!j) {
-    detailEl.innerHTML = '<p class="muted">Select a run.</p>';
+    detailEl.replaceChildren(el('p', { class: 'muted' }, 'Select a run.'));
     return;
   }
   const { info, metrics, progress } = j;
   const last = [...metrics].reverse().find((m) => m.recall) ?? metrics[metrics.length - 1];
+  const button = (act: string, label: string, title?: string) => el('button', { 'data-act': act, title }, label);
   const buttons = [
-    info.state === 'running' || info.state === 'queued' ? `<button data-act="cancel">Cancel</button>` : '',
-    info.state === 'running' ? `<button data-act="pause" title="Stop at the next checkpoint; Resume continues from there">Pause</button>` : '',
-    ['interrupted', 'cancelled', 'paused', 'failed'].includes(info.state) && info.runDir ? `<button data-act="resume">Resume</button>` : '',
-    info.reportPath ? `<button data-act="openReport">Open report</button>` : '',
-    info.modelPath || info.state === 'finished' ? `<button data-act="openModel">Open model</button>` : '',
-    info.state === 'finished' ? `<button data-act="explain">Explain a test image</button>` : '',
-  ].join('');
+    info.state === 'running' || info.state === 'queued' ? button('cancel', 'Cancel') : null,
+    info.state === 'running' ? button('pause', 'Pause', 'Stop at the next checkpoint; Resume continues from there') : null,
+    ['interrupted', 'cancelled', 'paused', 'failed'].includes(info.state) && info.runDir ? button('resume', 'Resume') : null,
+    info.reportPath ? button('openReport', 'Open report') : null,
+    info.modelPath || info.state === 'finished' ? button('openModel', 'Open model') : null,
+    info.state === 'finished' ? button('explain', 'Explain a test image') : null,
+  ].filter((b): b is HTMLButtonElement => b !== null);
   const p = progress;
+  const n = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '?');
+  const stats = p
+    ? [stat('epoch', `${p.epoch}/${p.epochs}`, `step ${p.step}/${p.steps}`), el('span', {}, el('b', {}, n(p.imagesPerSec, 1)), ' img/s'), stat('memory', n(p.memoryMB, 0), 'MB'), stat('ETA', n(p.etaSeconds, 0), 's'), stat('loss', n(p.loss, 4))]
+    : [el('span', { class: 'muted' }, 'no live progress')];
   const extraKeys = [...new Set(metrics.flatMap((m) => Object.keys(m.extra ?? {})))].slice(0, 4);
   const palette = ['#4fc1ff', '#f5a623', '#7ed321', '#d0021b'];
-  detailEl.innerHTML = `
-<header><h2>${esc(info.runId || info.id)}</h2><span class="state s-${info.state}">${info.state}</span>
-<span class="muted">${esc(info.method)} on ${esc(info.backend ?? '?')} (${esc(info.device ?? '')})</span></header>
-${info.error ? `<p class="error">${esc(info.error)}</p>` : ''}
-<div class="buttons">${buttons}</div>
-<div class="stats">${p ? `<span>epoch <b>${p.epoch}/${p.epochs}</b> step ${p.step}/${p.steps}</span><span><b>${p.imagesPerSec.toFixed(1)}</b> img/s</span><span>memory <b>${p.memoryMB.toFixed(0)}</b> MB</span><span>ETA <b>${Math.round(p.etaSeconds)}</b> s</span><span>loss <b>${p.loss.toFixed(4)}</b></span>` : '<span class="muted">no live progress</span>'}</div>
-<div class="charts">
-${lineChart('loss', [
-  { name: 'val', points: metricSeries(metrics, 'loss'), color: palette[0]! },
-  { name: 'train', points: metricSeries(metrics, 'loss', 'train'), color: palette[1]! },
-])}
-${lineChart('balanced accuracy / mean class error', [
-  { name: 'bal. acc', points: metricSeries(metrics, 'balancedAccuracy'), color: palette[2]! },
-  { name: 'mean class err', points: metricSeries(metrics, 'meanClassError'), color: palette[3]! },
-])}
-${extraKeys.length ? lineChart('method terms', extraKeys.map((k, i) => ({ name: k, points: metrics.filter((m) => m.extra?.[k] !== undefined).map((m) => [m.epoch, m.extra![k]!] as [number, number]), color: palette[i]! }))) : ''}
-${last?.recall ? barChart(`per-class recall (${last.split}, epoch ${last.epoch})`, Object.entries(last.recall).map(([label, value]) => ({ label, value }))) : ''}
-${last?.confusion && last.classes ? confusionMatrix(last.classes, last.confusion) : ''}
-</div>`;
+  const charts: Node[] = [
+    lineChart('loss', [
+      { name: 'val', points: metricSeries(metrics, 'loss'), color: palette[0]! },
+      { name: 'train', points: metricSeries(metrics, 'loss', 'train'), color: palette[1]! },
+    ]),
+    lineChart('balanced accuracy / mean class error', [
+      { name: 'bal. acc', points: metricSeries(metrics, 'balancedAccuracy'), color: palette[2]! },
+      { name: 'mean class err', points: metricSeries(metrics, 'meanClassError'), color: palette[3]! },
+    ]),
+  ];
+  if (extraKeys.length) charts.push(lineChart('method terms', extraKeys.map((k, i) => ({ name: k, points: metrics.filter((m) => m.extra?.[k] !== undefined).map((m) => [m.epoch, m.extra![k]!] as [number, number]), color: palette[i]! }))));
+  if (last?.recall) charts.push(barChart(`per-class recall (${last.split}, epoch ${last.epoch})`, Object.entries(last.recall).map(([label, value]) => ({ label, value }))));
+  const cm = last?.confusion && last.classes ? confusionMatrix(last.classes, last.confusion) : null;
+  if (cm) charts.push(cm);
+  detailEl.replaceChildren(
+    el(
+      'header',
+      {},
+      el('h2', {}, String(info.runId || info.id)),
+      el('span', { class: stateClass(info.state) }, String(info.state)),
+      el('span', { class: 'muted' }, `${info.method} on ${info.backend ?? '?'} (${info.device ?? ''})`),
+    ),
+    ...(info.error ? [el('p', { class: 'error' }, String(info.error))] : []),
+    el('div', { class: 'buttons' }, ...buttons),
+    el('div', { class: 'stats' }, ...stats),
+    el('div', { class: 'charts' }, ...charts),
+  );
 }
 
 function render(): void {
@@ -126,7 +150,7 @@ detailEl.addEventListener('click', (ev) => {
   const j = selected ? jobs.get(selected) : undefined;
   if (!act || !j) return;
   const runDir = j.info.runDir;
-  const done = (p: Promise<unknown>) => p.catch((e: unknown) => (detailEl.querySelector('.buttons')!.insertAdjacentHTML('afterend', `<p class="error">${esc(String(e))}</p>`)));
+  const done = (p: Promise<unknown>) => p.catch((e: unknown) => detailEl.querySelector('.buttons')!.after(el('p', { class: 'error' }, String(e))));
   if (act === 'cancel' || act === 'pause') void done(ch.request(act, { jobId: j.info.id }));
   else if (act === 'resume' || act === 'openReport' || act === 'openModel' || act === 'explain') void done(ch.request(act, { runDir }));
 });

@@ -5,6 +5,7 @@
  * as host events.
  */
 import type { ViewerHostEvents, ViewerHostRequests, ViewerWebviewEvents, ViewerWebviewRequests } from '../../../server/src/protocol/viewer';
+import { addStyle } from '../common/dom';
 import { connect } from '../common/vscodeApi';
 import { el } from './dom';
 import { loadVolume } from './load';
@@ -16,9 +17,7 @@ import { Viewer } from './viewer';
 
 const channel = connect<ViewerHostRequests, ViewerWebviewRequests, ViewerHostEvents, ViewerWebviewEvents>(120_000);
 const app = document.getElementById('app')!;
-const style = document.createElement('style');
-style.textContent = VIEWER_CSS;
-document.head.append(style);
+addStyle(VIEWER_CSS);
 
 let viewer: Viewer | undefined;
 const early: Overlay[] = [];

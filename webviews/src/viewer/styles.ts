@@ -1,5 +1,6 @@
 /** The viewer's CSS: VS Code theme variables only, so it follows light, dark and high contrast. */
 export const VIEWER_CSS = `
+#viewer { display: contents; }
 #app { display: flex; flex-direction: column; height: 100vh; }
 .toolbar { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; padding: 4px 6px;
   border-bottom: 1px solid var(--vscode-panel-border, #444); background: var(--vscode-editorWidget-background, #252526); }

@@ -117,7 +117,7 @@ export class Viewer implements ViewHost {
     this.side = el('div', { class: 'side' });
     this.status = el('div', { class: 'status', id: 'readout', role: 'status' });
     this.toolbar = el('div', { class: 'toolbar', role: 'toolbar' });
-    this.root = el('div', { id: 'viewer', style: 'display:contents' }, this.toolbar, el('div', { class: 'main' }, this.viewsEl, this.side), this.status);
+    this.root = el('div', { id: 'viewer' }, this.toolbar, el('div', { class: 'main' }, this.viewsEl, this.side), this.status);
     this.buildToolbar();
     this.applyLayout();
     this.buildSide();

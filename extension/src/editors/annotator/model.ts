@@ -3,11 +3,16 @@
  * edits that know how to undo themselves (VS Code's edit stack calls undo/redo). Pure: no
  * `vscode`, no file system, so unit tests check the saved bytes exactly.
  */
-import { clampBox, nextId, parseCoco, serializeCoco, type CocoAnnotation, type CocoBBox, type CocoDataset, type CocoImage } from '../../../../server/src/formats/coco';
+import { clampBox, nextId, parseCoco, rejectedBoxes, serializeCoco, type CocoAnnotation, type CocoBBox, type CocoDataset, type CocoImage, type RejectedBox } from '../../../../server/src/formats/coco';
 import type { AnnotatorIntent, AnnotatorPatch, EditResult, ReviewEntry, ReviewStatus } from '../../../../server/src/protocol';
 
 /** One reversible change to the document. */
-type Op = { op: 'putAnn'; ann: CocoAnnotation } | { op: 'delAnn'; id: number } | { op: 'putReview'; imageId: number; entry: ReviewEntry | null };
+type Op =
+  | { op: 'putAnn'; ann: CocoAnnotation }
+  | { op: 'delAnn'; id: number }
+  | { op: 'putReview'; imageId: number; entry: ReviewEntry | null }
+  /** A rejected suggestion's record (null: none), by the id the box had. */
+  | { op: 'putRejected'; id: number; box: RejectedBox | null };
 
 /** An applied edit: what VS Code's undo/redo replays. */
 export interface AppliedEdit {
@@ -55,16 +60,20 @@ export function patchOf(ops: readonly Op[]): Omit<AnnotatorPatch, 'version'> {
     } else if (o.op === 'delAnn') {
       upsert.delete(o.id);
       remove.add(o.id);
-    } else review[String(o.imageId)] = o.entry ? { ...o.entry } : null;
+    } else if (o.op === 'putReview') review[String(o.imageId)] = o.entry ? { ...o.entry } : null;
   }
   return { upsert: [...upsert.values()], remove: [...remove], review };
 }
 
 export class AnnotatorModel {
+  private readonly rejected: Map<number, RejectedBox>;
+
   private constructor(
     private ds: CocoDataset,
     private readonly review: Map<number, ReviewEntry>,
-  ) {}
+  ) {
+    this.rejected = rejectedBoxes(ds);
+  }
 
   /** Parses COCO text (throws CocoFormatError naming `file` on any problem). */
   static fromText(text: string, file?: string): AnnotatorModel {
@@ -89,6 +98,11 @@ export class AnnotatorModel {
       }
       ms.review = review;
     } else delete ms.review;
+    if (this.rejected.size) {
+      const rejected: Record<string, RejectedBox> = {};
+      for (const id of [...this.rejected.keys()].sort((a, b) => a - b)) rejected[String(id)] = structuredClone(this.rejected.get(id)!);
+      ms.rejected = rejected;
+    } else delete ms.rejected;
     if (Object.keys(ms).length) info.medstudio = ms;
     else delete info.medstudio;
     if (Object.keys(info).length) ds.info = info;
@@ -145,7 +159,7 @@ export class AnnotatorModel {
         if (!category(intent.categoryId)) return refuse(`category ${intent.categoryId} does not exist in this file`);
         const b = place(intent.imageId, intent.bbox);
         if (typeof b === 'string') return refuse(b);
-        const id = nextId(this.ds.annotations);
+        const id = this.freeId();
         ids.push(id);
         ops.push({ op: 'putAnn', ann: { id, image_id: intent.imageId, category_id: intent.categoryId, bbox: b, area: round2(b[2] * b[3]), iscrowd: 0, source: 'manual' } });
         label = 'Draw Box';
@@ -168,6 +182,12 @@ export class AnnotatorModel {
           if (!a) return refuse(`box ${id} does not exist`);
           if (intent.kind === 'rejectSuggestions' && a.source === 'manual') return refuse(`box ${id} is not a suggestion`);
           ops.push({ op: 'delAnn', id });
+          // Remembered, so that generating boxes again does not propose it once more.
+          if (intent.kind === 'rejectSuggestions') {
+            const box: RejectedBox = { image_id: a.image_id, category_id: a.category_id, bbox: [...a.bbox], source: a.source };
+            if (a.score !== undefined) box.score = a.score;
+            ops.push({ op: 'putRejected', id, box });
+          }
         }
         label = intent.kind === 'deleteBoxes' ? 'Delete Box' : 'Reject Suggestion';
         break;
@@ -185,7 +205,7 @@ export class AnnotatorModel {
       }
       case 'addSuggestions': {
         if (!category(intent.categoryId)) return refuse(`category ${intent.categoryId} does not exist in this file`);
-        let id = nextId(this.ds.annotations);
+        let id = this.freeId();
         for (const s of intent.boxes) {
           const b = place(intent.imageId, s.bbox);
           if (typeof b === 'string') continue; // a proposal off the image is simply not shown
@@ -229,6 +249,11 @@ export class AnnotatorModel {
     return { edit: { label, redo: ops, undo }, result };
   }
 
+  /** A new box id: above every box, and every rejected box's old id (its record is keyed by it). */
+  private freeId(): number {
+    return Math.max(nextId(this.ds.annotations), nextId([...this.rejected.keys()].map((id) => ({ id }))));
+  }
+
   undo(edit: AppliedEdit): void {
     this.run(edit.undo);
   }
@@ -241,6 +266,13 @@ export class AnnotatorModel {
   private run(ops: readonly Op[]): Op[] {
     const inverse: Op[] = [];
     for (const o of ops) {
+      if (o.op === 'putRejected') {
+        const before = this.rejected.get(o.id) ?? null;
+        if (o.box) this.rejected.set(o.id, structuredClone(o.box));
+        else this.rejected.delete(o.id);
+        inverse.push({ op: 'putRejected', id: o.id, box: before });
+        continue;
+      }
       if (o.op === 'putReview') {
         const before = this.review.get(o.imageId) ?? null;
         if (o.entry) this.review.set(o.imageId, { ...o.entry });

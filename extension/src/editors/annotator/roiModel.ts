@@ -3,7 +3,7 @@
  * (`.mrk.json`). The webview converts between voxel boxes and world ROIs (it knows the volume's
  * geometry), so this model only keeps the list and its undoable changes. Pure, like model.ts.
  */
-import { parseSlicerRoi, serializeSlicerRoi, type SlicerRoi } from '../../../../server/src/formats/slicerRoi';
+import { parseSlicerRoiDocument, serializeSlicerRoi, type SlicerRoi } from '../../../../server/src/formats/slicerRoi';
 import type { EditResult, RoiIntent } from '../../../../server/src/protocol';
 
 export interface RoiEdit {
@@ -21,18 +21,24 @@ function tidy(r: SlicerRoi): SlicerRoi {
 }
 
 export class RoiModel {
-  private constructor(private rois: SlicerRoi[]) {}
+  private constructor(
+    private rois: SlicerRoi[],
+    /** The file's top-level members besides `markups`, written back on save. */
+    private readonly extra: Record<string, unknown>,
+  ) {}
 
   static fromText(text: string, file?: string): RoiModel {
-    return new RoiModel(parseSlicerRoi(text, file));
+    const doc = parseSlicerRoiDocument(text, file);
+    return new RoiModel(doc.rois, doc.extra);
   }
 
+  /** The boxes as the webview gets them (without the markups' other members, which stay here). */
   list(): SlicerRoi[] {
-    return structuredClone(this.rois);
+    return structuredClone(this.rois.map(({ original: _original, ...roi }) => roi));
   }
 
   serialize(): string {
-    return serializeSlicerRoi(this.rois);
+    return serializeSlicerRoi(this.rois, this.extra);
   }
 
   apply(intent: RoiIntent): { edit: RoiEdit | null; result: EditResult } {
@@ -51,8 +57,10 @@ export class RoiModel {
           ids = [next.length - 1];
           label = 'Draw 3D Box';
         } else {
-          if (!next[intent.index]) return refuse(`box ${intent.index} does not exist`);
-          next[intent.index] = roi;
+          const old = next[intent.index];
+          if (!old) return refuse(`box ${intent.index} does not exist`);
+          // The webview sends the new box only: the markup's other members stay as they were.
+          next[intent.index] = old.original ? { ...roi, original: old.original } : roi;
           label = 'Move 3D Box';
         }
         break;

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { ensureBackend } from '../../engine/backend';
 import { loadExperiment } from '../../experiment/load';
-import { generateBoxesFile, type GeneratedSource } from '../../boxes/generate';
+import { generateBoxesInto, type GeneratedSource } from '../../boxes/generate';
 import type { SaliencyMethod } from '../../boxes/saliency';
 import { UsageError, type CliCommand } from '../types';
 
@@ -22,12 +22,12 @@ export const boxes: CliCommand = {
     const out = path.resolve((values.out as string | undefined) ?? path.join(path.dirname(exp.file), `boxes.${source}.coco.json`));
     if (source === 'segmentation') await ensureBackend();
     const t0 = Date.now();
-    const n = await generateBoxesFile(exp, source as GeneratedSource, out, {
+    const r = await generateBoxesInto(exp, source as GeneratedSource, out, {
       ...(sal ? { saliency: sal as SaliencyMethod } : {}),
       runDir: path.dirname(out),
       log: (l) => io.err(l),
     });
-    if (!io.json) io.out(`${n} ${source} boxes written to ${out} (${((Date.now() - t0) / 1000).toFixed(1)} s); open it in the annotator to review`);
-    return { source, boxes: n, file: out };
+    if (!io.json) io.out(`${r.message} (${((Date.now() - t0) / 1000).toFixed(1)} s); open it in the annotator to review`);
+    return { source, boxes: r.boxes, file: r.file, mode: r.mode, message: r.message };
   },
 };

@@ -16,7 +16,7 @@ export { classBalancedWeights, epochOrder, type OrderOptions } from './batches';
 export { boxMask, type InputBox } from './boxes';
 export { CsvError, parseCsv } from './csv';
 export { encodeNpy, encodeNpz, NpyError, parseNpy, parseNpz, type Npy, type NpyArray } from './npy';
-export { inputShape, normaliseImage, toModelInput, type InputGeometry, type Intensity, type RawImage } from './preprocess';
+export { checkFinite, inputShape, InputValueError, normaliseImage, toModelInput, type InputGeometry, type Intensity, type RawImage } from './preprocess';
 export { DatasetError } from './sources';
 export { countByClass, describeImbalance, SPLITS, stratifiedSplit, type ClassCounts, type Split } from './splits';
 export { classificationSpec, segmentationSpec } from './fromExperiment';

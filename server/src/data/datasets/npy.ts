@@ -5,6 +5,7 @@
  * float64, exact to 2^53).
  */
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { formatBytes } from '../readers/errors';
 
 export type NpyArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
@@ -95,13 +96,32 @@ export function encodeNpy(data: NpyArray, shape: readonly number[]): Uint8Array 
   return out;
 }
 
-/** Reads every array of an .npz archive (keys without the .npy suffix). */
-export function parseNpz(bytes: Uint8Array, file: string): Map<string, Npy> {
+/** What an .npz may inflate to in all (MedMNIST+ at 224 px, the largest, is about 1.5 GB). */
+export const NPZ_MAX_BYTES = 2 * 1024 ** 3;
+
+/**
+ * Reads every array of an .npz archive (keys without the .npy suffix). The arrays may inflate to
+ * `maxBytes` in all: the zip directory's sizes are checked before anything is inflated, and
+ * fflate never writes past the size it was given, so a lying directory cannot get more memory.
+ */
+export function parseNpz(bytes: Uint8Array, file: string, maxBytes = NPZ_MAX_BYTES): Map<string, Npy> {
   let entries: Record<string, Uint8Array>;
+  let total = 0;
+  let over: string | undefined;
   try {
-    entries = unzipSync(bytes);
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        if (!f.name.endsWith('.npy') || over !== undefined) return false;
+        total += f.originalSize;
+        if (total > maxBytes) over = f.name;
+        return over === undefined;
+      },
+    });
   } catch (e) {
     throw new NpyError(file, `is not a readable .npz (zip) archive: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (over !== undefined) {
+    throw new NpyError(file, `would decompress to more than ${formatBytes(maxBytes)} (${over} brings it to ${formatBytes(total)}); refused as too large, damaged or a decompression bomb`);
   }
   const out = new Map<string, Npy>();
   for (const [name, content] of Object.entries(entries)) {

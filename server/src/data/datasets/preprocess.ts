@@ -33,6 +33,42 @@ export interface RawImage {
 
 export class InputShapeError extends Error {}
 
+/** An image holds NaN or infinite values: named here, not later as a diverged loss. */
+export class InputValueError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'InputValueError';
+  }
+}
+
+/**
+ * Throws InputValueError when float data holds NaN or +-Infinity (integer types cannot). One
+ * such value makes the whole batch's loss NaN, which would otherwise read as "training diverged".
+ */
+export function checkFinite(img: RawImage, what: string): void {
+  const d = img.data;
+  if (!(d instanceof Float32Array || d instanceof Float64Array || Array.isArray(d))) return;
+  let bad = 0;
+  let first = -1;
+  let nan = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i]!;
+    if (Number.isFinite(v)) continue;
+    if (first < 0) first = i;
+    bad++;
+    if (Number.isNaN(v)) nan++;
+  }
+  if (!bad) return;
+  const [w = 1, h = 1] = img.dims;
+  const p = Math.floor(first / img.components);
+  const at = `(${p % w}, ${Math.floor(p / w) % h}, ${Math.floor(p / (w * h))})`;
+  const kinds = [nan ? `${nan} NaN` : '', bad - nan ? `${bad - nan} infinite` : ''].filter(Boolean).join(' and ');
+  throw new InputValueError(what, `holds ${kinds} value${bad > 1 ? 's' : ''} (the first at voxel x, y, z = ${at}); fix or remove this image, MedStudio cannot train or predict on it`);
+}
+
 export function inputShape(g: InputGeometry): number[] {
   return g.spatialDims === 2 ? [g.size, g.size, g.channels] : [g.size, g.size, g.size, g.channels];
 }
@@ -44,6 +80,7 @@ export function inputShape(g: InputGeometry): number[] {
 export function normaliseImage(img: RawImage, channels: 1 | 3, intensity: Intensity, spatialDims: 2 | 3, what: string): Volume {
   const [w = 1, h = 1, d = 1] = img.dims;
   if (spatialDims === 2 && d > 1) throw new InputShapeError(`${what}: is a 3D image (${w}x${h}x${d}) but the dataset is 2D`);
+  checkFinite(img, what);
   const n = w * h * d;
   const C = img.components;
   let lo = 0;

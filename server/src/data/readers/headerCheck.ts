@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { checkSize, ImageReadError } from './errors';
+import { gunzipLimited, InflateLimitError } from '../inflateLimit';
+import { checkSize, formatBytes, ImageReadError } from './errors';
 
 const NRRD_TYPES: [RegExp, number][] = [
   [/^(signed char|int8|int8_t|uchar|unsigned char|uint8|uint8_t)$/, 1],
@@ -33,12 +33,17 @@ const MET_TYPES: Record<string, number> = {
 /** Verifies the data a header promises is there; for compressed data, that it decompresses. */
 function checkData(file: string, data: Uint8Array, expected: number, compressed: boolean, where: string): void {
   if (compressed) {
+    const limit = expected + 1024 * 1024;
     try {
-      gunzipSync(data, { maxOutputLength: expected + 1024 * 1024 });
+      gunzipLimited(data, limit);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
+      // itk-wasm would inflate it all: refuse here, at the limit the header sets.
+      if (e instanceof InflateLimitError) {
+        throw new ImageReadError(file, 'too-large', `has compressed voxel data ${where} that decompresses to more than ${formatBytes(limit)}, but the header describes ${formatBytes(expected)}; refused as damaged or a decompression bomb`);
+      }
       if (/unexpected end/i.test(msg)) throw new ImageReadError(file, 'truncated', `has compressed voxel data ${where} that is cut short`);
-      if (!(e instanceof RangeError)) throw new ImageReadError(file, 'corrupt', `has compressed voxel data ${where} that cannot be decompressed (${msg})`);
+      throw new ImageReadError(file, 'corrupt', `has compressed voxel data ${where} that cannot be decompressed (${msg})`);
     }
     return;
   }

@@ -4,11 +4,11 @@
  * between qform and sform; where ITK would need its SVD comparison (the two disagree and the
  * sform is not a scanner transform) it returns null so the caller asks itk-wasm instead.
  */
-import { gunzipSync } from 'node:zlib';
 import { IDENTITY3, type ImageGeometry, type Mat3, type Vec3 } from '../../formats/geometry';
 import { datatypeByCode, type NiftiVoxelArray } from '../nifti/constants';
 import { quaternToMat } from '../nifti/quaternion';
-import { checkSize, ImageReadError } from './errors';
+import { gunzipLimited, InflateLimitError } from '../inflateLimit';
+import { checkSize, formatBytes, ImageReadError } from './errors';
 import { makeMedImage } from './medImage';
 import { gunzipPrefix, isGzip } from './sniff';
 import type { MedImage } from './types';
@@ -117,6 +117,21 @@ function swapBytes(bytes: Uint8Array, width: number): void {
   }
 }
 
+/** Bytes after the voxel data that a .nii.gz may carry (padding some writers add) before it is refused. */
+const TRAILING_SLACK = 1024 * 1024;
+
+/** gunzip with a limit; past it, a 'too-large' error naming the file and what the limit stood for. */
+function gunzipOrRefuse(file: string, raw: Uint8Array, limit: number, expected: string): Uint8Array {
+  try {
+    return gunzipLimited(raw, limit);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (e instanceof InflateLimitError) throw new ImageReadError(file, 'too-large', `decompresses to more than ${formatBytes(limit)}, but ${expected}; refused as damaged or a decompression bomb`);
+    if (/unexpected end/i.test(msg)) throw new ImageReadError(file, 'truncated', 'is a truncated gzip stream (the file was cut short)');
+    throw new ImageReadError(file, 'corrupt', `cannot be decompressed: ${msg}`);
+  }
+}
+
 /**
  * Reads a single-file NIfTI-1 image; returns null for variants it leaves to itk-wasm (NIfTI-2,
  * .hdr/.img pairs, more than 4 dimensions, unusual orientation headers).
@@ -125,38 +140,30 @@ export function readNiftiFast(file: string, raw: Uint8Array, maxBytes: number): 
   const gz = isGzip(raw);
   const head = gz ? gunzipPrefix(raw.subarray(0, 8192)) : raw;
   const h = parseHeader(file, head);
-  if (!h) return null;
-  const type = datatypeByCode(h.datatype);
-  if (!type) throw new ImageReadError(file, 'unsupported', `has NIfTI datatype ${h.datatype}, which MedStudio does not read`);
-  if (h.dims.length > 4 || h.dims.some((d) => d < 1)) {
-    if (h.dims.some((d) => d < 1)) throw new ImageReadError(file, 'corrupt', `has invalid dimensions ${h.dims.join('x')}`);
+  if (!h) {
+    // Left to itk-wasm (NIfTI-2, .hdr/.img), which inflates without a limit: bound it here.
+    if (gz) gunzipOrRefuse(file, raw, maxBytes + TRAILING_SLACK, 'the size limit');
     return null;
   }
+  const type = datatypeByCode(h.datatype);
+  if (!type) throw new ImageReadError(file, 'unsupported', `has NIfTI datatype ${h.datatype}, which MedStudio does not read`);
+  if (h.dims.some((d) => d < 1)) throw new ImageReadError(file, 'corrupt', `has invalid dimensions ${h.dims.join('x')}`);
   const dims = [...h.dims];
   while (dims.length < 3) dims.push(1);
   const rescale = h.slope !== 0 && Number.isFinite(h.slope) && (h.slope !== 1 || h.inter !== 0);
+  // Checked for every variant, also those left to itk-wasm (which would inflate without a limit).
   checkSize(file, dims, type.components, Math.max(type.bytes, rescale ? 4 : 0), maxBytes, 'NIfTI image');
-  const g = geometry(h);
-  if (!g) return null;
   const count = dims.reduce((a, b) => a * b, 1) * type.components;
-  const need = Math.max(352, Math.floor(h.voxOffset)) + count * type.bytes;
+  const voxStart = Number.isFinite(h.voxOffset) ? Math.min(Math.max(352, Math.floor(h.voxOffset)), maxBytes) : 352;
+  const need = voxStart + count * type.bytes;
   let body: Uint8Array;
   if (gz) {
-    try {
-      body = new Uint8Array(gunzipSync(raw, { maxOutputLength: need + 1024 * 1024 }));
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      if (/unexpected end/i.test(msg)) throw new ImageReadError(file, 'truncated', 'is a truncated gzip stream (the file was cut short)');
-      if (e instanceof RangeError || /max|buffer/i.test(msg)) {
-        // More data than the header describes: NIfTI extensions or trailing bytes; read it all.
-        try {
-          body = new Uint8Array(gunzipSync(raw));
-        } catch (e2) {
-          throw new ImageReadError(file, 'corrupt', `cannot be decompressed: ${e2 instanceof Error ? e2.message : String(e2)}`);
-        }
-      } else throw new ImageReadError(file, 'corrupt', `cannot be decompressed: ${msg}`);
-    }
+    // The header says how much there is; anything far beyond it is refused, never inflated whole.
+    body = gunzipOrRefuse(file, raw, need + TRAILING_SLACK, `its header describes ${formatBytes(need)} (${dims.join('x')} ${type.name})`);
   } else body = raw;
+  if (h.dims.length > 4) return null;
+  const g = geometry(h);
+  if (!g) return null;
   const offset = Math.max(348, Math.floor(h.voxOffset));
   if (body.length < offset + count * type.bytes) {
     throw new ImageReadError(file, 'truncated', `holds ${Math.max(0, body.length - offset)} bytes of voxel data, the header needs ${count * type.bytes} (${dims.join('x')} ${type.name})`);

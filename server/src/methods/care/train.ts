@@ -10,7 +10,8 @@ import type { Experiment } from '../../experiment/types';
 import { buildResNetClassifier, defaultStages, wrapClassifier, type ResNetClassifier } from '../../networks/resnet';
 import { buildMobileNetClassifier } from '../../networks/mobilenet';
 import { initFromEncoderRun } from '../moco/initFrom';
-import { loadCheckpoint, readCheckpointState } from '../../runs/checkpoint';
+import { restoreCheckpoint, readCheckpointState } from '../../runs/checkpoint';
+import { truncateMetricsAfter } from '../../runs/runDir';
 import { saveModel } from '../../runs/modelIo';
 import { RUN_FILES } from '../../runs/runDir';
 import type { RunContext, RunResult } from '../../training/types';
@@ -129,8 +130,14 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
     const optimizer = makeOptimizer(exp, phase.lr);
     let start: Parameters<typeof runEpochs>[5]['start'] = { epoch: 0, step: 0 };
     if (pi === first && saved) {
-      await loadCheckpoint(ctx.runDir, { models: { net: next.model }, optimizers: { net: optimizer } });
-      start = { epoch: saved.epoch, step: saved.step, sums: savedExtra! };
+      const loaded = await restoreCheckpoint(ctx.runDir, { models: { net: next.model }, optimizers: { net: optimizer } });
+      if (!loaded) throw new Error(`${ctx.runDir}: the run has no checkpoint to resume from`);
+      for (const n of loaded.notes) ctx.log(n);
+      const extra = loaded.extra as unknown as CareState | undefined;
+      // An older checkpoint than readCheckpointState saw (the newest failed to load) must be from the same phase.
+      if (extra?.phase !== savedExtra?.phase) throw new Error(`${loaded.dir}: the checkpoint that loaded is from phase '${extra?.phase}', not '${savedExtra?.phase}'; ${loaded.notes.join('; ')}`);
+      if (loaded.notes.length) await truncateMetricsAfter(ctx.runDir, loaded.epoch);
+      start = { epoch: loaded.epoch, step: loaded.step, sums: extra! };
     } else if (phase.name === 'hires' && net) {
       transferWeights(net.model, next.model);
     } else {
