@@ -3,14 +3,15 @@
  * extension, stdio from tests and other editors). Heavy work (TensorFlow.js, readers,
  * training) lives here so that the editor stays responsive and a crash cannot take it down.
  */
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { InitializeParams, ServerCapabilities } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
-import { ServerStateNotification, WorkspaceTrustedNotification, type ComputeStatus, type ServerInitOptions } from './protocol';
+import { ServerInitOptions, ServerStateNotification, WorkspaceTrustedNotification, type ComputeStatus } from './protocol';
 import { ensureBackend } from './engine/backend';
 import { features } from './features';
-import { sendNotification } from './lsp/typed';
+import { onNotification, sendNotification } from './lsp/typed';
+import { checkParams } from './protocol/validate';
 import type { ServerContext } from './features/types';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -37,8 +38,11 @@ function mergeCapabilities(): ServerCapabilities {
 }
 
 connection.onInitialize((params: InitializeParams) => {
-  const o = (params.initializationOptions ?? {}) as Partial<ServerInitOptions>;
-  init = { backend: o.backend ?? 'auto', threads: o.threads ?? 0, trusted: o.trusted ?? true };
+  const o = { backend: 'auto', threads: 0, trusted: true, ...((params.initializationOptions ?? {}) as object) };
+  const problem = checkParams(ServerInitOptions, o);
+  // Bad options are refused: starting untrusted-as-trusted or with a cache elsewhere is worse than not starting.
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `initializationOptions: ${problem}`);
+  init = o as ServerInitOptions;
   roots = (params.workspaceFolders ?? [])
     .filter((f) => f.uri.startsWith('file:'))
     .map((f) => fileURLToPath(f.uri));
@@ -58,9 +62,7 @@ connection.onInitialized(() => {
   );
 });
 
-connection.onNotification(WorkspaceTrustedNotification.method, () => {
-  init = { ...init, trusted: true };
-});
+onNotification(connection, WorkspaceTrustedNotification, () => (init = { ...init, trusted: true }), ctx.log);
 
 for (const f of features) f.register(ctx);
 documents.listen(connection);
