@@ -30,10 +30,11 @@ export interface TestServer {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(opts: { workspace?: string; init?: Partial<ServerInitOptions> } = {}): Promise<TestServer> {
+/** `cwd`: the server's current folder (default: the workspace), to show relative paths never resolve against it. */
+export async function startServer(opts: { workspace?: string; init?: Partial<ServerInitOptions>; cwd?: string } = {}): Promise<TestServer> {
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: opts.workspace ?? ROOT,
+    cwd: opts.cwd ?? opts.workspace ?? ROOT,
   });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));

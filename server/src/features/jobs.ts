@@ -1,12 +1,13 @@
 /** The job queue over LSP: start, resume, cancel, pause, list, history; events streamed. */
 import { CodeLensRefreshRequest } from 'vscode-languageserver/node';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancelJobRequest, JobEventNotification, ListJobsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
 import { JobQueue } from '../jobs/queue';
 import { JobStore } from '../jobs/store';
 import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
 import { experimentPath, requestPath } from './paths';
-import { readMetrics } from '../runs/runDir';
+import { readMetrics, RUN_FILES } from '../runs/runDir';
 import type { ServerContext, ServerFeature } from './types';
 
 let queue: JobQueue | undefined;
@@ -41,7 +42,9 @@ export const jobsFeature: ServerFeature = {
     });
     onRequest(ctx.connection, ResumeJobRequest, (p) => {
       if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
-      return jobs(ctx).resume(requestPath(ctx, p.runDir, 'runDir', 'write'));
+      const runDir = requestPath(ctx, p.runDir, 'runDir', 'write');
+      if (!fs.existsSync(path.join(runDir, RUN_FILES.info))) invalidParams(`runDir: ${p.runDir} is not a run folder (it has no ${RUN_FILES.info})`);
+      return jobs(ctx).resume(runDir);
     });
     onRequest(ctx.connection, CancelJobRequest, (p) => jobs(ctx).cancel(p.jobId));
     onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));

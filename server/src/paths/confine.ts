@@ -85,3 +85,13 @@ export function confinePath(requested: string, o: ConfineOptions): string {
   }
   return real;
 }
+
+/** Whether `p` (absolute) stays inside `allowed` once symlinks are resolved. */
+export function isConfined(p: string, allowed: readonly string[]): boolean {
+  try {
+    confinePath(p, { allowed, field: 'path' });
+    return true;
+  } catch {
+    return false;
+  }
+}
