@@ -14,6 +14,7 @@ import {
 } from 'vscode-languageclient/node';
 import { ServerStateNotification, type NotificationDef, type RequestDef, type ServerInitOptions, type ServerStateParams } from '../../server/src/protocol';
 import { onNotification, sendRequest } from './lsp';
+import { decodeCacheDir } from './webviewChecks';
 
 export type ClientState = 'stopped' | 'starting' | 'running' | 'restarting';
 
@@ -41,7 +42,12 @@ export class ServerClient implements vscode.Disposable {
 
   private initOptions(): ServerInitOptions {
     const cfg = vscode.workspace.getConfiguration('medstudio');
-    return { backend: cfg.get('compute.backend', 'auto'), threads: cfg.get('compute.threads', 0), trusted: vscode.workspace.isTrusted };
+    return {
+      backend: cfg.get('compute.backend', 'auto'),
+      threads: cfg.get('compute.threads', 0),
+      trusted: vscode.workspace.isTrusted,
+      cacheDir: decodeCacheDir(this.context).fsPath,
+    };
   }
 
   private async start(): Promise<LanguageClient> {

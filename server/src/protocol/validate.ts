@@ -22,14 +22,27 @@ function kindOf(v: unknown): string {
 function literals(schema: TSchema): string[] | undefined {
   const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
   if (!anyOf?.every((s) => s[Kind] === 'Literal')) return undefined;
-  return anyOf.map((s) => JSON.stringify((s as unknown as { const: unknown }).const));
+  return anyOf.map((s) => String((s as unknown as { const: unknown }).const));
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(values: string[]): string {
+  return values.length < 2 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
 }
 
 /** The member of a union of `{ kind: '...' }` objects that `value.kind` names. */
 function variantOf(schema: TSchema, value: unknown): TSchema | undefined {
   const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
-  const kind = (value as { kind?: unknown } | null)?.kind;
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (typeof kind !== 'string') return undefined;
   return anyOf?.find((s) => (s as { properties?: { kind?: { const?: unknown } } }).properties?.kind?.const === kind);
+}
+
+/** The `kind` values of a union of `{ kind: '...' }` objects, quoted; undefined for other unions. */
+function kindsOf(schema: TSchema): string[] | undefined {
+  const anyOf = (schema as { anyOf?: TSchema[] }).anyOf;
+  const kinds = anyOf?.map((s) => (s as { properties?: { kind?: { const?: unknown } } }).properties?.kind?.const);
+  return kinds?.length && kinds.every((k) => typeof k === 'string') ? (kinds as string[]) : undefined;
 }
 
 function describe(e: ValueError, prefix: string): string {
@@ -48,8 +61,10 @@ function describe(e: ValueError, prefix: string): string {
     case ValueErrorType.Union: {
       const variant = variantOf(e.schema, e.value);
       if (variant) return explain(variant, e.value, field === 'params' ? '' : field) ?? `${field} has the wrong shape`;
+      const kinds = kindsOf(e.schema);
+      if (kinds && typeof e.value === 'object' && e.value !== null) return `${field === 'params' ? '' : `${field}.`}kind must be ${orList(kinds)}`;
       const values = literals(e.schema);
-      if (values) return `${field} must be one of ${values.join(', ')}, not ${typeof e.value === 'string' && e.value.length <= 40 ? JSON.stringify(e.value) : kindOf(e.value)}`;
+      if (values) return `${field} must be ${orList(values)}, not ${typeof e.value === 'string' && e.value.length <= 40 ? `'${e.value}'` : kindOf(e.value)}`;
       return `${field} has the wrong shape (${kindOf(e.value)})`;
     }
     default:
