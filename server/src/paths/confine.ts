@@ -80,7 +80,7 @@ export function confinePath(requested: string, o: ConfineOptions): string {
   const real = realPathOf(path.resolve(base, requested), o.field, requested);
   const roots = o.allowed.map(realOr);
   if (!roots.some((r) => isInside(real, r))) {
-    const shown = real === path.resolve(base, requested) ? '' : ` (it resolves to ${real})`;
+    const shown = real === requested ? '' : ` (it resolves to ${real})`;
     throw new PathRefusedError(o.field, requested, `is outside ${where}${shown}; MedStudio only reads and writes inside ${roots.join(', ')}`);
   }
   return real;
