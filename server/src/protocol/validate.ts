@@ -25,6 +25,13 @@ function literals(schema: TSchema): string[] | undefined {
   return anyOf.map((s) => String((s as unknown as { const: unknown }).const));
 }
 
+/** A number schema's bounds in interval notation: [0, 1), (0, inf]. */
+function rangeOf(s: TSchema): string {
+  const lo = s.exclusiveMinimum !== undefined ? `(${String(s.exclusiveMinimum)}` : s.minimum !== undefined ? `[${String(s.minimum)}` : '(-inf';
+  const hi = s.exclusiveMaximum !== undefined ? `${String(s.exclusiveMaximum)})` : s.maximum !== undefined ? `${String(s.maximum)}]` : 'inf)';
+  return `${lo}, ${hi}`;
+}
+
 /** "a", "a or b", "a, b or c". */
 function orList(values: string[]): string {
   return values.length < 2 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
@@ -67,6 +74,15 @@ function describe(e: ValueError, prefix: string): string {
       if (values) return `${field} must be ${orList(values)}, not ${typeof e.value === 'string' && e.value.length <= 40 ? `'${e.value}'` : kindOf(e.value)}`;
       return `${field} has the wrong shape (${kindOf(e.value)})`;
     }
+    case ValueErrorType.NumberMinimum:
+    case ValueErrorType.NumberMaximum:
+    case ValueErrorType.NumberExclusiveMinimum:
+    case ValueErrorType.NumberExclusiveMaximum:
+    case ValueErrorType.IntegerMinimum:
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.IntegerExclusiveMinimum:
+    case ValueErrorType.IntegerExclusiveMaximum:
+      return `${field} must be in ${rangeOf(e.schema)}, got ${String(e.value)}`;
     default:
       return `${field}: ${e.message.replace(/^Expected/, 'expected')}, got ${kindOf(e.value)}`;
   }
