@@ -21,6 +21,7 @@ function nextTask(): Promise<WorkerTask> {
       resolve(m.task);
     };
     process.on('message', onMessage);
+    process.once('disconnect', () => reject(new Error('the server went away before it sent the task')));
   });
 }
 
