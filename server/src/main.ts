@@ -11,10 +11,18 @@ import { ServerInitOptions, ServerStateNotification, WorkspaceTrustedNotificatio
 import { ensureBackend } from './engine/backend';
 import { features } from './features';
 import { onNotification, sendNotification } from './lsp/typed';
+import { boundedMessages, TOO_LARGE_METHOD } from './lsp/boundedMessages';
 import { checkParams } from './protocol/validate';
 import type { ServerContext } from './features/types';
 
-const connection = createConnection(ProposedFeatures.all);
+/** The largest LSP message read over stdio (the schemas bound each field far below this). */
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+const connection = process.argv.includes('--stdio')
+  ? createConnection(ProposedFeatures.all, process.stdin.pipe(boundedMessages(MAX_MESSAGE_BYTES, (m) => process.stderr.write(`medstudio-server: ${m}\n`))), process.stdout)
+  : createConnection(ProposedFeatures.all);
+connection.onRequest(TOO_LARGE_METHOD, (p: { bytes?: number; limit?: number }) => {
+  throw new ResponseError(ErrorCodes.InvalidRequest, `the request was ${String(p?.bytes)} bytes, over the server's limit of ${String(p?.limit)} bytes; it was not read`);
+});
 const documents = new TextDocuments(TextDocument);
 let roots: string[] = [];
 // Standalone (tests, other editors): trusted unless the client says otherwise.

@@ -185,6 +185,16 @@ test('a 20 MB experimentPath is refused where it enters, and the server stays up
   assert.ok((await send(ListJobsRequest, undefined)).jobs, 'the server answers afterwards');
 });
 
+test('a 40 MB message is dropped as it arrives and answered with an error; the server stays up', async () => {
+  await assert.rejects(send(StartJobRequest, { experimentPath: 'b'.repeat(40 * 1024 * 1024) }), (err: RpcError) => {
+    assert.equal(err.code, -32600, err.message);
+    assert.match(err.message ?? '', /over the server's limit of \d+ bytes/);
+    return true;
+  });
+  assert.ok((await send(ListJobsRequest, undefined)).jobs, 'the server answers afterwards');
+  assert.ok(server.stderr().includes('dropped a'), 'the server logged what it dropped');
+});
+
 test("action 'rm -rf', maxBytes 'lots', cancel null and resume {runDir: 42} are refused naming the field; jobs.json is untouched", async () => {
   const jobsFile = path.join(ws, '.medstudio', 'jobs.json');
   const before = fs.existsSync(jobsFile) ? fs.readFileSync(jobsFile, 'utf8') : undefined;
