@@ -79,11 +79,13 @@ export const RoiIntent = Type.Union([
   Params({ kind: kind('setRoiCategory'), indexes: Ids, category: NameParam }),
 ]);
 export type RoiIntent = Static<typeof RoiIntent>;
-// The checked ROI is a SlicerRoi: a compile error here means the schema and the format drifted.
-const roiIsSlicerRoi = (r: Static<typeof Roi>): SlicerRoi => r;
-void roiIsSlicerRoi;
-const bboxIsCoco = (b: Static<typeof BBox>): CocoBBox => b;
-void bboxIsCoco;
+// The checked ROI is exactly a SlicerRoi, the checked box a CocoBBox: a compile error here means
+// the format gained or changed a field and the schema above must follow.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const roiSchemaIsSlicerRoi: Same<Static<typeof Roi>, SlicerRoi> = true;
+const bboxSchemaIsCocoBBox: Same<Static<typeof BBox>, CocoBBox> = true;
+void roiSchemaIsSlicerRoi;
+void bboxSchemaIsCocoBBox;
 
 export interface EditResult {
   /** False when the edit was refused (nothing changed); `message` says why. */
