@@ -15,6 +15,7 @@ import { ServerStateNotification, type NotificationDef, type RequestDef, type Se
 import { onNotification, sendRequest } from './lsp';
 import { DEFAULT_RESTART_POLICY, failureCause, RestartPolicy, type RestartPolicyOptions } from './restartPolicy';
 import { TailChannel } from './tailChannel';
+import { decodeCacheDir } from './webviewChecks';
 
 export type ClientState = 'stopped' | 'starting' | 'running' | 'restarting' | 'failed';
 
@@ -97,7 +98,7 @@ export class ServerClient implements vscode.Disposable {
 
   private initOptions(): ServerInitOptions {
     const cfg = vscode.workspace.getConfiguration('medstudio');
-    return { backend: cfg.get('compute.backend', 'auto'), threads: cfg.get('compute.threads', 0), trusted: vscode.workspace.isTrusted };
+    return { backend: cfg.get('compute.backend', 'auto'), threads: cfg.get('compute.threads', 0), trusted: vscode.workspace.isTrusted, cacheDir: decodeCacheDir(this.context).fsPath };
   }
 
   /** Starts a client; a start that fails is retried after the policy's back-off, then given up. */

@@ -3,17 +3,26 @@
  * extension, stdio from tests and other editors). Heavy work (TensorFlow.js, readers,
  * training) lives here so that the editor stays responsive and a crash cannot take it down.
  */
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { createConnection, ErrorCodes, ProposedFeatures, ResponseError, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import type { InitializeParams, ServerCapabilities } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { fileURLToPath } from 'node:url';
-import { ServerStateNotification, WorkspaceTrustedNotification, type ComputeStatus, type ServerInitOptions } from './protocol';
+import { ServerInitOptions, ServerStateNotification, WorkspaceTrustedNotification, type ComputeStatus } from './protocol';
 import { ensureBackend } from './engine/backend';
 import { features } from './features';
-import { sendNotification } from './lsp/typed';
+import { onNotification, sendNotification } from './lsp/typed';
+import { boundedMessages, TOO_LARGE_METHOD } from './lsp/boundedMessages';
+import { checkParams } from './protocol/validate';
 import type { ServerContext } from './features/types';
 
-const connection = createConnection(ProposedFeatures.all);
+/** The largest LSP message read over stdio (the schemas bound each field far below this). */
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+const connection = process.argv.includes('--stdio')
+  ? createConnection(ProposedFeatures.all, process.stdin.pipe(boundedMessages(MAX_MESSAGE_BYTES, (m) => process.stderr.write(`medstudio-server: ${m}\n`))), process.stdout)
+  : createConnection(ProposedFeatures.all);
+connection.onRequest(TOO_LARGE_METHOD, (p: { bytes?: number; limit?: number }) => {
+  throw new ResponseError(ErrorCodes.InvalidRequest, `the request was ${String(p?.bytes)} bytes, over the server's limit of ${String(p?.limit)} bytes; it was not read`);
+});
 const documents = new TextDocuments(TextDocument);
 let roots: string[] = [];
 // Standalone (tests, other editors): trusted unless the client says otherwise.
@@ -37,8 +46,11 @@ function mergeCapabilities(): ServerCapabilities {
 }
 
 connection.onInitialize((params: InitializeParams) => {
-  const o = (params.initializationOptions ?? {}) as Partial<ServerInitOptions>;
-  init = { backend: o.backend ?? 'auto', threads: o.threads ?? 0, trusted: o.trusted ?? true };
+  const o = { backend: 'auto', threads: 0, trusted: true, ...((params.initializationOptions ?? {}) as object) };
+  const problem = checkParams(ServerInitOptions, o);
+  // Bad options are refused: starting untrusted-as-trusted or with a cache elsewhere is worse than not starting.
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `initializationOptions: ${problem}`);
+  init = o as ServerInitOptions;
   roots = (params.workspaceFolders ?? [])
     .filter((f) => f.uri.startsWith('file:'))
     .map((f) => fileURLToPath(f.uri));
@@ -59,9 +71,7 @@ connection.onInitialized(() => {
   );
 });
 
-connection.onNotification(WorkspaceTrustedNotification.method, () => {
-  init = { ...init, trusted: true };
-});
+onNotification(connection, WorkspaceTrustedNotification, () => (init = { ...init, trusted: true }), ctx.log);
 
 for (const f of features) f.register(ctx);
 documents.listen(connection);

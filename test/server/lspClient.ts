@@ -30,10 +30,11 @@ export interface TestServer {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(opts: { workspace?: string; init?: Partial<ServerInitOptions>; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
+/** `cwd`: the server's current folder (default: the workspace), to show relative paths never resolve against it. */
+export async function startServer(opts: { workspace?: string; init?: Partial<ServerInitOptions>; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<TestServer> {
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    cwd: opts.workspace ?? ROOT,
+    cwd: opts.cwd ?? opts.workspace ?? ROOT,
     ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
   let err = '';

@@ -4,10 +4,11 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type WireMessage } from '../../../server/src/protocol';
+import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StatusPanelRequestParams, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type WireMessage } from '../../../server/src/protocol';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { makeNonce, renderWebviewHtml } from '../webviewHtml';
+import { webviewChecks } from '../webviewChecks';
 
 export const TRAINING_STATUS_VIEW = 'medstudio.trainingStatus';
 
@@ -47,7 +48,7 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
       nonce,
     });
     shown.resolved++;
-    const ch: PanelChannel = new WebviewChannel((m: WireMessage) => void view.webview.postMessage(m));
+    const ch: PanelChannel = new WebviewChannel((m: WireMessage) => void view.webview.postMessage(m), undefined, webviewChecks('training status', StatusPanelRequestParams, {}, this.svc.output));
     this.channel?.dispose();
     this.channel = ch;
     const runDirOk = (runDir: string) => {

@@ -19,6 +19,7 @@ import { experimentDiagnostics } from '../language/diagnostics';
 import { cursorContext, keyAt } from '../language/keyPath';
 import { classesInData, pathCandidates } from '../language/dataClasses';
 import { runsOf } from '../language/runsIndex';
+import { isConfined } from '../paths/confine';
 import { parseDocument } from 'yaml';
 import type { ServerContext, ServerFeature } from './types';
 
@@ -27,7 +28,7 @@ export const isExperimentUri = (uri: string): boolean => /\.medstudio\.ya?ml$/.t
 function validate(ctx: ServerContext, doc: TextDocument): void {
   if (!isExperimentUri(doc.uri)) return;
   const file = fileURLToPath(doc.uri);
-  const diagnostics: Diagnostic[] = experimentDiagnostics(doc.getText(), file).map((p) => ({
+  const diagnostics: Diagnostic[] = experimentDiagnostics(doc.getText(), file, ctx.workspaceRoots()).map((p) => ({
     range: { start: p.start, end: p.end },
     severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
     source: 'medstudio',
@@ -47,7 +48,8 @@ function describe(node: SchemaNode): string {
   return parts.join('\n\n');
 }
 
-function completions(doc: TextDocument, line: number, character: number): CompletionItem[] {
+/** `roots`: the workspace folders; completion lists and reads nothing outside them. */
+function completions(doc: TextDocument, line: number, character: number, roots: readonly string[]): CompletionItem[] {
   const text = doc.getText();
   const c = cursorContext(text, line, character);
   const parent = schemaAt(c.parent);
@@ -78,7 +80,8 @@ function completions(doc: TextDocument, line: number, character: number): Comple
   if (isClassList) {
     try {
       const js = parseDocument(text).toJS() as { data?: { format?: string; path?: string; classes?: string[] } };
-      const fromData = js.data?.format && js.data.path ? classesInData(js.data.format, path.resolve(path.dirname(fileURLToPath(doc.uri)), js.data.path)) : undefined;
+      const dataPath = js.data?.path ? path.resolve(path.dirname(fileURLToPath(doc.uri)), js.data.path) : undefined;
+      const fromData = js.data?.format && dataPath && isConfined(dataPath, roots) ? classesInData(js.data.format, dataPath) : undefined;
       const names = c.key === 'rare' && js.data?.classes ? js.data.classes : (fromData ?? js.data?.classes ?? []);
       return names.map((n) => ({ label: n, kind: CompletionItemKind.EnumMember, detail: 'class in the data' }));
     } catch {
@@ -90,7 +93,7 @@ function completions(doc: TextDocument, line: number, character: number): Comple
   }
   if (valueNode.kind === 'boolean') return ['true', 'false'].map((v) => ({ label: v, kind: CompletionItemKind.Value }));
   if (valueNode.kind === 'string' && valueNode.path && doc.uri.startsWith('file:')) {
-    return pathCandidates(path.dirname(fileURLToPath(doc.uri)), c.prefix).map((p) => ({
+    return pathCandidates(path.dirname(fileURLToPath(doc.uri)), c.prefix, roots).map((p) => ({
       label: p.label,
       kind: p.isDir ? CompletionItemKind.Folder : CompletionItemKind.File,
       command: p.isDir ? { title: 'more', command: 'editor.action.triggerSuggest' } : undefined,
@@ -127,7 +130,7 @@ export const experimentLanguageFeature: ServerFeature = {
     ctx.documents.onDidClose((e) => void ctx.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }));
     ctx.connection.onCompletion((p) => {
       const doc = ctx.documents.get(p.textDocument.uri);
-      return doc && isExperimentUri(doc.uri) ? completions(doc, p.position.line, p.position.character) : [];
+      return doc && isExperimentUri(doc.uri) ? completions(doc, p.position.line, p.position.character, ctx.workspaceRoots()) : [];
     });
     ctx.connection.onHover((p) => {
       const doc = ctx.documents.get(p.textDocument.uri);

@@ -4,23 +4,17 @@
  * streams its evolving image (KernelProgressNotification), reports LSP work-done progress and
  * stops within one step of a $/cancelRequest (the last image is returned and streamed).
  */
-import * as path from 'node:path';
 import type { CancellationToken, Connection, WorkDoneProgressReporter, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { ExplainLayersRequest, GradCamRequest, KernelInterpretRequest, KernelProgressNotification, TopKernelsRequest, type ExplainTarget } from '../protocol';
-import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
+import { onRequest, sendNotification } from '../lsp/typed';
+import { requestPath } from './paths';
 import { float32ToBase64 } from '../explain/encode';
 import { Explainer } from '../explain/explainer';
 import type { ServerContext, ServerFeature } from './types';
 
-function resolveIn(ctx: ServerContext, p: string): string {
-  return path.isAbsolute(p) ? p : path.resolve(ctx.workspaceRoots()[0] ?? process.cwd(), p);
-}
-
-function checkTarget(ctx: ServerContext, t: ExplainTarget, needsImage = true): ExplainTarget {
-  if (typeof t?.runDir !== 'string' || !t.runDir) invalidParams('runDir (a run folder with model/model.json) is required');
-  if (needsImage && (typeof t.imagePath !== 'string' || !t.imagePath)) invalidParams('imagePath (the image to explain) is required');
-  if (t.layer !== undefined && typeof t.layer !== 'string') invalidParams('layer must be a layer name');
-  return { ...t, runDir: resolveIn(ctx, t.runDir), imagePath: needsImage ? resolveIn(ctx, t.imagePath) : t.imagePath };
+/** The run and image of an explanation, confined to the workspace (the schema checked their types). */
+function checkTarget(ctx: ServerContext, t: ExplainTarget): ExplainTarget {
+  return { ...t, runDir: requestPath(ctx, t.runDir, 'runDir', 'read'), imagePath: requestPath(ctx, t.imagePath, 'imagePath', 'read') };
 }
 
 /** Work-done progress: the client's token if it sent one, else one the server creates (if the client allows). */
@@ -44,15 +38,13 @@ export const explainFeature: ServerFeature = {
     const { connection } = ctx;
 
     onRequest(connection, ExplainLayersRequest, async (p) => {
-      const t = checkTarget(ctx, { runDir: p?.runDir, imagePath: '' }, false);
+      const runDir = requestPath(ctx, p.runDir, 'runDir', 'read');
       await ctx.engine();
-      return explainer.layers(t.runDir);
+      return explainer.layers(runDir);
     });
 
     onRequest(connection, GradCamRequest, async (p) => {
       const t = checkTarget(ctx, p);
-      if (p.method !== undefined && p.method !== 'gradcam' && p.method !== 'gradcam++') invalidParams(`method must be gradcam or gradcam++, not '${String(p.method)}'`);
-      if (p.classIndex !== undefined && !Number.isInteger(p.classIndex)) invalidParams('classIndex must be an integer');
       await ctx.engine();
       const r = await explainer.gradCam({ ...t, classIndex: p.classIndex, method: p.method });
       return {
@@ -69,19 +61,12 @@ export const explainFeature: ServerFeature = {
 
     onRequest(connection, TopKernelsRequest, async (p) => {
       const t = checkTarget(ctx, p);
-      if (p.count !== undefined && !(Number.isInteger(p.count) && p.count > 0)) invalidParams('count must be a positive integer');
       await ctx.engine();
       return explainer.topKernels({ ...t, count: p.count });
     });
 
     onRequest(connection, KernelInterpretRequest, async (p, token: CancellationToken) => {
       const t = checkTarget(ctx, p);
-      if (!Number.isInteger(p.kernel) || p.kernel < 0) invalidParams('kernel must be a channel index (a non-negative integer)');
-      if (typeof p.streamId !== 'string' || !p.streamId) invalidParams('streamId is required (it tags the progress notifications)');
-      for (const k of ['maxSteps', 'maxSeconds', 'streamEvery'] as const) {
-        const v = p[k];
-        if (v !== undefined && !(typeof v === 'number' && v > 0)) invalidParams(`${k} must be a positive number`);
-      }
       await ctx.engine();
       const progress = await progressFor(connection, p.workDoneToken);
       progress?.begin(`Kernel ${p.kernel}: interpreting`, 0, 'starting', true);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { invalidParams, onRequest } from '../lsp/typed';
 import { GlmaeReconstructionRequest } from '../protocol';
 import { type LoadedGlmae, glmaeModelFile, loadGlmaeRun, readVolumeForModel, reconstruct } from '../methods/glmae/reconstruct';
+import { requestPath } from './paths';
 import type { ServerFeature } from './types';
 
 const b64 = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
@@ -26,15 +27,14 @@ export const glmaeFeature: ServerFeature = {
   name: 'glmae',
   register(ctx) {
     onRequest(ctx.connection, GlmaeReconstructionRequest, async (p) => {
-      if (!p.runDir) invalidParams('runDir is required');
-      if (!p.volumePath) invalidParams('volumePath is required');
-      if (!fs.existsSync(glmaeModelFile(p.runDir))) invalidParams(`${p.runDir} is not a finished GL-MAE run (no model/glmae.json)`);
-      if (!fs.existsSync(p.volumePath)) invalidParams(`${p.volumePath}: not found`);
-      if (p.maskRatio !== undefined && !(p.maskRatio >= 0 && p.maskRatio < 1)) invalidParams(`maskRatio must be in [0, 1), got ${p.maskRatio}`);
+      const runDir = requestPath(ctx, p.runDir, 'runDir', 'read');
+      const volumePath = requestPath(ctx, p.volumePath, 'volumePath', 'read');
+      if (!fs.existsSync(glmaeModelFile(runDir))) invalidParams(`runDir: ${p.runDir} is not a finished GL-MAE run (no model/glmae.json)`);
+      if (!fs.existsSync(volumePath)) invalidParams(`volumePath: ${p.volumePath}: not found`);
       const status = await ctx.engine();
-      const loaded = modelOf(p.runDir);
+      const loaded = modelOf(runDir);
       const size = loaded.options.encoder.inputSize;
-      const volume = await readVolumeForModel(p.volumePath, size);
+      const volume = await readVolumeForModel(volumePath, size);
       const ratio = p.maskRatio ?? loaded.options.maskRatio;
       const r = reconstruct(loaded, volume, ratio, p.seed ?? 1);
       return {

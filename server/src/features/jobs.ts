@@ -1,11 +1,13 @@
 /** The job queue over LSP: start, resume, cancel, pause, list, history; events streamed. */
 import { CodeLensRefreshRequest } from 'vscode-languageserver/node';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CancelJobRequest, JobEventNotification, ListJobsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
 import { JobQueue } from '../jobs/queue';
 import { JobStore } from '../jobs/store';
 import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
-import { readMetrics } from '../runs/runDir';
+import { experimentPath, requestPath } from './paths';
+import { readMetrics, RUN_FILES } from '../runs/runDir';
 import type { ServerContext, ServerFeature } from './types';
 
 let queue: JobQueue | undefined;
@@ -15,7 +17,8 @@ function jobs(ctx: ServerContext): JobQueue {
     const init = ctx.initOptions();
     queue = new JobQueue({
       workerScript: path.join(__dirname, 'jobWorker.js'),
-      store: JobStore.forWorkspace(ctx.workspaceRoots()[0]),
+      // Untrusted, the list is read but never written (the server writes nothing there).
+      store: JobStore.forWorkspace(ctx.workspaceRoots()[0], { readOnly: () => !ctx.trusted(), log: ctx.log }),
       backend: init.backend,
       threads: init.threads,
       emit: (e) => {
@@ -32,19 +35,21 @@ export const jobsFeature: ServerFeature = {
   name: 'jobs',
   register(ctx) {
     onRequest(ctx.connection, StartJobRequest, (p) => {
-      if (!p?.experimentPath) invalidParams('experimentPath is required');
       if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
-      return jobs(ctx).start(p.experimentPath, p.action ?? 'train', { outDir: p.outDir });
+      const exp = experimentPath(ctx, p.experimentPath);
+      const outDir = p.outDir === undefined ? undefined : requestPath(ctx, p.outDir, 'outDir', 'write');
+      return jobs(ctx).start(exp, p.action ?? 'train', { outDir });
     });
     onRequest(ctx.connection, ResumeJobRequest, (p) => {
-      if (!p?.runDir) invalidParams('runDir is required');
       if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
-      return jobs(ctx).resume(p.runDir);
+      const runDir = requestPath(ctx, p.runDir, 'runDir', 'write');
+      if (!fs.existsSync(path.join(runDir, RUN_FILES.info))) invalidParams(`runDir: ${p.runDir} is not a run folder (it has no ${RUN_FILES.info})`);
+      return jobs(ctx).resume(runDir);
     });
     onRequest(ctx.connection, CancelJobRequest, (p) => jobs(ctx).cancel(p.jobId));
     onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));
     onRequest(ctx.connection, ListJobsRequest, () => ({ jobs: jobs(ctx).list() }));
-    onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(p.runDir), progress: [] }));
+    onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(requestPath(ctx, p.runDir, 'runDir', 'read')), progress: [] }));
     ctx.connection.onShutdown(() => queue?.dispose());
   },
 };

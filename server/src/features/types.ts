@@ -10,7 +10,7 @@ export interface ServerContext {
   engine: () => Promise<ComputeStatus>;
   /** Workspace folders as file system paths (may be empty). */
   workspaceRoots: () => string[];
-  /** Options the client sent at initialize (backend preference, threads, trust). */
+  /** Options the client sent at initialize (backend preference, threads, trust, decode cache), checked. */
   initOptions: () => ServerInitOptions;
   /** Workspace trust: features that train or write files refuse until it is granted. */
   trusted: () => boolean;

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ServerFeature } from './types';
-import { onRequest, invalidParams } from '../lsp/typed';
+import { onRequest } from '../lsp/typed';
+import { requestPath } from './paths';
 import { ViewerDecodeRequest, type VolumeHeader } from '../protocol';
 import { listDicomSeries, readDicomSeries, readImage, type MedImage } from '../data/readers';
 import { FORMAT_NAMES, isDicomFile } from '../data/readers/sniff';
@@ -92,9 +93,10 @@ export const viewerFeature: ServerFeature = {
   name: 'viewer',
   register(ctx) {
     onRequest(ctx.connection, ViewerDecodeRequest, async (p) => {
-      if (typeof p?.path !== 'string' || typeof p.outFile !== 'string') invalidParams('viewer/decode needs path and outFile');
-      const r = await decodeToRaw(p.path, p.outFile, p.maxBytes);
-      ctx.log(`viewer: decoded ${path.basename(p.path)} in ${r.ms} ms`);
+      const file = requestPath(ctx, p.path, 'path', 'read');
+      const outFile = requestPath(ctx, p.outFile, 'outFile', 'decodeOut');
+      const r = await decodeToRaw(file, outFile, p.maxBytes);
+      ctx.log(`viewer: decoded ${path.basename(file)} in ${r.ms} ms`);
       return r;
     });
   },

@@ -106,9 +106,9 @@ export class JobQueue {
 
   private launch(e: Entry): void {
     this.update(e, { state: 'running', startedAt: new Date().toISOString() });
-    const arg = Buffer.from(JSON.stringify(e.task)).toString('base64');
-    const proc = fork(this.o.workerScript, [arg], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const proc = fork(this.o.workerScript, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     e.proc = proc;
+    proc.send({ type: 'task', task: e.task } satisfies ToWorker);
     let stderr = '';
     proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
     proc.stdout?.on('data', (d: Buffer) => this.o.emit({ jobId: e.info.id, kind: 'log', message: d.toString() }));

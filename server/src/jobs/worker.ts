@@ -11,12 +11,26 @@ function send(m: FromWorker): Promise<void> {
   return new Promise((resolve) => (process.send ? process.send(m, undefined, undefined, () => resolve()) : resolve()));
 }
 
+/** The task arrives as the first IPC message. */
+function nextTask(): Promise<WorkerTask> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) return reject(new Error('the job worker must be started by the server (no IPC channel)'));
+    const onMessage = (m: ToWorker) => {
+      if (m.type !== 'task') return;
+      process.off('message', onMessage);
+      resolve(m.task);
+    };
+    process.on('message', onMessage);
+    process.once('disconnect', () => reject(new Error('the server went away before it sent the task')));
+  });
+}
+
 async function main(): Promise<void> {
-  const task = JSON.parse(Buffer.from(process.argv[2] ?? '', 'base64').toString('utf8')) as WorkerTask;
   const controller = new AbortController();
   process.on('message', (m: ToWorker) => {
     if (m.type === 'cancel' || m.type === 'pause') controller.abort(m.type);
   });
+  const task = await nextTask();
   await ensureBackend({ backend: task.backend, threads: task.threads });
   if (task.action === 'evaluate') {
     const { evaluateRun } = await import('./evaluate');

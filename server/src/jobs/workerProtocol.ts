@@ -13,7 +13,8 @@ export interface WorkerTask {
   threads: number;
 }
 
-export type ToWorker = { type: 'cancel' } | { type: 'pause' };
+/** The task is the first message (over IPC, not argv: argv has a size limit and is visible to every user in `ps`). */
+export type ToWorker = { type: 'task'; task: WorkerTask } | { type: 'cancel' } | { type: 'pause' };
 
 export type FromWorker =
   | { type: 'created'; info: RunInfo }

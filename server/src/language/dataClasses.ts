@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isConfined } from '../paths/confine';
 
 const cache = new Map<string, { mtimeMs: number; classes: string[] }>();
 
@@ -48,10 +49,11 @@ export function classesInData(format: string, p: string): string[] | undefined {
   return classes;
 }
 
-/** Completion candidates for path values: entries of the folder typed so far. */
-export function pathCandidates(docDir: string, typed: string): { label: string; isDir: boolean }[] {
+/** Completion candidates for path values: entries of the folder typed so far, when inside `roots`. */
+export function pathCandidates(docDir: string, typed: string, roots: readonly string[]): { label: string; isDir: boolean }[] {
   const base = typed.includes('/') ? typed.slice(0, typed.lastIndexOf('/') + 1) : '';
   const dir = path.resolve(docDir, base || '.');
+  if (!isConfined(dir, roots)) return [];
   try {
     return fs
       .readdirSync(dir, { withFileTypes: true })

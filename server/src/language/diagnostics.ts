@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { parseExperiment, type Problem } from '../experiment/parse';
 import { schemaAt } from '../experiment/schema';
+import { isConfined } from '../paths/confine';
 import { classesInData } from './dataClasses';
 
 interface Located {
@@ -23,7 +24,8 @@ function scalars(node: YamlNode | null | undefined, at: (string | number)[], out
   else if (isScalar(node)) out.push({ path: at, node });
 }
 
-export function experimentDiagnostics(text: string, file: string): Problem[] {
+/** `dataRoots`: where the data may be read to check class names (the workspace folders); unset, anywhere (the CLI). */
+export function experimentDiagnostics(text: string, file: string, dataRoots?: readonly string[]): Problem[] {
   const result = parseExperiment(text, file);
   const problems = [...result.problems];
   const lc = new LineCounter();
@@ -59,8 +61,16 @@ export function experimentDiagnostics(text: string, file: string): Problem[] {
   }
   // Classes named in the file but absent from the data.
   const raw = result.raw as { data?: { format?: string; path?: string } } | undefined;
-  if (raw?.data?.path && raw.data.format) {
-    const found = classesInData(raw.data.format, path.resolve(dir, raw.data.path));
+  const dataPath = raw?.data?.path ? path.resolve(dir, raw.data.path) : undefined;
+  // Only data inside the workspace is listed: a class list quotes folder names or file contents.
+  const readable = dataPath !== undefined && (!dataRoots || isConfined(dataPath, dataRoots));
+  if (dataPath && !readable) {
+    const v = values.find((x) => x.path.join('.') === 'data.path');
+    const r = v?.node.range;
+    if (r) problems.push({ message: `data.path is outside the workspace folders: the classes in the data are not checked`, severity: 'warning', start: pos(r[0]), end: pos(r[1]), path: v.path });
+  }
+  if (dataPath && readable && raw?.data?.format) {
+    const found = classesInData(raw.data.format, dataPath);
     if (found) {
       for (const v of values) {
         if (v.path[0] !== 'data' || (v.path[1] !== 'classes' && v.path[1] !== 'rare') || v.path.length !== 3) continue;

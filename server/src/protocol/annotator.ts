@@ -6,17 +6,40 @@
  */
 import type { CocoAnnotation, CocoBBox, CocoDataset } from '../formats/coco';
 import type { SlicerRoi } from '../formats/slicerRoi';
-import type { BoxSource } from './boxes';
+import { Type, type Static } from '@sinclair/typebox';
+import { AnyBoxSource, ProposedBoxSource } from './boxes';
+import type { EventsFrom, RequestsFrom } from './defs';
+import { IndexParam, ListOf, NameParam, OneOf, Params } from './limits';
 import type { VolumeSource } from './viewer';
 
 /** What a person decided about an image (a suspect label, or plain box review). */
-export type ReviewStatus = 'reviewed' | 'kept' | 'relabelled' | 'excluded';
+export const ReviewStatus = OneOf(['reviewed', 'kept', 'relabelled', 'excluded'] as const);
+export type ReviewStatus = Static<typeof ReviewStatus>;
 
-export interface ReviewEntry {
-  status: ReviewStatus;
+export const ReviewEntry = Params({
+  status: ReviewStatus,
   /** The new class name when status is 'relabelled'. */
-  label?: string;
-}
+  label: Type.Optional(NameParam),
+});
+export type ReviewEntry = Static<typeof ReviewEntry>;
+
+const Coordinate = Type.Number({ minimum: -1e9, maximum: 1e9 });
+/** COCO [x, y, width, height] in pixels. */
+const BBox = Type.Tuple([Coordinate, Coordinate, Coordinate, Coordinate]);
+const Score = Type.Number({ minimum: 0, maximum: 1 });
+const Ids = ListOf(IndexParam);
+const Vec3 = Type.Tuple([Coordinate, Coordinate, Coordinate]);
+/** A 3D Slicer ROI as the webview sends it (formats/slicerRoi's SlicerRoi, checked). */
+const Roi = Params({
+  coordinateSystem: OneOf(['LPS', 'RAS'] as const),
+  center: Vec3,
+  size: Vec3,
+  orientation: Type.Tuple([Coordinate, Coordinate, Coordinate, Coordinate, Coordinate, Coordinate, Coordinate, Coordinate, Coordinate]),
+  label: Type.String({ maxLength: 256 }),
+  source: AnyBoxSource,
+  score: Type.Optional(Score),
+  category: Type.Optional(NameParam),
+});
 
 /** One suspect label from the data-cleaning report, resolved against the COCO images. */
 export interface SuspectItem {
@@ -30,27 +53,39 @@ export interface SuspectItem {
   score?: number;
 }
 
+const kind = <K extends string>(k: K) => Type.Literal(k);
 /** A box edit as the webview asks for it; the host turns it into an undoable edit. */
-export type AnnotatorIntent =
-  | { kind: 'addBox'; imageId: number; bbox: CocoBBox; categoryId: number }
-  | { kind: 'setBox'; id: number; bbox: CocoBBox }
-  | { kind: 'deleteBoxes'; ids: number[] }
-  | { kind: 'setCategory'; ids: number[]; categoryId: number }
-  | { kind: 'addSuggestions'; imageId: number; categoryId: number; boxes: { bbox: CocoBBox; score: number; source: Exclude<BoxSource, 'manual'> }[] }
+export const AnnotatorIntent = Type.Union([
+  Params({ kind: kind('addBox'), imageId: IndexParam, bbox: BBox, categoryId: IndexParam }),
+  Params({ kind: kind('setBox'), id: IndexParam, bbox: BBox }),
+  Params({ kind: kind('deleteBoxes'), ids: Ids }),
+  Params({ kind: kind('setCategory'), ids: Ids, categoryId: IndexParam }),
+  Params({ kind: kind('addSuggestions'), imageId: IndexParam, categoryId: IndexParam, boxes: ListOf(Params({ bbox: BBox, score: Score, source: ProposedBoxSource }), 10_000) }),
   /** Suggested boxes become the person's own (`manual`, no score). */
-  | { kind: 'acceptSuggestions'; ids: number[] }
+  Params({ kind: kind('acceptSuggestions'), ids: Ids }),
   /** Suggested boxes are dropped. */
-  | { kind: 'rejectSuggestions'; ids: number[] }
-  | { kind: 'review'; imageId: number; entry: ReviewEntry | null };
+  Params({ kind: kind('rejectSuggestions'), ids: Ids }),
+  Params({ kind: kind('review'), imageId: IndexParam, entry: Type.Union([ReviewEntry, Type.Null()]) }),
+]);
+export type AnnotatorIntent = Static<typeof AnnotatorIntent>;
 
 /** A 3D box edit on a volume's `.mrk.json` (boxes by their index in the file). */
-export type RoiIntent =
+export const RoiIntent = Type.Union([
   /** index null: a new box. The webview converts voxel boxes to world ROIs with the volume's geometry. */
-  | { kind: 'putRoi'; index: number | null; roi: SlicerRoi }
-  | { kind: 'deleteRois'; indexes: number[] }
-  | { kind: 'acceptRois'; indexes: number[] }
-  | { kind: 'rejectRois'; indexes: number[] }
-  | { kind: 'setRoiCategory'; indexes: number[]; category: string };
+  Params({ kind: kind('putRoi'), index: Type.Union([IndexParam, Type.Null()]), roi: Roi }),
+  Params({ kind: kind('deleteRois'), indexes: Ids }),
+  Params({ kind: kind('acceptRois'), indexes: Ids }),
+  Params({ kind: kind('rejectRois'), indexes: Ids }),
+  Params({ kind: kind('setRoiCategory'), indexes: Ids, category: NameParam }),
+]);
+export type RoiIntent = Static<typeof RoiIntent>;
+// The checked ROI is exactly a SlicerRoi, the checked box a CocoBBox: a compile error here means
+// the format gained or changed a field and the schema above must follow.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const roiSchemaIsSlicerRoi: Same<Static<typeof Roi>, SlicerRoi> = true;
+const bboxSchemaIsCocoBBox: Same<Static<typeof BBox>, CocoBBox> = true;
+void roiSchemaIsSlicerRoi;
+void bboxSchemaIsCocoBBox;
 
 export interface EditResult {
   /** False when the edit was refused (nothing changed); `message` says why. */
@@ -100,21 +135,33 @@ export interface AnnotatorPatch {
   review: Record<string, ReviewEntry | null>;
 }
 
-/** webview -> host requests. */
-export type AnnotatorHostRequests = {
+/** webview -> host requests: the params each accepts (checked by the host where they arrive). */
+export const AnnotatorHostRequestParams = {
   /** The webview is up: the current state. */
-  ready: { params: null; result: AnnotatorState };
-  edit: { params: AnnotatorIntent; result: EditResult };
-  editRoi: { params: RoiIntent; result: EditResult };
+  ready: Type.Null(),
+  edit: AnnotatorIntent,
+  editRoi: RoiIntent,
   /** The volume a 'roi' document's boxes are drawn on (found next to the .mrk.json). */
-  volume: { params: null; result: { source: VolumeSource; maxBytes: number } };
+  volume: Type.Null(),
   /** A URI the webview can load the image from (only files inside the workspace / dataset). */
-  image: { params: { imageId: number }; result: { src: string } };
+  image: Params({ imageId: IndexParam }),
   /** Asks the compute server for boxes on the image and adds them as suggestions. */
-  suggest: { params: { imageId: number; source: Exclude<BoxSource, 'manual'>; categoryId: number }; result: EditResult };
+  suggest: Params({ imageId: IndexParam, source: ProposedBoxSource, categoryId: IndexParam }),
   /** Lets the person pick a data-cleaning report and opens its suspects as the review queue. */
-  openReviewQueue: { params: null; result: { count: number; unmatched: number } };
+  openReviewQueue: Type.Null(),
 };
+export type AnnotatorHostRequests = RequestsFrom<
+  typeof AnnotatorHostRequestParams,
+  {
+    ready: AnnotatorState;
+    edit: EditResult;
+    editRoi: EditResult;
+    volume: { source: VolumeSource; maxBytes: number };
+    image: { src: string };
+    suggest: EditResult;
+    openReviewQueue: { count: number; unmatched: number };
+  }
+>;
 
 /** host -> webview requests (none yet). */
 export type AnnotatorWebviewRequests = Record<never, { params: unknown; result: unknown }>;
@@ -135,12 +182,13 @@ export type AnnotatorWebviewEvents = {
 };
 
 /** webview -> host events. */
-export type AnnotatorHostEvents = {
+export const AnnotatorHostEventPayloads = {
   /** The image the person looks at changed (for commands like "Suggest Boxes"). */
-  currentImage: { imageId: number };
+  currentImage: Params({ imageId: IndexParam }),
   /** A .mrk.json's volume loaded and is on screen. */
-  volumeShown: { name: string; dims: number[] };
+  volumeShown: Params({ name: Type.String({ maxLength: 4096 }), dims: ListOf(Type.Integer({ minimum: 0 }), 8) }),
 };
+export type AnnotatorHostEvents = EventsFrom<typeof AnnotatorHostEventPayloads>;
 
 /** View type of the custom editor (package.json contributes the same id). */
 export const ANNOTATOR_VIEW_TYPE = 'medstudio.annotator';

@@ -1,6 +1,13 @@
+import type { Static } from '@sinclair/typebox';
 import { request } from './defs';
+import { IndexParam, OneOf, Params, PathParam } from './limits';
+import { Type } from '@sinclair/typebox';
 
-export type BoxSource = 'manual' | 'saliency' | 'segmentation';
+export const BOX_SOURCES = ['manual', 'saliency', 'segmentation'] as const;
+export type BoxSource = (typeof BOX_SOURCES)[number];
+/** Sources of proposed boxes (not drawn by a person). */
+export const ProposedBoxSource = OneOf(['saliency', 'segmentation'] as const);
+export const AnyBoxSource = OneOf(BOX_SOURCES);
 
 export interface SuggestedBox {
   /** COCO order: x, y, width, height in pixels of the image. */
@@ -9,14 +16,27 @@ export interface SuggestedBox {
   source: BoxSource;
 }
 
+export const SuggestBoxesParams = Params({
+  imagePath: PathParam,
+  source: ProposedBoxSource,
+  runDir: Type.Optional(PathParam),
+  maxBoxes: Type.Optional(IndexParam),
+});
+export type SuggestBoxesParams = Static<typeof SuggestBoxesParams>;
+
 /** client -> server: boxes a model or saliency method proposes for one image, for review. */
-export const SuggestBoxesRequest = request<{ imagePath: string; source: Exclude<BoxSource, 'manual'>; runDir?: string; maxBoxes?: number }, { boxes: SuggestedBox[] }>(
-  'medstudio/boxes/suggest',
-);
+export const SuggestBoxesRequest = request<typeof SuggestBoxesParams, { boxes: SuggestedBox[] }>('medstudio/boxes/suggest', SuggestBoxesParams);
+
+export const GenerateBoxesParams = Params({
+  experimentPath: PathParam,
+  source: ProposedBoxSource,
+  /** The COCO file to write; default `boxes.<source>.coco.json` beside the experiment. Inside the workspace. */
+  out: Type.Optional(PathParam),
+});
 
 /** client -> server: generate boxes for every image of an experiment's data (a COCO file to review). */
 export const GenerateBoxesRequest = request<
-  { experimentPath: string; source: Exclude<BoxSource, 'manual'>; out?: string },
+  typeof GenerateBoxesParams,
   {
     /** The file written: `out` (new, or merged into), or a new name beside an unreadable `out`. */
     file: string;
@@ -28,4 +48,4 @@ export const GenerateBoxesRequest = request<
     /** What happened, in a sentence for the person. */
     message: string;
   }
->('medstudio/boxes/generate');
+>('medstudio/boxes/generate', GenerateBoxesParams);

@@ -1,9 +1,12 @@
-import { notification, request } from './defs';
+import { Type, type Static } from '@sinclair/typebox';
+import { FromServer, notification, request } from './defs';
+import { NoParams, OneOf, PathParam } from './limits';
 
 /** Names of the compute backends, best first (DESIGN.md, "backend ladder"). */
 export const BACKEND_LADDER = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_LADDER)[number];
-export type BackendPreference = 'auto' | BackendName;
+export const BackendPreference = OneOf(['auto', ...BACKEND_LADDER] as const);
+export type BackendPreference = Static<typeof BackendPreference>;
 
 export interface GpuAdapterInfo {
   vendor: string;
@@ -43,19 +46,28 @@ export interface ServerStateParams {
 }
 
 /** client -> server: which backend is in use, and why not a better one. */
-export const ComputeStatusRequest = request<void, ComputeStatus>('medstudio/computeStatus');
+export const ComputeStatusRequest = request<typeof NoParams, ComputeStatus>('medstudio/computeStatus', NoParams);
 
 /** server -> client: the server's lifecycle, for the status bar. */
-export const ServerStateNotification = notification<ServerStateParams>('medstudio/serverState');
+export const ServerStateNotification = notification('medstudio/serverState', FromServer<ServerStateParams>());
 
-/** Options the client passes in `initializationOptions`. */
-export interface ServerInitOptions {
-  backend: BackendPreference;
-  /** 0 = let the engine decide. */
-  threads: number;
-  /** VS Code workspace trust: no training or file writes until the user trusts the folder. */
-  trusted: boolean;
-}
+/** Options the client passes in `initializationOptions` (checked at initialize). */
+export const ServerInitOptions = Type.Object(
+  {
+    backend: BackendPreference,
+    /** 0 = let the engine decide. */
+    threads: Type.Integer({ minimum: 0, maximum: 1024 }),
+    /** VS Code workspace trust: no training or file writes until the user trusts the folder. */
+    trusted: Type.Boolean(),
+    /**
+     * The extension's own folder for decoded volumes (viewer/decode writes there). With the
+     * workspace folders, the only place the server reads or writes files.
+     */
+    cacheDir: Type.Optional(PathParam),
+  },
+  { additionalProperties: false },
+);
+export type ServerInitOptions = Static<typeof ServerInitOptions>;
 
 /** client -> server: the user granted workspace trust. */
-export const WorkspaceTrustedNotification = notification<Record<string, never>>('medstudio/workspaceTrusted');
+export const WorkspaceTrustedNotification = notification('medstudio/workspaceTrusted', NoParams);

@@ -1,4 +1,6 @@
-import { notification, request } from './defs';
+import { Type, type Static } from '@sinclair/typebox';
+import { FromServer, notification, request } from './defs';
+import { IndexParam, NameParam, OneOf, Params, PathParam } from './limits';
 
 /** Float32 voxels as base64 (little-endian), x fastest; JSON-friendly and compact. */
 export type Float32Base64 = string;
@@ -12,14 +14,16 @@ export interface LayerInfo {
   spatial: boolean;
 }
 
-export interface ExplainTarget {
+const targetFields = {
   /** A run directory holding a trained model (model.json). */
-  runDir: string;
+  runDir: PathParam,
   /** The image or volume to explain (any format the readers take). */
-  imagePath: string;
+  imagePath: PathParam,
   /** Layer name; default: the last convolutional block. */
-  layer?: string;
-}
+  layer: Type.Optional(NameParam),
+};
+export const ExplainTarget = Params(targetFields);
+export type ExplainTarget = Static<typeof ExplainTarget>;
 
 export interface HeatmapResult {
   /** Heat in [0, 1] on the image's own voxel grid. */
@@ -59,40 +63,41 @@ export interface KernelResult {
   layer?: string;
 }
 
+const Weight = Type.Optional(Type.Number({ minimum: 0, maximum: 1e6 }));
 /** Kernel-interpretation loss weights; unset ones take the defaults for the layer's depth. */
-export interface KernelLossWeights {
-  alpha?: number;
-  beta?: number;
-  gamma?: number;
-  /** Total variation (0 by default). */
-  delta?: number;
-}
+export const KernelLossWeights = Params({ alpha: Weight, beta: Weight, gamma: Weight, /** Total variation (0 by default). */ delta: Weight });
+export type KernelLossWeights = Static<typeof KernelLossWeights>;
+
+const Positive = Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e7 }));
+export const ExplainLayersParams = Params({ runDir: PathParam });
+export const GradCamParams = Params({ ...targetFields, classIndex: Type.Optional(IndexParam), method: Type.Optional(OneOf(['gradcam', 'gradcam++'] as const)) });
+export const TopKernelsParams = Params({ ...targetFields, count: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })) });
+export const KernelInterpretParams = Params({
+  ...targetFields,
+  kernel: IndexParam,
+  streamId: NameParam,
+  maxSteps: Positive,
+  maxSeconds: Positive,
+  streamEvery: Positive,
+  weights: Type.Optional(KernelLossWeights),
+  /** LSP work-done progress token (client-initiated progress); otherwise the server creates one. */
+  workDoneToken: Type.Optional(Type.Union([NameParam, Type.Integer()])),
+});
 
 /** client -> server: the layers of a trained model, named, so the user can pick one. */
-export const ExplainLayersRequest = request<{ runDir: string }, { layers: LayerInfo[]; defaultLayer: string; classes: string[] }>('medstudio/explain/layers');
+export const ExplainLayersRequest = request<typeof ExplainLayersParams, { layers: LayerInfo[]; defaultLayer: string; classes: string[] }>('medstudio/explain/layers', ExplainLayersParams);
 
 /** client -> server: Grad-CAM / Grad-CAM++ for a class (default: the predicted one). */
-export const GradCamRequest = request<ExplainTarget & { classIndex?: number; method?: 'gradcam' | 'gradcam++' }, HeatmapResult>('medstudio/explain/gradcam');
+export const GradCamRequest = request<typeof GradCamParams, HeatmapResult>('medstudio/explain/gradcam', GradCamParams);
 
 /** client -> server: the most active kernels of a layer for an image. */
-export const TopKernelsRequest = request<ExplainTarget & { count?: number }, { layer: string; kernels: { index: number; meanActivation: number }[] }>(
+export const TopKernelsRequest = request<typeof TopKernelsParams, { layer: string; kernels: { index: number; meanActivation: number }[] }>(
   'medstudio/explain/topKernels',
+  TopKernelsParams,
 );
 
 /** client -> server: kernel interpretation (cancellable; streams KernelProgressNotification). */
-export const KernelInterpretRequest = request<
-  ExplainTarget & {
-    kernel: number;
-    streamId: string;
-    maxSteps?: number;
-    maxSeconds?: number;
-    streamEvery?: number;
-    weights?: KernelLossWeights;
-    /** LSP work-done progress token (client-initiated progress); otherwise the server creates one. */
-    workDoneToken?: string | number;
-  },
-  KernelResult
->('medstudio/explain/kernel');
+export const KernelInterpretRequest = request<typeof KernelInterpretParams, KernelResult>('medstudio/explain/kernel', KernelInterpretParams);
 
 /** server -> client: the evolving image and both loss terms every few steps. */
-export const KernelProgressNotification = notification<KernelProgressParams>('medstudio/explain/kernelProgress');
+export const KernelProgressNotification = notification('medstudio/explain/kernelProgress', FromServer<KernelProgressParams>());

@@ -1,16 +1,19 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { request } from './defs';
+import { Params, PathParam } from './limits';
 import type { Float32Base64 } from './explain';
 
-export interface GlmaeReconstructionParams {
+export const GlmaeReconstructionParams = Params({
   /** A finished GL-MAE run directory (holds model/glmae.json). */
-  runDir: string;
+  runDir: PathParam,
   /** The volume to reconstruct (any format the readers take). */
-  volumePath: string;
-  /** Fraction of patches masked; default: the run's glmae.maskRatio. */
-  maskRatio?: number;
+  volumePath: PathParam,
+  /** Fraction of patches masked, in [0, 1); default: the run's glmae.maskRatio. */
+  maskRatio: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
   /** Seed of the random mask (same seed, same mask); default 1. */
-  seed?: number;
-}
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
+});
+export type GlmaeReconstructionParams = Static<typeof GlmaeReconstructionParams>;
 
 export interface GlmaeReconstructionResult {
   /** Grid of all four volumes, (x, y, z): the network input grid (the whole volume resized to it). */
@@ -31,4 +34,7 @@ export interface GlmaeReconstructionResult {
 }
 
 /** client -> server: original, masked input and reconstruction of a volume by a GL-MAE run, for side-by-side display. */
-export const GlmaeReconstructionRequest = request<GlmaeReconstructionParams, GlmaeReconstructionResult>('medstudio/glmae/reconstruction');
+export const GlmaeReconstructionRequest = request<typeof GlmaeReconstructionParams, GlmaeReconstructionResult>(
+  'medstudio/glmae/reconstruction',
+  GlmaeReconstructionParams,
+);

@@ -1,8 +1,11 @@
-import { notification, request } from './defs';
+import { Type } from '@sinclair/typebox';
+import { FromServer, notification, request } from './defs';
+import { NameParam, NoParams, OneOf, Params, PathParam } from './limits';
 import type { BackendName } from './compute';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'finished' | 'failed' | 'cancelled' | 'interrupted';
-export type JobAction = 'train' | 'evaluate';
+export const JOB_ACTIONS = ['train', 'evaluate'] as const;
+export type JobAction = (typeof JOB_ACTIONS)[number];
 
 export interface JobInfo {
   id: string;
@@ -60,17 +63,26 @@ export type JobEvent =
   | { jobId: string; kind: 'metrics'; metrics: EvalMetrics }
   | { jobId: string; kind: 'log'; message: string };
 
+export const StartJobParams = Params({
+  experimentPath: PathParam,
+  action: Type.Optional(OneOf(JOB_ACTIONS)),
+  /** Runs folder; default `<workspace>/.medstudio/runs`. Inside the workspace. */
+  outDir: Type.Optional(PathParam),
+});
+export const RunDirParams = Params({ runDir: PathParam });
+export const JobIdParams = Params({ jobId: NameParam });
+
 /** client -> server: queue a training (or evaluation) job for an experiment file. */
-export const StartJobRequest = request<{ experimentPath: string; action?: JobAction; outDir?: string }, JobInfo>('medstudio/jobs/start');
+export const StartJobRequest = request<typeof StartJobParams, JobInfo>('medstudio/jobs/start', StartJobParams);
 /** client -> server: resume an interrupted/cancelled/paused run from its last checkpoint. */
-export const ResumeJobRequest = request<{ runDir: string }, JobInfo>('medstudio/jobs/resume');
+export const ResumeJobRequest = request<typeof RunDirParams, JobInfo>('medstudio/jobs/resume', RunDirParams);
 /** client -> server: cancel a queued or running job (checkpoint kept). */
-export const CancelJobRequest = request<{ jobId: string }, JobInfo>('medstudio/jobs/cancel');
+export const CancelJobRequest = request<typeof JobIdParams, JobInfo>('medstudio/jobs/cancel', JobIdParams);
 /** client -> server: pause a running job at its next checkpoint. */
-export const PauseJobRequest = request<{ jobId: string }, JobInfo>('medstudio/jobs/pause');
+export const PauseJobRequest = request<typeof JobIdParams, JobInfo>('medstudio/jobs/pause', JobIdParams);
 /** client -> server: all jobs this workspace knows, past and present (persisted). */
-export const ListJobsRequest = request<void, { jobs: JobInfo[] }>('medstudio/jobs/list');
+export const ListJobsRequest = request<typeof NoParams, { jobs: JobInfo[] }>('medstudio/jobs/list', NoParams);
 /** client -> server: full metric history of a run, for the status panel. */
-export const RunHistoryRequest = request<{ runDir: string }, { metrics: EvalMetrics[]; progress: StepProgress[] }>('medstudio/jobs/history');
+export const RunHistoryRequest = request<typeof RunDirParams, { metrics: EvalMetrics[]; progress: StepProgress[] }>('medstudio/jobs/history', RunDirParams);
 /** server -> client: every state change, step progress and metric, streamed. */
-export const JobEventNotification = notification<JobEvent>('medstudio/jobs/event');
+export const JobEventNotification = notification('medstudio/jobs/event', FromServer<JobEvent>());

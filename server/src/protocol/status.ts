@@ -1,5 +1,7 @@
 /** Messages between the training status panel (webview) and the extension host. */
-import type { EvalMetrics, JobEvent, JobInfo, StepProgress } from './jobs';
+import { Type } from '@sinclair/typebox';
+import type { RequestsFrom } from './defs';
+import { JobIdParams, RunDirParams, type EvalMetrics, type JobEvent, type JobInfo, type StepProgress } from './jobs';
 
 export interface PanelJob {
   info: JobInfo;
@@ -7,20 +9,33 @@ export interface PanelJob {
   progress?: StepProgress;
 }
 
-/** webview -> extension requests. */
-export type StatusPanelRequests = {
+/** webview -> extension requests: the params each accepts (checked by the host where they arrive). */
+export const StatusPanelRequestParams = {
   /** The panel (re)started: everything it needs to draw. */
-  ready: { params: Record<string, never>; result: { jobs: PanelJob[]; selected?: string } };
+  ready: Type.Object({}, { additionalProperties: false }),
   /** Full metric history of a run (older runs, or after a reload). */
-  history: { params: { runDir: string }; result: { metrics: EvalMetrics[] } };
-  cancel: { params: { jobId: string }; result: JobInfo };
+  history: RunDirParams,
+  cancel: JobIdParams,
   /** Stop at the next checkpoint; Resume continues from there. */
-  pause: { params: { jobId: string }; result: JobInfo };
-  resume: { params: { runDir: string }; result: JobInfo };
-  openReport: { params: { runDir: string }; result: void };
-  openModel: { params: { runDir: string }; result: void };
-  explain: { params: { runDir: string }; result: void };
+  pause: JobIdParams,
+  resume: RunDirParams,
+  openReport: RunDirParams,
+  openModel: RunDirParams,
+  explain: RunDirParams,
 };
+export type StatusPanelRequests = RequestsFrom<
+  typeof StatusPanelRequestParams,
+  {
+    ready: { jobs: PanelJob[]; selected?: string };
+    history: { metrics: EvalMetrics[] };
+    cancel: JobInfo;
+    pause: JobInfo;
+    resume: JobInfo;
+    openReport: void;
+    openModel: void;
+    explain: void;
+  }
+>;
 
 /** extension -> webview events. */
 export type StatusPanelEvents = {

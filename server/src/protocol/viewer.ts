@@ -3,7 +3,9 @@
  * one server request that decodes formats the webview does not parse itself (DICOM, NRRD,
  * MetaImage) with itk-wasm. Type-only apart from the request constant: the webview imports it.
  */
-import { request } from './defs';
+import { Type } from '@sinclair/typebox';
+import { request, type EventsFrom, type RequestsFrom } from './defs';
+import { ListOf, NameParam, Params, PathParam, TextParam } from './limits';
 import type { Float32Base64 } from './explain';
 
 export type VoxelType = 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64';
@@ -68,25 +70,35 @@ export type OverlayMessage =
     }
   | { id: string; kind: 'labels'; name: string; source: VolumeSource };
 
-/** webview -> host requests. */
-export type ViewerHostRequests = {
+/** webview -> host requests: the params each accepts (checked by the host where they arrive). */
+export const ViewerHostRequestParams = {
   /** The webview is up: what to show. */
-  ready: { params: null; result: ViewerInit };
+  ready: Type.Null(),
   /** A workspace-relative or absolute path -> a webview URL; refused outside the workspace and the file's folder. */
-  resolve: { params: { path: string }; result: { url: string; name: string } };
+  resolve: Params({ path: PathParam }),
   /** Lets the person pick a label map; null when cancelled. */
-  pickLabels: { params: null; result: { path: string; source: VolumeSource } | null };
+  pickLabels: Type.Null(),
   /** Runs "Explain This Image" for this viewer (the host asks for a run). */
-  explain: { params: null; result: { ok: boolean; message?: string } };
+  explain: Type.Null(),
 };
+export type ViewerHostRequests = RequestsFrom<
+  typeof ViewerHostRequestParams,
+  {
+    ready: ViewerInit;
+    resolve: { url: string; name: string };
+    pickLabels: { path: string; source: VolumeSource } | null;
+    explain: { ok: boolean; message?: string };
+  }
+>;
 
 /** webview -> host events. */
-export type ViewerHostEvents = {
+export const ViewerHostEventPayloads = {
   /** The first slice is on screen (ms since the webview script started). */
-  rendered: { ms: number; dims: number[]; voxelType: string };
+  rendered: Params({ ms: Type.Number({ minimum: 0 }), dims: ListOf(Type.Integer({ minimum: 0 }), 8), voxelType: NameParam }),
   /** Loading failed; the message is also shown in the webview. */
-  failed: { message: string };
+  failed: Params({ message: TextParam }),
 };
+export type ViewerHostEvents = EventsFrom<typeof ViewerHostEventPayloads>;
 
 /** host -> webview requests. */
 export type ViewerWebviewRequests = {
@@ -105,6 +117,11 @@ export type ViewerWebviewEvents = {
  * client -> server: decode an image into `outFile` (raw voxels). A DICOM file brings the whole
  * series of its folder that it belongs to; a folder, its one series.
  */
-export const ViewerDecodeRequest = request<{ path: string; outFile: string; maxBytes: number }, { header: VolumeHeader; ms: number }>(
-  'medstudio/viewer/decode',
-);
+export const ViewerDecodeParams = Params({
+  path: PathParam,
+  /** Inside the extension's decode cache (ServerInitOptions.cacheDir) or a workspace folder. */
+  outFile: PathParam,
+  /** Volumes with more voxel bytes are refused (at most 16 GiB). */
+  maxBytes: Type.Integer({ minimum: 1, maximum: 16 * 1024 ** 3 }),
+});
+export const ViewerDecodeRequest = request<typeof ViewerDecodeParams, { header: VolumeHeader; ms: number }>('medstudio/viewer/decode', ViewerDecodeParams);

@@ -12,10 +12,26 @@ export type WireMessage =
   | { kind: 'response'; id: number; ok: false; error: string }
   | { kind: 'event'; type: string; payload: unknown };
 
+/** The envelope's shape (ids, names); what it carries is checked by IncomingCheck. */
 export function isWireMessage(m: unknown): m is WireMessage {
   if (typeof m !== 'object' || m === null) return false;
-  const k = (m as { kind?: unknown }).kind;
-  return k === 'request' || k === 'response' || k === 'event';
+  const w = m as { kind?: unknown; id?: unknown; method?: unknown; type?: unknown; ok?: unknown };
+  const name = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 256;
+  if (w.kind === 'request') return Number.isSafeInteger(w.id) && name(w.method);
+  if (w.kind === 'response') return Number.isSafeInteger(w.id) && typeof w.ok === 'boolean';
+  return w.kind === 'event' && name(w.type);
+}
+
+/**
+ * Checks what the other side sent before a handler or listener sees it (the host passes one made
+ * from the protocol's schemas, see validate.ts `incomingChecker`; the webview trusts its host).
+ * Returns what is wrong, or undefined when the message is fine.
+ */
+export interface IncomingCheck {
+  request(method: string, params: unknown): string | undefined;
+  event(type: string, payload: unknown): string | undefined;
+  /** An event that failed its check (dropped): say so somewhere a person or a test can see. */
+  rejected(type: string, problem: string): void;
 }
 
 interface Pending {
@@ -38,6 +54,7 @@ export class WebviewChannel<
   constructor(
     private readonly post: (m: WireMessage) => void,
     private readonly defaultTimeoutMs = 30_000,
+    private readonly incoming?: IncomingCheck,
   ) {}
 
   request<M extends keyof SendReq & string>(
@@ -88,6 +105,8 @@ export class WebviewChannel<
     } else if (msg.kind === 'request') {
       void this.answer(msg.id, msg.method, msg.params);
     } else {
+      const problem = this.incoming?.event(msg.type, msg.payload);
+      if (problem) return this.incoming!.rejected(msg.type, problem);
       for (const fn of this.listeners.get(msg.type) ?? []) fn(msg.payload);
     }
   }
@@ -95,7 +114,12 @@ export class WebviewChannel<
   private async answer(id: number, method: string, params: unknown): Promise<void> {
     const fn = this.handlers.get(method);
     if (!fn) {
-      this.post({ kind: 'response', id, ok: false, error: `no handler for '${method}'` });
+      this.post({ kind: 'response', id, ok: false, error: `no handler for '${String(method).slice(0, 100)}'` });
+      return;
+    }
+    const problem = this.incoming?.request(method, params);
+    if (problem) {
+      this.post({ kind: 'response', id, ok: false, error: `${method}: ${problem}` });
       return;
     }
     try {

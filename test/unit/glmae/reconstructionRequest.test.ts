@@ -43,7 +43,14 @@ train: { epochs: 1, batchSize: 2, seed: 1 }
   );
   runDir = (await runExperiment(file, { outDir: path.join(dir, 'runs') })).info.runDir;
   const connection = { onRequest: (method: string, h: Handler) => handlers.set(method, h) } as unknown as Connection;
-  const ctx = { connection, engine: async () => status, log: () => undefined } as unknown as ServerContext;
+  const ctx = {
+    connection,
+    engine: async () => status,
+    log: () => undefined,
+    workspaceRoots: () => [dir],
+    initOptions: () => ({ backend: 'auto', threads: 0, trusted: true }),
+    trusted: () => true,
+  } as unknown as ServerContext;
   glmaeFeature.register(ctx);
 });
 

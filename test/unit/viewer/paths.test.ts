@@ -38,3 +38,21 @@ test('a DICOM folder lists .dcm files and extensionless files with the DICM prea
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a symlink inside the workspace that leads out of it is refused, as on the server', () => {
+  const base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-links-')));
+  try {
+    const ws = path.join(base, 'ws');
+    const outside = path.join(base, 'outside');
+    fs.mkdirSync(ws);
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'secret.nii'), 'x');
+    fs.symlinkSync(outside, path.join(ws, 'link'));
+    const opened = path.join(ws, 'ct.nii.gz');
+    assert.throws(() => checkViewerPath('link/secret.nii', opened, [ws]), /outside the workspace/);
+    fs.writeFileSync(path.join(ws, 'labels.nii'), 'x');
+    assert.equal(checkViewerPath('labels.nii', opened, [ws]), path.join(ws, 'labels.nii'));
+  } finally {
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

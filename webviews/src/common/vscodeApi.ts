@@ -2,7 +2,8 @@
  * The webview side of the extension <-> webview channel: wraps acquireVsCodeApi() and the
  * shared WebviewChannel, plus typed persisted state (restored after hide/show and reload).
  */
-import { WebviewChannel, type EventMap, type RequestMap, type WireMessage } from '../../../server/src/protocol';
+// The channel only, not the index: the schemas (and their library) stay out of the webview bundles.
+import { WebviewChannel, type EventMap, type RequestMap, type WireMessage } from '../../../server/src/protocol/webviewChannel';
 
 interface VsCodeApi {
   postMessage(msg: unknown): void;

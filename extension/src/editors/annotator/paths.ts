@@ -4,12 +4,9 @@
  * file name (`../../home/.ssh/id_rsa`) reads nothing. Pure path logic (node:path only).
  */
 import * as path from 'node:path';
+import { isInside } from '../../../../server/src/paths/confine';
 
-/** True when `p` is `root` or lies below it (both absolute). */
-export function isInside(p: string, root: string): boolean {
-  const rel = path.relative(path.resolve(root), path.resolve(p));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+export { isInside };
 
 /**
  * The absolute path of an image named in a COCO file at `cocoFile`, or an Error that says

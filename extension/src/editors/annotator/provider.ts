@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseCoco, serializeCoco } from '../../../../server/src/formats/coco';
 import {
+  AnnotatorHostEventPayloads,
+  AnnotatorHostRequestParams,
   ANNOTATOR_JSON_VIEW_TYPE,
   ANNOTATOR_VIEW_TYPE,
   SuggestBoxesRequest,
@@ -21,6 +23,7 @@ import {
 } from '../../../../server/src/protocol';
 import type { ExtensionServices } from '../../context';
 import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
+import { webviewChecks } from '../../webviewChecks';
 import { isInside, rebaseFileName, resolveImagePath } from './paths';
 import { AnnotatorSession, type HostHandlers, type SessionHost } from './session';
 import { parseSuspects } from './suspects';
@@ -251,7 +254,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
       cspSource: panel.webview.cspSource,
       nonce: makeNonce(),
     });
-    const channel: Channel = new WebviewChannel((m) => void panel.webview.postMessage(m));
+    const channel: Channel = new WebviewChannel((m) => void panel.webview.postMessage(m), undefined, webviewChecks('annotator', AnnotatorHostRequestParams, AnnotatorHostEventPayloads, this.svc.output));
     const entry: PanelEntry = { channel, ready: false };
     doc.panels.set(panel, entry);
     const handlers = doc.session.handlers({

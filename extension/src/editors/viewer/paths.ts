@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDicomFile } from '../../../../server/src/data/readers/sniff';
+import { confinePath, isInside, PathRefusedError } from '../../../../server/src/paths/confine';
 
 export type DecodeRoute = 'nifti' | 'bitmap' | 'server';
 
@@ -16,21 +17,21 @@ export function decodeRoute(file: string): DecodeRoute {
   return 'server';
 }
 
-export function isInside(root: string, p: string): boolean {
-  const rel = path.relative(path.resolve(root), path.resolve(p));
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+export { isInside };
 
-/** Resolves `requested` (absolute, or relative to the opened file's folder) or throws a clear error. */
+/**
+ * Resolves `requested` (absolute, or relative to the opened file's folder; symlinks followed)
+ * with the one confinement rule the server uses too, or throws a clear error.
+ */
 export function checkViewerPath(requested: string, openedFile: string, workspaceRoots: readonly string[]): string {
   if (typeof requested !== 'string' || !requested.trim()) throw new Error('the viewer asked for an empty path');
   const base = path.dirname(openedFile);
-  const resolved = path.resolve(base, requested);
-  const roots = [...workspaceRoots, base];
-  if (!roots.some((r) => isInside(r, resolved))) {
-    throw new Error(`${requested} is outside the workspace and the folder of ${path.basename(openedFile)}: the viewer only reads files there`);
+  try {
+    return confinePath(requested, { allowed: [...workspaceRoots, base], base, field: 'path' });
+  } catch (e) {
+    if (!(e instanceof PathRefusedError)) throw e;
+    throw new Error(`${requested} is outside the workspace and the folder of ${path.basename(openedFile)}: the viewer only reads files there (${e.problem})`);
   }
-  return resolved;
 }
 
 /** DICOM files in a folder (for "Open DICOM Folder"), by extension or the DICM preamble. */

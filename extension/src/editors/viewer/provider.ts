@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { ExtensionServices } from '../../context';
 import { ViewerSession } from './session';
 import { explainForSession } from './explain';
+import { decodeCacheDir } from '../../webviewChecks';
 
 export const VIEWER_VIEW_TYPE = 'medstudio.viewer';
 /** The same editor for PNG/JPEG, offered under "Open With…" only. */
@@ -37,7 +38,7 @@ function pruneDecodeCache(dir: string, maxAgeMs = 24 * 3600_000): void {
 }
 
 export function registerViewerEditors(svc: ExtensionServices): vscode.Disposable[] {
-  pruneDecodeCache(vscode.Uri.joinPath(svc.context.globalStorageUri, 'viewer-cache').fsPath);
+  pruneDecodeCache(decodeCacheDir(svc.context).fsPath);
   const provider = new ViewerEditorProvider(svc);
   // Not retained when hidden (a CT is hundreds of MB): the webview restores its state instead.
   const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import {
   ViewerDecodeRequest,
+  ViewerHostEventPayloads,
+  ViewerHostRequestParams,
   WebviewChannel,
   type OverlayMessage,
   type ViewerHostEvents,
@@ -19,6 +21,7 @@ import type { ExtensionServices } from '../../context';
 import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
 import { checkViewerPath, decodeRoute, VIEWER_MAX_BYTES } from './paths';
 import { addSession, type SessionInfo, type SessionLike } from './registry';
+import { decodeCacheDir, webviewChecks } from '../../webviewChecks';
 
 type HostChannel = WebviewChannel<ViewerWebviewRequests, ViewerHostRequests, ViewerWebviewEvents, ViewerHostEvents>;
 
@@ -49,7 +52,7 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
       cspSource: webview.cspSource,
       nonce: makeNonce(),
     });
-    this.channel = new WebviewChannel((m) => void webview.postMessage(m), 120_000);
+    this.channel = new WebviewChannel((m) => void webview.postMessage(m), 120_000, webviewChecks('viewer', ViewerHostRequestParams, ViewerHostEventPayloads, svc.output));
     this.subs.push(webview.onDidReceiveMessage((m) => this.channel.receive(m)), addSession(this));
     this.channel.handle('ready', async () => ({ title: path.basename(uri.fsPath), source: await this.source(), maxBytes: VIEWER_MAX_BYTES }));
     this.channel.handle('resolve', ({ path: p }) => {
@@ -109,7 +112,7 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
   }
 
   private cacheRoot(): vscode.Uri {
-    return vscode.Uri.joinPath(this.svc.context.globalStorageUri, 'viewer-cache');
+    return decodeCacheDir(this.svc.context);
   }
 
   private url(file: string): string {

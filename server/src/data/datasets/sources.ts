@@ -51,6 +51,15 @@ function parseSplit(value: string | undefined, file: string, line: number): Spli
   return mapped as Split;
 }
 
+/**
+ * The header's columns for an error message, only when they look like column names: a file that
+ * is not a CSV manifest (a password file, a key) is never quoted back.
+ */
+function headerShown(header: string[]): string {
+  const names = header.length <= 50 && header.every((h) => /^[\w .()/-]{1,64}$/.test(h));
+  return names ? `it has ${header.join(', ')}` : 'its first line is not a list of column names';
+}
+
 export function csvSource(csvPath: string): Source {
   let text: string;
   try {
@@ -60,7 +69,7 @@ export function csvSource(csvPath: string): Source {
   }
   const table = parseCsv(text, csvPath);
   const col = (n: string) => table.header.indexOf(n);
-  if (col('path') < 0 || col('label') < 0) throw new CsvError(csvPath, 1, `the header must name 'path' and 'label' columns (it has ${table.header.join(', ')})`);
+  if (col('path') < 0 || col('label') < 0) throw new CsvError(csvPath, 1, `the header must name 'path' and 'label' columns (${headerShown(table.header)})`);
   const home = path.dirname(csvPath);
   const missing: string[] = [];
   const items = table.rows.map(({ line, cells }) => {
