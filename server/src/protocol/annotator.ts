@@ -39,6 +39,8 @@ const Roi = Params({
   source: AnyBoxSource,
   score: Type.Optional(Score),
   category: Type.Optional(NameParam),
+  /** The markup's other members as read, passed back so that saving keeps them (formats/slicerRoi). */
+  original: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.Unknown())),
 });
 
 /** One suspect label from the data-cleaning report, resolved against the COCO images. */
