@@ -36,25 +36,24 @@ export function runSweepLocally(s: SweepRecord, o: LocalSweepOptions): LocalSwee
   let resolveDone!: (jobs: JobInfo[]) => void;
   const done = new Promise<JobInfo[]>((r) => (resolveDone = r));
   let started = false;
-  // emit runs inside the constructor (persisted jobs) before `queue` is assigned.
-  const queue: JobQueue | undefined = new JobQueue({
+  const queue: JobQueue = new JobQueue({
     workerScript: o.workerScript,
     store: new JobStore(path.join(s.dir, 'jobs.json')),
     backend: o.backend,
     threads: o.threads,
     concurrency: o.concurrency,
     emit: (e) => {
-      const file = e.kind === 'state' ? e.job.experimentPath : queue?.get(e.jobId)?.experimentPath;
+      const file = e.kind === 'state' ? e.job.experimentPath : queue.get(e.jobId)?.experimentPath;
       const trial = file ? byFile.get(path.resolve(file)) : undefined;
       if (trial) o.onEvent?.(trial, e);
-      if (started && e.kind === 'state' && queue!.list().every((j) => ENDED.has(j.state))) resolveDone(queue!.list());
+      if (started && e.kind === 'state' && queue.list().every((j) => ENDED.has(j.state))) resolveDone(queue.list());
     },
   });
   for (const t of s.trials) trialOf.set(queue.start(t.experimentFile, 'train').id, t.id);
   started = true;
   const q = queue;
   return {
-    queue: q,
+    queue,
     trialOf,
     done,
     cancel() {
