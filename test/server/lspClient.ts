@@ -30,10 +30,11 @@ export interface TestServer {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(opts: { workspace?: string; init?: Partial<ServerInitOptions> } = {}): Promise<TestServer> {
+export async function startServer(opts: { workspace?: string; init?: Partial<ServerInitOptions>; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist', 'server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     cwd: opts.workspace ?? ROOT,
+    ...(opts.env ? { env: opts.env } : {}),
   });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));

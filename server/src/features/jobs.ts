@@ -7,6 +7,7 @@ import { JobStore } from '../jobs/store';
 import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
 import { readMetrics } from '../runs/runDir';
 import type { ServerContext, ServerFeature } from './types';
+import { cancelSlurmTrial } from './sweeps';
 
 let queue: JobQueue | undefined;
 
@@ -41,7 +42,8 @@ export const jobsFeature: ServerFeature = {
       if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
       return jobs(ctx).resume(p.runDir);
     });
-    onRequest(ctx.connection, CancelJobRequest, (p) => jobs(ctx).cancel(p.jobId));
+    // A Slurm trial in the panel cancels through scancel; every other job is the queue's.
+    onRequest(ctx.connection, CancelJobRequest, async (p) => (await cancelSlurmTrial(p.jobId)) ?? jobs(ctx).cancel(p.jobId));
     onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));
     onRequest(ctx.connection, ListJobsRequest, () => ({ jobs: jobs(ctx).list() }));
     onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(p.runDir), progress: [] }));

@@ -14,15 +14,25 @@ export interface SchedulerView {
   error?: string;
 }
 
+/**
+ * A trial's state when both its run folder and a scheduler speak: a task Slurm still runs is
+ * running (it may be writing its last files after run.json said finished); one Slurm ended as
+ * failed or cancelled is that; one that completed is what its run folder says.
+ */
+export function mergedState(run: TrialState | undefined, sched: SchedulerView | undefined): TrialState {
+  if (!sched) return run ?? 'queued';
+  if (sched.state === 'pending' || sched.state === 'running') return run ? 'running' : sched.state;
+  if (sched.state === 'failed' || sched.state === 'cancelled') return sched.state;
+  return run ?? sched.state;
+}
+
 async function row(t: SweepTrialRecord, sched: SchedulerView | undefined): Promise<TrialRow> {
   const base = { id: t.id, params: t.params, ...(t.seed !== undefined ? { seed: t.seed } : {}) };
   const runDir = trialRunDir(t);
   if (!runDir) return { ...base, state: sched?.state ?? 'not started', ...(sched?.scheduler ? { scheduler: sched.scheduler } : {}), ...(sched?.error ? { error: sched.error } : {}), epoch: 0, epochs: 0, final: { values: {} } };
   const run = await openRun(runDir).catch(() => undefined);
   const info = run?.info;
-  // The run folder says how training went; a scheduler that ended the task without it (killed, timed out) wins.
-  const runEnded = info && ['finished', 'failed', 'cancelled'].includes(info.state);
-  const state: TrialState = runEnded || !sched ? (info?.state ?? 'queued') : sched.state === 'finished' && info ? info.state : sched.state;
+  const state = mergedState(info?.state, sched);
   return {
     ...base,
     state,

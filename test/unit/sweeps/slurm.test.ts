@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { parseScontrol, parseSqueue } from '../../../server/src/slurm/commands';
 import { arrayScript, shq } from '../../../server/src/slurm/script';
 import { trialStateOf } from '../../../server/src/slurm/sweep';
+import { mergedState } from '../../../server/src/sweeps/table';
 
 test('the array script: one task per trial, resources as #SBATCH directives, trial files quoted', () => {
   const s = arrayScript({
@@ -60,4 +61,15 @@ test('Slurm states map onto trial states', () => {
     ['NODE_FAIL', 'failed'],
   ];
   for (const [s, t] of cases) assert.equal(trialStateOf(s), t, s);
+});
+
+test("a trial is running while Slurm runs its task, even after run.json says finished; Slurm's failure wins", () => {
+  assert.equal(mergedState('finished', { state: 'running', scheduler: 'RUNNING' }), 'running');
+  assert.equal(mergedState(undefined, { state: 'pending', scheduler: 'PENDING (Resources)' }), 'pending');
+  assert.equal(mergedState('finished', { state: 'finished', scheduler: 'COMPLETED' }), 'finished');
+  assert.equal(mergedState('failed', { state: 'finished', scheduler: 'COMPLETED' }), 'failed');
+  assert.equal(mergedState('finished', { state: 'failed', scheduler: 'OUT_OF_MEMORY' }), 'failed');
+  assert.equal(mergedState('running', { state: 'cancelled', scheduler: 'CANCELLED' }), 'cancelled');
+  assert.equal(mergedState('finished', { state: 'interrupted', scheduler: 'no longer known to Slurm' }), 'finished');
+  assert.equal(mergedState('running', undefined), 'running');
 });
