@@ -99,8 +99,9 @@ export const sweepsFeature: ServerFeature = {
       if (!p?.experimentPath) invalidParams('experimentPath is required');
       if (!ctx.trusted()) invalidParams('training is disabled until you trust this workspace');
       const exp = await loadExperiment(path.resolve(p.experimentPath));
-      if (!exp.sweep && !p.slurm) invalidParams(`${p.experimentPath} has no sweep: block`);
-      let record = await createSweep(exp, { single: !exp.sweep });
+      const single = p.single === true || !exp.sweep;
+      if (single && !p.slurm) invalidParams(`${p.experimentPath} has no sweep: block`);
+      let record = await createSweep(exp, { single });
       const a: Active = { record };
       if (p.slurm) {
         record = a.record = await submitSweep(record, exp.cluster ?? {}, defaultCli());

@@ -63,7 +63,8 @@ export interface RunComparison {
 }
 
 /** client -> server: expand an experiment's sweep block and run its trials (local queue, or Slurm). */
-export const StartSweepRequest = request<{ experimentPath: string; slurm?: boolean }, SweepTable>('medstudio/sweeps/start');
+/** `single`: one trial of the file as written (Submit Run to Slurm), even when it has a sweep block. */
+export const StartSweepRequest = request<{ experimentPath: string; slurm?: boolean; single?: boolean }, SweepTable>('medstudio/sweeps/start');
 /** client -> server: the workspace's sweeps with their tables (newest first). */
 export const ListSweepsRequest = request<void, { sweeps: SweepTable[] }>('medstudio/sweeps/list');
 /** client -> server: cancel a sweep's queued and running trials (scancel on Slurm). */
@@ -72,3 +73,16 @@ export const CancelSweepRequest = request<{ sweepDir: string }, SweepTable>('med
 export const CompareRunsRequest = request<{ runDirs: string[] }, RunComparison>('medstudio/runs/compare');
 /** server -> client: a sweep's table changed (a trial started, finished, or its metrics moved). */
 export const SweepChangedNotification = notification<SweepTable>('medstudio/sweeps/changed');
+
+/** Training panel (webview) -> extension: the sweep and compare views' requests (added to StatusPanelRequests). */
+export type SweepPanelRequests = {
+  sweeps: { params: Record<string, never>; result: { sweeps: SweepTable[] } };
+  compare: { params: { runDirs: string[] }; result: RunComparison };
+  cancelSweep: { params: { sweepDir: string }; result: SweepTable };
+};
+
+/** Extension -> training panel: a sweep's table changed; show a comparison of these runs. */
+export type SweepPanelEvents = {
+  sweep: SweepTable;
+  compare: { runDirs: string[] };
+};
