@@ -24,10 +24,10 @@ const app = document.getElementById('app')!;
 app.innerHTML = `<style>${STYLE}</style><div class="layout"><ul id="runs" class="runs" role="listbox" aria-label="runs" tabindex="0"></ul><section id="detail" class="detail" aria-live="polite"></section></div>`;
 const runsEl = document.getElementById('runs')!;
 const detailEl = document.getElementById('detail')!;
-const extras = mountExtras(app, (method, params) => ch.request(method, params), () => sorted());
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const sorted = () => [...jobs.values()].sort((a, b) => b.info.createdAt.localeCompare(a.info.createdAt));
+const extras = mountExtras(app, (method, params) => ch.request(method, params), () => sorted());
 
 function select(id: string | undefined): void {
   selected = id;

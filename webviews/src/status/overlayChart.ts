@@ -32,7 +32,7 @@ export function overlayChart(title: string, series: OverlaySeries[], w = 360, h 
     root.append(t);
   }
   for (const v of [x0, x1]) {
-    const t = svg('text', { x: X(v), y: h - 6, 'text-anchor': 'middle' });
+    const t = svg('text', { x: X(v), y: h - 6, 'text-anchor': v === x0 ? 'start' : 'end' });
     t.textContent = `epoch ${v}`;
     root.append(t);
   }
