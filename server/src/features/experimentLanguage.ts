@@ -106,6 +106,7 @@ function codeLenses(ctx: ServerContext, doc: TextDocument): CodeLens[] {
   const runs = runsOf(file, ctx.workspaceRoots());
   const last = runs[0];
   const out = [lens('$(play) Train', 'medstudio.train', [doc.uri])];
+  if (/^sweep:/m.test(doc.getText())) out.push(lens('$(beaker) Run Sweep', 'medstudio.runSweep', [doc.uri]), lens('Run Sweep on Slurm', 'medstudio.runSweepSlurm', [doc.uri]));
   if (last) {
     if (['interrupted', 'cancelled', 'paused', 'failed'].includes(last.state)) out.push(lens('$(debug-continue) Resume', 'medstudio.resume', [last.runDir]));
     out.push(lens('Evaluate', 'medstudio.evaluate', [last.runDir, doc.uri]), lens('Explain', 'medstudio.explain', [last.runDir]), lens('Open Report', 'medstudio.openReport', [last.runDir]));
