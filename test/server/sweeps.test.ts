@@ -10,28 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CompareRunsRequest, JobEventNotification, ListSweepsRequest, StartSweepRequest, SweepChangedNotification, type JobEvent, type RunComparison, type SweepTable } from '../../server/src/protocol';
 import { ROOT, startServer } from './lspClient';
+import { writeTinySweep } from './tinySweep';
 
 let ws = '';
 const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'medstudio.js'), ...args], { cwd: ws, encoding: 'utf8', timeout: 180_000 });
 const lastJson = <T>(out: string): T => JSON.parse(out.trim().split('\n').pop() ?? '') as T;
 
-function experiment(name: string, lrs: number[]): string {
-  const file = path.join(ws, `${name}.medstudio.yaml`);
-  fs.writeFileSync(
-    file,
-    `name: ${name}
-method: supervised
-data: { format: csv, path: ${path.join(ROOT, 'samples', 'skin-lesions', 'labels.csv')}, classes: [nevus, keratosis, melanoma, carcinoma, vascular] }
-model: { backbone: resnet, width: 4, depth: 1, inputSize: 16 }
-train: { epochs: 2, batchSize: 32, seed: 1, augment: false }
-sweep:
-  concurrency: 2
-  params:
-    train.lr: [${lrs.join(', ')}]
-`,
-  );
-  return file;
-}
+const experiment = (name: string, lrs: number[]) => writeTinySweep(ws, name, lrs);
 
 before(() => {
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-sweeps-'));

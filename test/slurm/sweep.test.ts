@@ -13,29 +13,15 @@ import * as path from 'node:path';
 import { CancelSweepRequest, JobEventNotification, StartSweepRequest, SweepChangedNotification, type JobEvent, type SweepTable } from '../../server/src/protocol';
 import { openSweep } from '../../server/src/sweeps/record';
 import { ROOT, startServer } from '../server/lspClient';
+import { writeTinySweep } from '../server/tinySweep';
 import { startCluster, whyNoSlurm, type Cluster } from './cluster';
 
 const why = whyNoSlurm();
 let cluster: Cluster | undefined;
 let ws = '';
 
-function experiment(name: string, epochs: number, lrs: number[]): string {
-  const file = path.join(ws, `${name}.medstudio.yaml`);
-  fs.writeFileSync(
-    file,
-    `name: ${name}
-method: supervised
-data: { format: csv, path: ${path.join(ROOT, 'samples', 'skin-lesions', 'labels.csv')}, classes: [nevus, keratosis, melanoma, carcinoma, vascular] }
-model: { backbone: resnet, width: 4, depth: 1, inputSize: 16 }
-train: { epochs: ${epochs}, batchSize: 32, seed: 1, augment: false }
-cluster: { cpus: 1, time: "00:10:00" }
-sweep:
-  params:
-    train.lr: [${lrs.join(', ')}]
-`,
-  );
-  return file;
-}
+// One CPU per task: two of the three trials run at once on a two-core node.
+const experiment = (name: string, epochs: number, lrs: number[]) => writeTinySweep(ws, name, lrs, { epochs, extra: 'cluster: { cpus: 1, time: "00:10:00" }\n' });
 
 before(async () => {
   if (why) return;

@@ -2,6 +2,8 @@
  * Small SVG charts for the status panel: line curves, horizontal bars, a confusion matrix.
  * Pure string builders (no DOM), so they are easy to test and cheap to redraw on every event.
  */
+import { fitScale } from './scale';
+
 export interface Series {
   name: string;
   points: [number, number][];
@@ -15,14 +17,7 @@ export function lineChart(title: string, series: Series[], w = 320, h = 160): st
   const pts = series.flatMap((s) => s.points);
   const pad = { l: 40, r: 8, t: 18, b: 20 };
   if (pts.length === 0) return `<svg class="chart" width="${w}" height="${h}" role="img" aria-label="${esc(title)}"><text x="8" y="14" class="t">${esc(title)}</text><text x="${w / 2}" y="${h / 2}" text-anchor="middle" class="muted">no data yet</text></svg>`;
-  const xs = pts.map((p) => p[0]);
-  const ys = pts.map((p) => p[1]);
-  const x0 = Math.min(...xs);
-  let [x1, y0, y1] = [Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const X = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (w - pad.l - pad.r);
-  const Y = (y: number) => h - pad.b - ((y - y0) / (y1 - y0)) * (h - pad.t - pad.b);
+  const { y0, y1, X, Y } = fitScale(pts, w, h, pad);
   const lines = series
     .filter((s) => s.points.length)
     .map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="1.5" points="${s.points.map((p) => `${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ')}"><title>${esc(s.name)}</title></polyline>`)

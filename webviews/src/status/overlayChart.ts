@@ -1,5 +1,6 @@
 /** One metric of several runs on shared axes (SVG built with DOM calls); each run keeps its colour across charts. */
 import { svg } from './dom';
+import { fitScale } from './scale';
 
 export const RUN_COLOURS = ['#4fc1ff', '#f5a623', '#7ed321', '#d0021b', '#bd10e0', '#50e3c2', '#f8e71c', '#9b9b9b'];
 
@@ -17,14 +18,7 @@ export function overlayChart(title: string, series: OverlaySeries[], w = 360, h 
   root.append(heading);
   const pts = series.flatMap((s) => s.points);
   if (!pts.length) return root;
-  const xs = pts.map((p) => p[0]);
-  const ys = pts.map((p) => p[1]);
-  const x0 = Math.min(...xs);
-  let [x1, y0, y1] = [Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const X = (x: number) => pad.l + ((x - x0) / (x1 - x0)) * (w - pad.l - pad.r);
-  const Y = (y: number) => h - pad.b - ((y - y0) / (y1 - y0)) * (h - pad.t - pad.b);
+  const { x0, x1, y0, y1, X, Y } = fitScale(pts, w, h, pad);
   root.append(svg('line', { class: 'axis', x1: pad.l, x2: w - pad.r, y1: h - pad.b, y2: h - pad.b }), svg('line', { class: 'axis', x1: pad.l, x2: pad.l, y1: pad.t, y2: h - pad.b }));
   for (const v of [y0, (y0 + y1) / 2, y1]) {
     const t = svg('text', { x: pad.l - 4, y: Y(v) + 3, 'text-anchor': 'end' });
