@@ -154,6 +154,8 @@ export function schemaAt(path: readonly (string | number)[]): SchemaNode | undef
   for (const k of path) {
     if (!node) return undefined;
     if (node.kind === 'object' && typeof k === 'string') node = node.keys[k];
+    // A swept key (sweep.params['train.lr']) follows the schema of the key it varies: hover and value completion.
+    else if (node.kind === 'map' && typeof k === 'string') node = k === 'method' || k.includes('.') ? schemaAt(k.split('.')) : undefined;
     else if (node.kind === 'array' && typeof k === 'number') node = node.items;
     else return undefined;
   }

@@ -2,7 +2,7 @@
  * Which keys a `sweep.params` entry may vary, and the schema its values are checked against:
  * `method`, or `section.key` for any scalar key of train, model and the methods' sections.
  */
-import { schemaAt, type SchemaNode } from './schema';
+import { experimentSchema, schemaAt, type SchemaNode } from './schema';
 
 export const SWEEPABLE_SECTIONS = ['train', 'model', 'care', 'glmae', 'disco', 'longtail'] as const;
 
@@ -22,4 +22,16 @@ export function sweepTarget(key: string): SchemaNode | string {
 export function rangeSchema(target: Extract<SchemaNode, { kind: 'number' }>): SchemaNode {
   const bound = { kind: 'number' as const, doc: 'A bound of the range.', min: target.min, max: target.max, integer: target.integer };
   return { kind: 'object', doc: 'A range to draw from.', keys: { min: bound, max: bound, log: { kind: 'boolean', doc: 'Draw uniformly in log space.' } }, required: ['min', 'max'] };
+}
+
+/** Every key a sweep may vary, with its schema (completion in `sweep.params`). */
+export function sweepableKeys(): [string, SchemaNode][] {
+  const out: [string, SchemaNode][] = [['method', schemaAt(['method'])!]];
+  if (experimentSchema.kind !== 'object') return out;
+  for (const section of SWEEPABLE_SECTIONS) {
+    const node = experimentSchema.keys[section];
+    if (node?.kind !== 'object') continue;
+    for (const [k, child] of Object.entries(node.keys)) if (typeof sweepTarget(`${section}.${k}`) !== 'string') out.push([`${section}.${k}`, child]);
+  }
+  return out;
 }

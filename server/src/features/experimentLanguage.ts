@@ -15,6 +15,7 @@ import {
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { schemaAt, type SchemaNode } from '../experiment/schema';
+import { sweepableKeys } from '../experiment/sweepParams';
 import { experimentDiagnostics } from '../language/diagnostics';
 import { cursorContext, keyAt } from '../language/keyPath';
 import { classesInData, pathCandidates } from '../language/dataClasses';
@@ -52,6 +53,9 @@ function completions(doc: TextDocument, line: number, character: number): Comple
   const c = cursorContext(text, line, character);
   const parent = schemaAt(c.parent);
   if (c.key === undefined) {
+    if (parent?.kind === 'map') {
+      return sweepableKeys().map(([k, node]) => ({ label: k, kind: CompletionItemKind.Property, insertText: `${k}: [`, documentation: { kind: MarkupKind.Markdown, value: describe(node) } }));
+    }
     if (parent?.kind !== 'object') return [];
     const present = new Set<string>();
     try {

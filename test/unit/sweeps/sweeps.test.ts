@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseExperiment } from '../../../server/src/experiment/parse';
+import { schemaAt } from '../../../server/src/experiment/schema';
+import { sweepableKeys } from '../../../server/src/experiment/sweepParams';
 import { loadExperiment } from '../../../server/src/experiment/load';
 import { expandSweep, describeTrial } from '../../../server/src/sweeps/expand';
 import { trialYaml } from '../../../server/src/sweeps/record';
@@ -143,4 +145,14 @@ test('settings diff: only keys that differ, unset shown as undefined, file/name/
     { key: 'sweep.concurrency', values: [undefined, '2'] },
     { key: 'train.lr', values: ['0.1', '0.01'] },
   ]);
+});
+
+test('a swept key has the schema of the key it varies (hover, value completion); completion offers every sweepable key', () => {
+  assert.equal(schemaAt(['sweep', 'params', 'train.optimizer'])?.kind, 'string');
+  assert.deepEqual((schemaAt(['sweep', 'params', 'train.optimizer']) as { enum?: readonly string[] }).enum, ['adam', 'sgd']);
+  assert.equal(schemaAt(['sweep', 'params', 'method'])?.kind, 'string');
+  assert.equal(schemaAt(['sweep', 'params', 'nonsense']), undefined);
+  const keys = sweepableKeys().map(([k]) => k);
+  for (const k of ['method', 'train.lr', 'train.seed', 'model.width', 'care.alpha', 'glmae.maskRatio', 'disco.temperature', 'longtail.tta']) assert.ok(keys.includes(k), k);
+  assert.ok(!keys.some((k) => k.startsWith('data.') || k.startsWith('output.') || k.startsWith('sweep.')));
 });
