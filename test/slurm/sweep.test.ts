@@ -64,6 +64,19 @@ test('medstudio sweep --slurm: a three-trial job array through the real sbatch, 
   console.log(again.stdout);
 });
 
+test('a task Slurm fails before training starts is a failed trial naming the exit code and its log, and the CLI exits 1', { skip: why && `Slurm cannot run here: ${why}` }, () => {
+  // cluster.setup runs before medstudio train in each task: make it fail the way a missing module would.
+  const file = writeTinySweep(ws, 'broken-setup', [0.001], { extra: 'cluster: { cpus: 1, setup: "echo no such module >&2; exit 3" }\n' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'medstudio.js'), 'sweep', file, '--slurm', '--poll', '1', '--json'], { cwd: ws, env: cluster!.env, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 1, r.stderr);
+  const t = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as SweepTable;
+  const row = t.rows[0]!;
+  assert.equal(row.state, 'failed');
+  assert.equal(row.runDir, undefined);
+  assert.match(row.error ?? '', /Slurm: FAILED.*exit 3:0; log .*_0\.out/);
+  assert.match(fs.readFileSync(path.join(t.dir, 'slurm', 'logs', `${t.slurmJobId}_0.out`), 'utf8'), /no such module/);
+});
+
 test('from the palette (server over LSP): the sweep on Slurm streams trial states and metrics as job events; cancel is scancel', { skip: why && `Slurm cannot run here: ${why}` }, async () => {
   const server = await startServer({ workspace: ws, env: { ...cluster!.env, MEDSTUDIO_SLURM_POLL_MS: '500' } });
   const events: JobEvent[] = [];
