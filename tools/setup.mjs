@@ -22,6 +22,8 @@ const NEEDED = [
   { pkg: 'pkg-config', why: 'code-server (npm test)' },
   { pkg: 'libkrb5-dev', why: 'code-server (npm test)' },
   { pkg: 'chromium', why: 'webview and VS Code host tests' },
+  { pkg: 'slurm-wlm', why: 'the Slurm test layer (a one-node cluster started by npm test)' },
+  { pkg: 'munge', why: 'the Slurm test layer' },
 ];
 
 function has(cmd) {

@@ -15,4 +15,9 @@ export const COMMANDS = {
   openReport: 'medstudio.openReport',
   newExperiment: 'medstudio.newExperiment',
   showTrainingStatus: 'medstudio.showTrainingStatus',
+  runSweep: 'medstudio.runSweep',
+  runSweepSlurm: 'medstudio.runSweepSlurm',
+  submitSlurm: 'medstudio.submitSlurm',
+  cancelSweep: 'medstudio.cancelSweep',
+  compareRuns: 'medstudio.compareRuns',
 } as const;

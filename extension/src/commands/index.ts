@@ -8,7 +8,8 @@ import { registerGenerateBoxes } from './generateBoxes';
 import { registerTrainingStatusView } from '../panels/trainingStatusView';
 import { registerViewerCommands } from './viewer';
 import { registerAnnotateCommands } from './annotate';
+import { registerSweepCommands } from './sweeps';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerGenerateBoxes(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerGenerateBoxes(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc), ...registerSweepCommands(svc)];
 }

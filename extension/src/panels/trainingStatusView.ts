@@ -4,7 +4,8 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StatusPanelRequestParams, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type WireMessage } from '../../../server/src/protocol';
+import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StatusPanelRequestParams, SweepPanelRequestParams, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type SweepPanelEvents, type SweepPanelRequests, type WireMessage } from '../../../server/src/protocol';
+import { handleSweepRequests, watchSweeps } from './sweepPanel';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { makeNonce, renderWebviewHtml } from '../webviewHtml';
@@ -19,11 +20,12 @@ export const trainingStatusApi = {
   timesResolved: (): number => shown.resolved,
 };
 
-type PanelChannel = WebviewChannel<Record<string, never>, StatusPanelRequests, StatusPanelEvents, Record<string, never>>;
+export type PanelChannel = WebviewChannel<Record<string, never>, StatusPanelRequests & SweepPanelRequests, StatusPanelEvents & SweepPanelEvents, Record<string, never>>;
 
 export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Disposable {
   private channel: PanelChannel | undefined;
   private pendingSelect: string | undefined;
+  private pendingCompare: string[] | undefined;
   private readonly subs: vscode.Disposable[] = [];
 
   constructor(private readonly svc: ExtensionServices) {
@@ -33,6 +35,7 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
         this.channel.emit('job', e);
         shown.events++;
       }),
+      watchSweeps(svc.server, (t) => this.channel?.emit('sweep', t)),
     );
   }
 
@@ -48,7 +51,7 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
       nonce,
     });
     shown.resolved++;
-    const ch: PanelChannel = new WebviewChannel((m: WireMessage) => void view.webview.postMessage(m), undefined, webviewChecks('training status', StatusPanelRequestParams, {}, this.svc.output));
+    const ch: PanelChannel = new WebviewChannel((m: WireMessage) => void view.webview.postMessage(m), undefined, webviewChecks('training status', { ...StatusPanelRequestParams, ...SweepPanelRequestParams }, {}, this.svc.output));
     this.channel?.dispose();
     this.channel = ch;
     const runDirOk = (runDir: string) => {
@@ -60,6 +63,10 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
       await jobs.refresh().catch(() => undefined);
       const selected = this.pendingSelect;
       this.pendingSelect = undefined;
+      const compare = this.pendingCompare;
+      this.pendingCompare = undefined;
+      // After the reply: the webview draws its runs first, then the comparison asked for before it loaded.
+      if (compare) setTimeout(() => ch.emit('compare', { runDirs: compare }), 0);
       return { jobs: jobs.all(), selected };
     });
     ch.handle('history', async ({ runDir }) => ({ metrics: (await server.request(RunHistoryRequest, { runDir: runDirOk(runDir) })).metrics }));
@@ -72,11 +79,19 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
       await vscode.window.showTextDocument(model, { preview: true });
     });
     ch.handle('explain', async ({ runDir }) => void (await vscode.commands.executeCommand(COMMANDS.explain, runDirOk(runDir))));
+    handleSweepRequests(ch, server);
     view.webview.onDidReceiveMessage((m: unknown) => ch.receive(m), undefined, this.subs);
     view.onDidDispose(() => {
       if (this.channel === ch) this.channel = undefined;
       ch.dispose();
     });
+  }
+
+  /** Shows the panel with a comparison of these runs. */
+  async showComparison(runDirs: string[]): Promise<void> {
+    if (this.channel) this.channel.emit('compare', { runDirs });
+    else this.pendingCompare = runDirs;
+    await vscode.commands.executeCommand(`${TRAINING_STATUS_VIEW}.focus`);
   }
 
   /** Shows the panel and selects a job. */
@@ -94,8 +109,12 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
   }
 }
 
+/** The panel, for commands that show something in it (Compare Runs, Run Sweep). */
+export const trainingStatus: { view?: TrainingStatusView } = {};
+
 export function registerTrainingStatusView(svc: ExtensionServices): vscode.Disposable[] {
   const view = new TrainingStatusView(svc);
+  trainingStatus.view = view;
   return [
     view,
     vscode.window.registerWebviewViewProvider(TRAINING_STATUS_VIEW, view),

@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNo
 import * as path from 'node:path';
 import { experimentSchema, METHODS, type SchemaNode } from './schema';
 import type { Experiment } from './types';
+import { rangeSchema, sweepTarget } from './sweepParams';
 
 export interface Position {
   line: number; // 0-based
@@ -43,6 +44,7 @@ function describeKind(n: SchemaNode): string {
   if (n.kind === 'string') return n.enum ? `one of ${n.enum.join(', ')}` : 'a string';
   if (n.kind === 'boolean') return 'true or false';
   if (n.kind === 'array') return 'a list';
+  if (n.kind === 'map') return 'a mapping of section.key to values';
   return 'a mapping of keys';
 }
 
@@ -104,6 +106,25 @@ function validate(node: YamlNode | null | undefined, schema: SchemaNode, keyPath
     case 'boolean':
       if (!isScalar(node) || typeof node.value !== 'boolean') problem(`'${name}' must be true or false`);
       return;
+    case 'map': {
+      if (!isMap(node)) return problem(`'${name}' must be ${describeKind(schema)}`);
+      if (!node.items.length) return problem(`'${name}' names no keys to vary`);
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const target = sweepTarget(key);
+        if (typeof target === 'string') {
+          problem(target, pair.key);
+          continue;
+        }
+        const value = pair.value as YamlNode | null;
+        if (isSeq(value)) {
+          if (!value.items.length) problem(`'${key}' needs at least one value`, value);
+          value.items.forEach((item, i) => validate(item as YamlNode, target, [...keyPath, key, i], at, out));
+        } else if (isMap(value) && target.kind === 'number') validate(value, rangeSchema(target), [...keyPath, key], at, out);
+        else problem(`'${key}' needs a list of values${target.kind === 'number' ? ' (or { min, max } for the random strategy)' : ''}`, value ?? pair.key);
+      }
+      return;
+    }
   }
 }
 
@@ -115,6 +136,9 @@ function levenshtein(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** Sections that stay absent unless written (a sweep or cluster block changes what a file means). */
+const OPTIONAL_SECTIONS = new Set(['data', 'sweep', 'cluster']);
+
 /** Fills defaults from the schema (recursively for objects that are present or have defaults). */
 function withDefaults(value: unknown, schema: SchemaNode): unknown {
   if (schema.kind === 'object') {
@@ -122,7 +146,7 @@ function withDefaults(value: unknown, schema: SchemaNode): unknown {
     const out: Record<string, unknown> = { ...src };
     for (const [k, child] of Object.entries(schema.keys)) {
       if (child.kind === 'object') {
-        if (src[k] !== undefined || k !== 'data') out[k] = withDefaults(src[k], child);
+        if (src[k] !== undefined || !OPTIONAL_SECTIONS.has(k)) out[k] = withDefaults(src[k], child);
       } else if (out[k] === undefined && 'default' in child && child.default !== undefined) out[k] = child.default;
     }
     return out;
@@ -181,6 +205,19 @@ export function parseExperiment(text: string, file: string): ParseResult {
     if (exp.method === 'disco' && !exp.teacher) {
       const [start, end] = at(doc.contents as YamlNode);
       problems.push({ message: "method 'disco' needs 'teacher': the run directory of a trained moco teacher", severity: 'error', start, end, path: [] });
+    }
+    if (exp.sweep) {
+      const rawSweep = doc.getIn(['sweep', 'params'], true) as YamlNode | undefined;
+      for (const [key, values] of Object.entries(exp.sweep.params)) {
+        if (Array.isArray(values)) continue;
+        if (exp.sweep.strategy === 'grid') {
+          const [start, end] = at(isMap(rawSweep) ? (rawSweep.get(key, true) as YamlNode) : rawSweep);
+          problems.push({ message: `'${key}' gives a range: a grid needs a list of values (or use strategy: random)`, severity: 'error', start, end, path: ['sweep', 'params', key] });
+        } else if (values.min > values.max || (values.log && values.min <= 0)) {
+          const [start, end] = at(isMap(rawSweep) ? (rawSweep.get(key, true) as YamlNode) : rawSweep);
+          problems.push({ message: `'${key}': the range needs min <= max${values.log ? ' and min > 0 for log' : ''}`, severity: 'error', start, end, path: ['sweep', 'params', key] });
+        }
+      }
     }
     if (problems.length === 0) return { experiment: exp, raw, problems };
   }

@@ -8,7 +8,9 @@ export type SchemaNode =
   | { kind: 'string'; doc: string; enum?: readonly string[]; path?: 'file' | 'dir' | 'fileOrDir'; default?: string }
   | { kind: 'number'; doc: string; min?: number; max?: number; integer?: boolean; default?: number }
   | { kind: 'boolean'; doc: string; default?: boolean }
-  | { kind: 'array'; doc: string; items: SchemaNode; minItems?: number };
+  | { kind: 'array'; doc: string; items: SchemaNode; minItems?: number }
+  /** Free keys (a sweep's `train.lr: [...]`); the parser checks each entry with `check`'s rules (experiment/sweepParams.ts). */
+  | { kind: 'map'; doc: string; check: 'sweepParam' };
 
 export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco'] as const;
 export type Method = (typeof METHODS)[number];
@@ -119,6 +121,29 @@ export const experimentSchema = obj(
     output: obj('Where runs go.', {
       dir: str('Runs folder (default: .medstudio/runs in the workspace).', { path: 'dir' }),
     }),
+    sweep: obj('A hyper-parameter sweep: `medstudio sweep <experiment>` (or the palette) expands this block into trials, each a copy of this experiment with some keys changed. `medstudio train` ignores it.', {
+      strategy: str('`grid`: every combination of the listed values. `random`: `trials` samples, each value drawn from its list or range.', { enum: ['grid', 'random'], default: 'grid' }),
+      trials: int('Random strategy: how many settings to draw (each run once per seed).', { min: 1, max: 1000, default: 8 }),
+      seeds: { kind: 'array', doc: 'Training seeds (train.seed): every setting runs once per seed. Default: the experiment\'s train.seed.', items: int('A seed.', { min: 0 }), minItems: 1 },
+      samplerSeed: int('Random strategy: seed of the draws, so the same trials come out every time.', { min: 0, default: 0 }),
+      concurrency: int('Trials that train at the same time on this machine (the local job queue).', { min: 1, max: 64, default: 1 }),
+      metric: str('The metric that ranks trials and marks the best one (final test value, else the best validation value).', {
+        enum: ['balancedAccuracy', 'accuracy', 'auc', 'meanClassError', 'loss'],
+        default: 'balancedAccuracy',
+      }),
+      params: { kind: 'map', doc: 'Keys to vary, as `section.key: [values]` for any `train.*`, `model.*`, `care.*`, `glmae.*`, `disco.*` or `longtail.*` key (or `method`). For `random`, a number may instead take `{ min, max, log }`.', check: 'sweepParam' },
+    }, ['params']),
+    cluster: obj('Resources for `medstudio sweep --slurm` / `medstudio submit --slurm` (flags override them).', {
+      partition: str('Slurm partition (sbatch --partition).'),
+      account: str('Slurm account (sbatch --account).'),
+      qos: str('Slurm QOS (sbatch --qos).'),
+      cpus: int('CPUs per task (sbatch --cpus-per-task).', { min: 1, max: 1024 }),
+      memory: str('Memory per node, e.g. `8G` (sbatch --mem).'),
+      gpus: int('GPUs per task (sbatch --gres=gpu:N).', { min: 0, max: 64 }),
+      time: str('Time limit, e.g. `02:00:00` (sbatch --time).'),
+      maxParallel: int('Array tasks that run at once (sbatch --array=...%N).', { min: 1, max: 10000 }),
+      setup: str('Shell lines run before `medstudio train` in each task (e.g. `module load nodejs`).'),
+    }),
   },
   ['method', 'data'],
 );
@@ -129,6 +154,8 @@ export function schemaAt(path: readonly (string | number)[]): SchemaNode | undef
   for (const k of path) {
     if (!node) return undefined;
     if (node.kind === 'object' && typeof k === 'string') node = node.keys[k];
+    // A swept key (sweep.params['train.lr']) follows the schema of the key it varies: hover and value completion.
+    else if (node.kind === 'map' && typeof k === 'string') node = k === 'method' || k.includes('.') ? schemaAt(k.split('.')) : undefined;
     else if (node.kind === 'array' && typeof k === 'number') node = node.items;
     else return undefined;
   }
@@ -160,5 +187,7 @@ export function toJsonSchema(node: SchemaNode = experimentSchema): Record<string
       return { type: 'boolean', description: node.doc, ...(node.default !== undefined ? { default: node.default } : {}) };
     case 'array':
       return { type: 'array', description: node.doc, items: toJsonSchema(node.items), ...(node.minItems ? { minItems: node.minItems } : {}) };
+    case 'map':
+      return { type: 'object', description: node.doc, additionalProperties: { oneOf: [{ type: 'array' }, { type: 'object', properties: { min: { type: 'number' }, max: { type: 'number' }, log: { type: 'boolean' } } }] } };
   }
 }

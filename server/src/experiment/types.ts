@@ -50,4 +50,39 @@ export interface Experiment {
   disco: { queueSize: number; temperature: number; keyMomentum: number; infoNCE: boolean; student: 'mobilenet' | 'resnet' };
   longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; hiResInputSize: number; hiResEpochs: number };
   output: { dir?: string };
+  /** Present only when the file has a `sweep:` block (experiment/sweep rules; sweeps/expand.ts). */
+  sweep?: SweepBlock;
+  /** Present only when the file has a `cluster:` block. */
+  cluster?: ClusterBlock;
+}
+
+/** A value range for the random strategy (log: sampled uniformly in log space). */
+export interface SweepRange {
+  min: number;
+  max: number;
+  log?: boolean;
+}
+export type SweepValue = string | number | boolean;
+
+export interface SweepBlock {
+  strategy: 'grid' | 'random';
+  trials: number;
+  seeds?: number[];
+  samplerSeed: number;
+  concurrency: number;
+  metric: 'balancedAccuracy' | 'accuracy' | 'auc' | 'meanClassError' | 'loss';
+  /** 'train.lr' -> values (grid or random) or a range (random). */
+  params: Record<string, SweepValue[] | SweepRange>;
+}
+
+export interface ClusterBlock {
+  partition?: string;
+  account?: string;
+  qos?: string;
+  cpus?: number;
+  memory?: string;
+  gpus?: number;
+  time?: string;
+  maxParallel?: number;
+  setup?: string;
 }

@@ -15,6 +15,7 @@ import {
 } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { schemaAt, type SchemaNode } from '../experiment/schema';
+import { sweepableKeys } from '../experiment/sweepParams';
 import { experimentDiagnostics } from '../language/diagnostics';
 import { cursorContext, keyAt } from '../language/keyPath';
 import { classesInData, pathCandidates } from '../language/dataClasses';
@@ -54,6 +55,9 @@ function completions(doc: TextDocument, line: number, character: number, roots: 
   const c = cursorContext(text, line, character);
   const parent = schemaAt(c.parent);
   if (c.key === undefined) {
+    if (parent?.kind === 'map') {
+      return sweepableKeys().map(([k, node]) => ({ label: k, kind: CompletionItemKind.Property, insertText: `${k}: [`, documentation: { kind: MarkupKind.Markdown, value: describe(node) } }));
+    }
     if (parent?.kind !== 'object') return [];
     const present = new Set<string>();
     try {
@@ -109,6 +113,7 @@ function codeLenses(ctx: ServerContext, doc: TextDocument): CodeLens[] {
   const runs = runsOf(file, ctx.workspaceRoots());
   const last = runs[0];
   const out = [lens('$(play) Train', 'medstudio.train', [doc.uri])];
+  if (/^sweep:/m.test(doc.getText())) out.push(lens('$(beaker) Run Sweep', 'medstudio.runSweep', [doc.uri]), lens('Run Sweep on Slurm', 'medstudio.runSweepSlurm', [doc.uri]));
   if (last) {
     if (['interrupted', 'cancelled', 'paused', 'failed'].includes(last.state)) out.push(lens('$(debug-continue) Resume', 'medstudio.resume', [last.runDir]));
     out.push(lens('Evaluate', 'medstudio.evaluate', [last.runDir, doc.uri]), lens('Explain', 'medstudio.explain', [last.runDir]), lens('Open Report', 'medstudio.openReport', [last.runDir]));

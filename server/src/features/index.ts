@@ -8,5 +8,6 @@ import { boxesFeature } from './boxes';
 import { glmaeFeature } from './glmae';
 import { explainFeature } from './explain';
 import { generateBoxesFeature } from './generateBoxes';
+import { sweepsFeature } from './sweeps';
 
-export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature, generateBoxesFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature, generateBoxesFeature, sweepsFeature];

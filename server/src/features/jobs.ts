@@ -9,6 +9,7 @@ import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
 import { experimentPath, requestPath } from './paths';
 import { readMetrics, RUN_FILES } from '../runs/runDir';
 import type { ServerContext, ServerFeature } from './types';
+import { cancelSlurmTrial } from './sweeps';
 
 let queue: JobQueue | undefined;
 
@@ -46,7 +47,8 @@ export const jobsFeature: ServerFeature = {
       if (!fs.existsSync(path.join(runDir, RUN_FILES.info))) invalidParams(`runDir: ${p.runDir} is not a run folder (it has no ${RUN_FILES.info})`);
       return jobs(ctx).resume(runDir);
     });
-    onRequest(ctx.connection, CancelJobRequest, (p) => jobs(ctx).cancel(p.jobId));
+    // A Slurm trial in the panel cancels through scancel; every other job is the queue's.
+    onRequest(ctx.connection, CancelJobRequest, async (p) => (await cancelSlurmTrial(p.jobId)) ?? jobs(ctx).cancel(p.jobId));
     onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));
     onRequest(ctx.connection, ListJobsRequest, () => ({ jobs: jobs(ctx).list() }));
     onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(requestPath(ctx, p.runDir, 'runDir', 'read')), progress: [] }));

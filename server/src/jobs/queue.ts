@@ -18,6 +18,8 @@ export interface QueueOptions {
   emit: (e: JobEvent) => void;
   /** Grace period for a worker to checkpoint and exit after cancel before it is killed. */
   cancelGraceMs?: number;
+  /** Jobs that run at once (a sweep's concurrency limit); 1 by default: one training per device. */
+  concurrency?: number;
 }
 
 interface Entry {
@@ -94,14 +96,12 @@ export class JobQueue {
     return e.info;
   }
 
-  private running(): Entry | undefined {
-    return this.entries.find((e) => e.info.state === 'running');
-  }
-
   private schedule(): void {
-    if (this.running()) return;
-    const next = this.entries.find((e) => e.info.state === 'queued');
-    if (next) this.launch(next);
+    let free = (this.o.concurrency ?? 1) - this.entries.filter((e) => e.info.state === 'running').length;
+    for (const next of this.entries.filter((e) => e.info.state === 'queued')) {
+      if (free-- <= 0) return;
+      this.launch(next);
+    }
   }
 
   private launch(e: Entry): void {

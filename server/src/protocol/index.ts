@@ -15,3 +15,4 @@ export * from './viewer';
 export * from './annotator';
 export * from './status';
 export * from './glmae';
+export * from './sweeps';

@@ -4,30 +4,36 @@
  * markup. Also the stylesheet helper that carries the page's CSP nonce.
  */
 export type Attrs = Record<string, string | number | boolean | undefined>;
+/** Children: strings become text nodes; null, undefined and false are skipped. */
+export type Child = Node | string | null | undefined | false;
+
+const present = (children: Child[]): (Node | string)[] => children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false);
 
 function setAttrs(e: Element, attrs: Attrs): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === false || v === undefined) continue;
     if (k === 'text') e.textContent = String(v);
+    // Through the CSSOM: the CSP has no 'unsafe-inline', which blocks style attributes set as markup.
+    else if (k === 'style') (e as HTMLElement | SVGElement).style.cssText = String(v);
     else e.setAttribute(k, v === true ? '' : String(v));
   }
 }
 
 /** An HTML element; string children become text nodes. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   setAttrs(e, attrs);
-  e.append(...children);
+  e.append(...present(children));
   return e;
 }
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** An SVG element; string children become text nodes. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string)[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG_NS, tag) as SVGElementTagNameMap[K];
   setAttrs(e, attrs);
-  e.append(...children);
+  e.append(...present(children));
   return e;
 }
 

@@ -4,6 +4,7 @@
  * values from files can never inject markup.
  */
 import { svg } from '../common/dom';
+import { fitScale } from './scale';
 
 export interface Series {
   name: string;
@@ -27,14 +28,10 @@ export function lineChart(title: string, series: Series[], w = 320, h = 160): SV
     chart.append(svg('text', { x: w / 2, y: h / 2, 'text-anchor': 'middle', class: 'muted' }, 'no data yet'));
     return chart;
   }
-  const xs = pts.map((p) => p[0]);
-  const ys = pts.map((p) => p[1]);
-  const x0 = Math.min(...xs);
-  let [x1, y0, y1] = [Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const X = (x: number) => pad.l + ((num(x) - x0) / (x1 - x0)) * (w - pad.l - pad.r);
-  const Y = (y: number) => h - pad.b - ((num(y) - y0) / (y1 - y0)) * (h - pad.t - pad.b);
+  const scale = fitScale(pts as [number, number][], w, h, pad);
+  const { y0, y1 } = scale;
+  const X = (x: number) => scale.X(num(x));
+  const Y = (y: number) => scale.Y(num(y));
   chart.append(
     svg('line', { x1: pad.l, y1: h - pad.b, x2: w - pad.r, y2: h - pad.b, class: 'axis' }),
     svg('line', { x1: pad.l, y1: pad.t, x2: pad.l, y2: h - pad.b, class: 'axis' }),

@@ -5,17 +5,20 @@
  * Updates arrive as streamed job events; the panel rebuilds from `ready` after a reload.
  */
 import { connect, getState, setState } from '../common/vscodeApi';
-import type { EvalMetrics, JobEvent, PanelJob, StatusPanelEvents, StatusPanelRequests } from '../../../server/src/protocol';
+import type { EvalMetrics, JobEvent, PanelJob, StatusPanelEvents, StatusPanelRequests, SweepPanelEvents, SweepPanelRequests } from '../../../server/src/protocol';
 import { barChart, confusionMatrix, lineChart } from './charts';
 import { addStyle, el } from '../common/dom';
+import { mountExtras } from './extras';
 import { STYLE } from './style';
 
-type Ch = ReturnType<typeof connect<StatusPanelRequests, Record<string, never>, Record<string, never>, StatusPanelEvents>>;
+type Requests = StatusPanelRequests & SweepPanelRequests;
+type Events = StatusPanelEvents & SweepPanelEvents;
+type Ch = ReturnType<typeof connect<Requests, Record<string, never>, Record<string, never>, Events>>;
 interface PanelState {
   selected?: string;
 }
 
-const ch: Ch = connect<StatusPanelRequests, Record<string, never>, Record<string, never>, StatusPanelEvents>();
+const ch: Ch = connect<Requests, Record<string, never>, Record<string, never>, Events>();
 const jobs = new Map<string, PanelJob>();
 let selected = getState<PanelState>()?.selected;
 const app = document.getElementById('app')!;
@@ -27,6 +30,7 @@ app.replaceChildren(el('div', { class: 'layout' }, runsEl, detailEl));
 const sorted = () => [...jobs.values()].sort((a, b) => String(b.info.createdAt).localeCompare(String(a.info.createdAt)));
 /** A job's state as a CSS class suffix: jobs.json is a file anyone may have edited. */
 const stateClass = (s: unknown) => `state s-${String(s).replace(/[^a-z]/g, '')}`;
+const extras = mountExtras(app, (method, params) => ch.request(method, params), () => sorted());
 
 function select(id: string | undefined): void {
   selected = id;
@@ -122,15 +126,23 @@ function render(): void {
   renderDetail();
 }
 
+/** The compare view's run list changes only when runs come or go. */
+function renderRunsChanged(): void {
+  render();
+  extras.runsChanged();
+}
+
 function apply(e: JobEvent): void {
   const j = jobs.get(e.jobId) ?? (e.kind === 'state' ? { info: e.job, metrics: [] } : undefined);
   if (!j) return;
   if (e.kind === 'state') j.info = e.job;
   else if (e.kind === 'metrics') j.metrics.push(e.metrics);
   else if (e.kind === 'progress') j.progress = e.progress;
+  const isNew = !jobs.has(e.jobId) || e.kind === 'state';
   jobs.set(e.jobId, j);
   if (!selected) selected = e.jobId;
-  render();
+  if (isNew) renderRunsChanged();
+  else render();
 }
 
 runsEl.addEventListener('click', (ev) => {
@@ -157,7 +169,10 @@ detailEl.addEventListener('click', (ev) => {
 
 ch.on('job', apply);
 ch.on('select', ({ jobId }) => select(jobId));
+ch.on('sweep', (t) => extras.sweep(t));
+ch.on('compare', ({ runDirs }) => extras.compare(runDirs));
 void ch.request('ready', {}).then((r) => {
   for (const j of r.jobs) jobs.set(j.info.id, j);
+  extras.runsChanged();
   select(r.selected ?? selected ?? sorted()[0]?.info.id);
 });

@@ -7,5 +7,8 @@ import { evaluate } from './eval';
 import { boxes } from './boxes';
 import { demo } from './demo';
 import { explain } from './explain';
+import { sweep } from './sweep';
+import { submit } from './submit';
+import { compare } from './compare';
 
-export const commands: CliCommand[] = [doctor, info, train, evaluate, boxes, demo, explain];
+export const commands: CliCommand[] = [doctor, info, train, evaluate, boxes, demo, explain, sweep, submit, compare];
