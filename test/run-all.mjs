@@ -69,7 +69,7 @@ if (needsBuild) {
   const vsix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-run-')), 'medstudio.vsix');
   const t0 = Date.now();
   const b = needsPackage
-    ? spawnSync(process.execPath, ['tools/package.mjs', '--out', vsix], { cwd: root, stdio: 'inherit' })
+    ? spawnSync(process.execPath, ['bin/package.mjs', '--out', vsix], { cwd: root, stdio: 'inherit' })
     : spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) {
     console.log(needsPackage ? 'packaging failed' : 'build failed');

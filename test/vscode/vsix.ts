@@ -1,6 +1,6 @@
 /**
  * The .vsix the tests install: the one `test/run-all.mjs` packaged for this run
- * (MEDSTUDIO_VSIX), else packaged here with `tools/package.mjs` (this machine's target), which
+ * (MEDSTUDIO_VSIX), else packaged here with `bin/package.mjs` (this machine's target), which
  * is exactly what `npm run package` gives a user.
  */
 import { spawnSync } from 'node:child_process';
