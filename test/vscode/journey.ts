@@ -113,7 +113,13 @@ export async function runJourney(browser: Browser, url: string, payload: string[
     const image = path.join(ws, 'samples', 'skin-lesions', 'images', fs.readdirSync(path.join(ws, 'samples', 'skin-lesions', 'images')).sort()[0]!);
     // The file dialog (code-server's simple dialog): type the image's path, press its button.
     await page.locator('.quick-input-widget', { hasText: 'Which image should the model explain?' }).waitFor({ timeout: 30_000 });
-    await page.locator('.quick-input-widget input').fill(image);
+    // The simple dialog sets its own starting path once it is ready; a fill that lands before that
+    // is overwritten, so fill until the input holds the image's path.
+    const input = page.locator('.quick-input-widget input');
+    for (let i = 0; i < 20 && (await input.inputValue()) !== image; i++) {
+      await input.fill(image);
+      await page.waitForTimeout(250);
+    }
     await page.locator('.quick-input-widget .monaco-button', { hasText: 'Explain this image' }).click();
     await page.locator('.quick-input-widget', { hasText: 'Explanation method' }).waitFor({ timeout: 60_000 });
     await quickPick(page, 'Grad-CAM');

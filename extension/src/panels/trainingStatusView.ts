@@ -78,7 +78,12 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
       const model = vscode.Uri.file(path.join(runDirOk(runDir), 'model', 'model.json'));
       await vscode.window.showTextDocument(model, { preview: true });
     });
-    ch.handle('explain', async ({ runDir }) => void (await vscode.commands.executeCommand(COMMANDS.explain, runDirOk(runDir))));
+    // Answered at once: the command waits on a file dialog and a quick pick for as long as the
+    // person takes, longer than the panel's request time-out (it showed "timed out after 30000 ms").
+    ch.handle('explain', ({ runDir }) => {
+      const dir = runDirOk(runDir);
+      void Promise.resolve(vscode.commands.executeCommand(COMMANDS.explain, dir)).catch((e: unknown) => this.svc.output.appendLine(`Explain: ${e instanceof Error ? e.message : String(e)}`));
+    });
     handleSweepRequests(ch, server);
     view.webview.onDidReceiveMessage((m: unknown) => ch.receive(m), undefined, this.subs);
     view.onDidDispose(() => {
