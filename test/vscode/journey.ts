@@ -90,8 +90,12 @@ export async function runJourney(browser: Browser, url: string, payload: string[
     step('New Experiment from Template opened the baseline experiment');
 
     // Shorten it as a person would: Find/Replace, then Save.
-    await page.locator('.monaco-editor .view-lines').first().click();
+    // The editor in the editor area: the Chat view's input is a Monaco editor too, and took the
+    // keystrokes when this clicked the first one on the page.
+    const editor = page.locator('.part.editor .monaco-editor .view-lines').first();
+    await editor.click();
     await page.keyboard.press('Control+H');
+    await page.locator('.part.editor .find-widget.visible').waitFor({ timeout: 10_000 });
     await page.keyboard.type('epochs: 10');
     await page.keyboard.press('Tab');
     await page.keyboard.type('epochs: 2');
@@ -99,6 +103,7 @@ export async function runJourney(browser: Browser, url: string, payload: string[
     await page.keyboard.press('Escape');
     await page.keyboard.press('Control+S');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    await editor.filter({ hasText: /epochs:\s2,/ }).waitFor({ timeout: 10_000 });
     step('edited to 2 epochs with Find/Replace and saved');
 
     await palette(page, 'MedStudio: Train Experiment');
