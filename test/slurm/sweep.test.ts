@@ -64,6 +64,24 @@ test('medstudio sweep --slurm: a three-trial job array through the real sbatch, 
   console.log(again.stdout);
 });
 
+test('medstudio submit --slurm: one run as written, resources from flags over the cluster: block, as Slurm itself records them', { skip: why && `Slurm cannot run here: ${why}` }, () => {
+  // The file asks for 2 CPUs and 10 minutes; the flags win. Its sweep block is ignored: submit runs the file as written.
+  const file = writeTinySweep(ws, 'submit-one', [0.001, 0.01], { extra: 'cluster: { cpus: 2, time: "00:10:00" }\n' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'medstudio.js'), 'submit', file, '--slurm', '--partition', 'debug', '--cpus', '1', '--mem', '500M', '--time', '00:05:00', '--poll', '1', '--json'], { cwd: ws, env: cluster!.env, encoding: 'utf8', timeout: 180_000 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}\n${last}`);
+  const t = JSON.parse(last) as SweepTable;
+  assert.equal(t.rows.length, 1);
+  assert.deepEqual(t.rows[0]!.params, {});
+  assert.equal(t.rows[0]!.state, 'finished', t.rows[0]!.error);
+  assert.equal(t.rows[0]!.final.split, 'test');
+  const job = spawnSync('scontrol', ['show', 'job', '-o', `${t.slurmJobId}_0`], { env: cluster!.env, encoding: 'utf8' }).stdout;
+  assert.match(job, /Partition=debug /);
+  assert.match(job, /TimeLimit=00:05:00 /);
+  assert.match(job, /NumCPUs=1 /);
+  assert.match(job, /MinMemoryNode=500M /);
+});
+
 test('a task Slurm fails before training starts is a failed trial naming the exit code and its log, and the CLI exits 1', { skip: why && `Slurm cannot run here: ${why}` }, () => {
   // cluster.setup runs before medstudio train in each task: make it fail the way a missing module would.
   const file = writeTinySweep(ws, 'broken-setup', [0.001], { extra: 'cluster: { cpus: 1, setup: "echo no such module >&2; exit 3" }\n' });
