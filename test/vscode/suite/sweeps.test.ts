@@ -65,7 +65,7 @@ suite('Sweeps from the command palette', () => {
     assert.equal(t.slurmJobId, undefined);
   });
 
-  test('Run Sweep on Slurm: a three-trial job array on the test cluster reaches the panel, and stays listed after a restart', async function () {
+  test('Run Sweep on Slurm: a three-trial job array on the test cluster reaches the panel and stays listed after a restart; Submit Run to Slurm runs the file as written', async function () {
     // test/vscode/run.ts starts a one-node cluster (root, slurm-wlm, munge) and hands the host its SLURM_CONF.
     const why = process.env.MEDSTUDIO_TEST_NO_SLURM ?? (process.env.SLURM_CONF ? undefined : 'no test Slurm cluster was started for this host');
     if (why) {
@@ -76,5 +76,14 @@ suite('Sweeps from the command palette', () => {
     const t = await sweepReachesThePanel(a, 'medstudio.runSweepSlurm', tinySweep('palette-slurm-sweep', 'cluster: { cpus: 1, time: "00:10:00" }\n'));
     assert.match(t.slurmJobId ?? '', /^\d+$/);
     for (const row of t.rows) assert.equal(row.scheduler, 'COMPLETED');
+    // Submit Run to Slurm: the same file as written, one array task, followed in the panel the same way.
+    const one = (await vscode.commands.executeCommand('medstudio.submitSlurm', vscode.Uri.file(t.experimentPath))) as SweepTable | undefined;
+    assert.equal(one?.rows.length, 1);
+    const done = await until('the submitted run to finish in the panel', () => {
+      const s = a.trainingStatus.sweepShown(one!.id);
+      return s?.rows[0]?.state === 'finished' ? s : undefined;
+    }, 180_000);
+    assert.equal(done.rows[0]!.scheduler, 'COMPLETED');
+    assert.ok(a.jobs.all().some((j) => j.info.id === `slurm-${one!.slurmJobId}_0` && j.metrics.some((m) => m.split === 'test')), 'the run and its metrics are in the run list');
   });
 });
