@@ -106,28 +106,31 @@ async function workspaceSweeps(ctx: ServerContext): Promise<SweepRecord[]> {
 const endedSlurmTables = new Map<string, SweepTable>();
 
 /**
- * Every sweep trial of the workspace as a job for the panel's run list: a local sweep's own job
- * list, a Slurm sweep's array tasks. A Slurm sweep still running that this server does not follow
- * (the window was reloaded, the server restarted) is followed again from its folder.
+ * A sweep's current table. A Slurm sweep still running that this server does not follow (the
+ * window was reloaded, the server restarted) is followed again from its folder.
  */
+async function liveTable(ctx: ServerContext, s: SweepRecord): Promise<SweepTable> {
+  const ended = endedSlurmTables.get(s.dir);
+  if (ended) return ended;
+  const t = await tableOf(s);
+  if (!s.slurm) return t;
+  if (sweepEnded(t)) endedSlurmTables.set(s.dir, t);
+  else if (!active.has(s.dir)) {
+    const again: Active = { record: s };
+    active.set(s.dir, again);
+    ctx.log(`sweep ${s.id}: following Slurm job ${s.slurm.jobId} again`);
+    followSlurm(ctx, again, await methodOf(s));
+  }
+  return t;
+}
+
+/** Every sweep trial of the workspace as a job for the panel's run list: a local sweep's own job list, a Slurm sweep's array tasks. */
 export async function sweepTrialJobs(ctx: ServerContext): Promise<JobInfo[]> {
   const jobs: JobInfo[] = [];
   for (const s of await workspaceSweeps(ctx)) {
-    const a = active.get(s.dir);
-    if (!s.slurm) {
-      jobs.push(...(a?.local ? a.local.queue.list() : localTrialJobs(s)));
-      continue;
-    }
-    const method = await methodOf(s);
-    const t = endedSlurmTables.get(s.dir) ?? (await tableOf(s));
-    if (sweepEnded(t)) endedSlurmTables.set(s.dir, t);
-    else if (!a) {
-      const again: Active = { record: s };
-      active.set(s.dir, again);
-      ctx.log(`sweep ${s.id}: following Slurm job ${s.slurm.jobId} again`);
-      followSlurm(ctx, again, method);
-    }
-    jobs.push(...slurmTrialJobs(s, t, method));
+    const local = active.get(s.dir)?.local;
+    if (!s.slurm) jobs.push(...(local ? local.queue.list() : localTrialJobs(s)));
+    else jobs.push(...slurmTrialJobs(s, await liveTable(ctx, s), await methodOf(s)));
   }
   return jobs;
 }
@@ -168,7 +171,7 @@ export const sweepsFeature: ServerFeature = {
       }
       return tableOf(record);
     });
-    onRequest(ctx.connection, ListSweepsRequest, async () => ({ sweeps: await Promise.all((await workspaceSweeps(ctx)).map((s) => endedSlurmTables.get(s.dir) ?? tableOf(s))) }));
+    onRequest(ctx.connection, ListSweepsRequest, async () => ({ sweeps: await Promise.all((await workspaceSweeps(ctx)).map((s) => liveTable(ctx, s))) }));
     onRequest(ctx.connection, CancelSweepRequest, async (p) => {
       const sweepDir = requestPath(ctx, p.sweepDir, 'sweepDir', 'write');
       const a = active.get(sweepDir) ?? active.get(path.resolve(p.sweepDir));
