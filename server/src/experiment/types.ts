@@ -14,7 +14,7 @@ export interface Experiment {
     labels?: string;
     classes?: string[];
     rare: string[];
-    boxes?: { source: 'manual' | 'saliency' | 'segmentation'; path?: string; model?: string };
+    boxes?: { source: 'manual' | 'masks' | 'saliency' | 'segmentation'; path?: string; model?: string };
     valFraction: number;
     testFraction: number;
     labelled: number;

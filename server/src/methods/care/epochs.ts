@@ -69,7 +69,6 @@ async function attentionBatch(ctx: RunContext, b: ClassificationBatch, size: num
     inner: tf.tensor3d(inner, [n, size, size]),
     outer: tf.tensor3d(outer, [n, size, size]),
     take: tf.tensor1d(take),
-    alpha: c.alpha,
     threshold: c.threshold,
   };
 }
@@ -99,8 +98,9 @@ export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassi
   const t = ctx.experiment.train;
   const reported = phase.epochOffset;
   const totalReported = ctx.experiment.train.epochs + (phase.name === 'hires' ? phase.epochs : ctx.experiment.longtail.hiResInputSize > 0 ? ctx.experiment.longtail.hiResEpochs : 0);
+  // Checkpoints count epochs as metrics.jsonl does (the runner truncates the metrics to them on resume).
   const state = (epoch: number, step: number, sums: Pick<CareState, 'lossSum' | 'attentionSum' | 'batches'>) => ({
-    epoch,
+    epoch: reported + epoch,
     step,
     extra: { phase: phase.name, excluded: [...o.excluded], ...sums } satisfies CareState as unknown as Record<string, unknown>,
   });
@@ -110,7 +110,7 @@ export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassi
   };
 
   for (let e = o.start.epoch; e < phase.epochs; e++) {
-    const stage2 = e >= phase.attentionFrom;
+    const stage2 = phase.attention;
     setRate(optimizer, cosineRate(phase.lr, e, phase.epochs));
     const opts = batchOptions(ctx, phase, o, e, stage2);
     const steps = ds.batchCount('train', opts);
@@ -130,6 +130,7 @@ export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassi
       const input: StepInput = { x: b.x as tf.Tensor4D, y: b.y };
       const w = itemWeights(b, o);
       if (w) input.itemWeights = w;
+      if (stage2) input.alpha = ctx.experiment.care.alpha;
       if (attention) input.attention = attention;
       const r = trainStep(net, optimizer, input, t.weightDecay);
       tf.dispose([b.x, b.y, b.mask, w, attention?.inner, attention?.outer, attention?.take].filter((x): x is tf.Tensor => x !== undefined));

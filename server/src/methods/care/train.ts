@@ -20,7 +20,7 @@ import { flagSuspects, scoreLabels, suspectsReport, writeSuspectsReport } from '
 import { transferWeights } from '../longtail/hiRes';
 import { applyWeightNorm } from '../longtail/weightNorm';
 import { prepareBoxes } from './boxSource';
-import { openClassificationData, rareClassIndices } from './dataset';
+import { openClassificationData, rareClassIndices, requireRareBoxes } from './dataset';
 import { runEpochs, type CareState } from './epochs';
 import { evaluateSplit, predictSplit } from './evaluate';
 import { planPhases, type Phase } from './phases';
@@ -59,7 +59,7 @@ export async function initialiseFromRun(ctx: RunContext, net: ResNetClassifier):
 }
 
 /** Model metadata saved in model.json (userDefinedMetadata), read back by eval and explanations. */
-export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: ResNetClassifier, rare: number[], runId: string): Record<string, unknown> {
+export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: ResNetClassifier, rare: number[], runId: string): { medstudio: Record<string, unknown> } {
   return {
     medstudio: {
       kind: 'classifier',
@@ -111,7 +111,8 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
   const base = await openClassificationData(exp, { boxes: boxes.file });
   const rare = exp.method === 'care' ? rareClassIndices(exp, base) : [];
   ctx.log(`data: ${base.samples.length} images, ${base.classes.length} classes; ${base.imbalance}`);
-  if (exp.method === 'care') ctx.log(`CARE attends to ${rare.map((i) => base.classes[i]).join(', ')}`);
+  const boxed = exp.method === 'care' ? requireRareBoxes(exp, base, rare, boxes.file) : undefined;
+  if (boxed) ctx.log(`CARE attends to ${boxed.map((b) => `${b.class} (${b.withBoxes} of ${b.images} training images with boxes)`).join(', ')}`);
   const plan = balancePlan(exp.train.balance, base.counts.train);
   const phases = planPhases(exp);
 
@@ -137,9 +138,12 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
       // An older checkpoint than readCheckpointState saw (the newest failed to load) must be from the same phase.
       if (extra?.phase !== savedExtra?.phase) throw new Error(`${loaded.dir}: the checkpoint that loaded is from phase '${extra?.phase}', not '${savedExtra?.phase}'; ${loaded.notes.join('; ')}`);
       if (loaded.notes.length) await truncateMetricsAfter(ctx.runDir, loaded.epoch);
-      start = { epoch: loaded.epoch, step: loaded.step, sums: extra! };
-    } else if (phase.name === 'hires' && net) {
+      start = { epoch: loaded.epoch - phase.epochOffset, step: loaded.step, sums: extra! };
+    } else if (phase.from === 'previous' && net) {
+      // Stage 2 and hi-res fine-tuning start from the previous phase's weights, with a fresh optimiser.
       transferWeights(net.model, next.model);
+    } else if (phase.from === 'previous') {
+      throw new Error(`${ctx.runDir}: phase '${phase.name}' starts from the previous phase's weights, but none were trained in this process`);
     } else {
       // Every phase that starts a fresh network (cleaning rounds, main training) starts from `init`.
       await initialiseFromRun(ctx, next);
@@ -162,10 +166,11 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
   applyWeightNorm(net.model, net.logitsLayer, exp.longtail.weightNorm);
   const epochs = phases.filter((p) => p.reportMetrics).reduce((a, p) => a + p.epochs, 0);
   const { metrics, predictions } = await evaluateSplit(net, ds, 'test', epochs, { batchSize: exp.train.batchSize, tta: exp.longtail.tta });
+  if (boxed) metrics.extra = { ...metrics.extra, rareImagesWithBoxes: boxed.reduce((a, b) => a + b.withBoxes, 0) };
   ctx.metrics(metrics);
-  await saveModel(path.join(ctx.runDir, RUN_FILES.model), net.model, modelMetadata(exp, ds, net, rare, ctx.runId));
+  await saveModel(path.join(ctx.runDir, RUN_FILES.model), net.model, { medstudio: { ...modelMetadata(exp, ds, net, rare, ctx.runId).medstudio, ...(boxed ? { rareWithBoxes: boxed } : {}) } });
   artifacts.model = RUN_FILES.model;
-  await writeCareReport(ctx, { net, ds, test: metrics, predictions, rare });
+  await writeCareReport(ctx, { net, ds, test: metrics, predictions, rare, ...(boxed ? { boxed } : {}) });
   artifacts.report = RUN_FILES.report;
   net.dispose();
   return { test: metrics, artifacts };
