@@ -76,7 +76,9 @@ export const experimentSchema = obj(
       lr: num('Learning rate.', { min: 0, max: 10, default: 0.001 }),
       optimizer: str('Optimiser.', { enum: ['adam', 'sgd'], default: 'adam' }),
       momentum: num('SGD momentum.', { min: 0, max: 1, default: 0.9 }),
-      weightDecay: num('L2 weight decay.', { min: 0, max: 1, default: 0 }),
+      nesterov: bool('SGD: Nesterov momentum.', false),
+      weightDecay: num('L2 weight decay on kernels (not biases or normalisation), added to their gradients; every method.', { min: 0, max: 1, default: 0 }),
+      schedule: str('Learning-rate schedule over each training phase: `cosine` (decay to 0), `poly` ((1 - epoch/epochs)^0.9) or `constant`; every method.', { enum: ['cosine', 'poly', 'constant'], default: 'cosine' }),
       seed: int('Random seed: a run is reproducible from its experiment file.', { min: 0, default: 1 }),
       balance: str('Long-tail: `sampler` (class-balanced sampling), `reweight` (inverse-frequency loss weights) or `none`.', {
         enum: ['none', 'sampler', 'reweight'],

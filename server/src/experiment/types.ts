@@ -39,7 +39,9 @@ export interface Experiment {
     lr: number;
     optimizer: 'adam' | 'sgd';
     momentum: number;
+    nesterov: boolean;
     weightDecay: number;
+    schedule: 'cosine' | 'poly' | 'constant';
     seed: number;
     balance: 'none' | 'sampler' | 'reweight';
     augment: boolean;

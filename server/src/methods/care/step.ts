@@ -35,12 +35,6 @@ export interface StepResult {
   attention: number;
 }
 
-function weightDecayTerm(net: ResNetClassifier, weightDecay: number): tf.Scalar | undefined {
-  if (!weightDecay) return undefined;
-  const kernels = net.model.trainableWeights.filter((w) => w.originalName.endsWith('/kernel')).map((w) => tf.sum(tf.square(w.read())));
-  return tf.mul(tf.addN(kernels), weightDecay / 2) as tf.Scalar;
-}
-
 /** The training loss of one batch (model in training mode: BatchNorm uses and updates batch statistics). */
 export function batchLoss(net: ResNetClassifier, input: StepInput, out?: { ce?: tf.Scalar; lcam?: tf.Scalar }): tf.Scalar {
   const [A, logits] = net.model.apply(input.x, { training: true }) as [tf.Tensor4D, tf.Tensor2D];
@@ -67,17 +61,20 @@ function weightedCe(logits: tf.Tensor2D, y: tf.Tensor1D, w: tf.Tensor1D): tf.Sca
   return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
 }
 
-/** Computes the loss and its gradient for every trainable weight, and applies the update. */
-export function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput, weightDecay = 0): StepResult {
+/** The loss of one batch and its gradient for every trainable weight (the trainer adds weight decay and applies it). */
+export function careGradients(net: ResNetClassifier, input: StepInput): StepResult & { grads: tf.NamedTensorMap } {
   const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parts: { ce?: tf.Scalar; lcam?: tf.Scalar } = {};
-  const { value, grads } = tf.variableGrads(() => {
-    const l = batchLoss(net, input, parts);
-    const wd = weightDecayTerm(net, weightDecay);
-    return wd ? (tf.add(l, wd) as tf.Scalar) : l;
-  }, vars);
-  optimizer.applyGradients(grads);
-  const result: StepResult = { loss: value.dataSync()[0]!, ce: parts.ce?.dataSync()[0] ?? NaN, attention: parts.lcam?.dataSync()[0] ?? 0 };
-  tf.dispose([value, ...Object.values(grads), parts.ce, parts.lcam].filter((t): t is tf.Tensor => t !== undefined));
+  const { value, grads } = tf.variableGrads(() => batchLoss(net, input, parts), vars);
+  const result = { loss: value.dataSync()[0]!, ce: parts.ce?.dataSync()[0] ?? NaN, attention: parts.lcam?.dataSync()[0] ?? 0, grads };
+  tf.dispose([value, parts.ce, parts.lcam].filter((t) => t !== undefined) as tf.Tensor[]);
   return result;
+}
+
+/** careGradients, applied with `optimizer` (tests and callers outside the trainer). */
+export function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput): StepResult {
+  const { grads, ...r } = careGradients(net, input);
+  optimizer.applyGradients(grads);
+  tf.dispose(Object.values(grads));
+  return r;
 }
