@@ -2,7 +2,8 @@
  * The shared trainer honours train.* the same way for every method: the optimiser (Adam, SGD with
  * momentum, Nesterov), weight decay on the decayed variables only, the learning-rate schedule per
  * phase (a fresh optimiser and schedule each), the finite-loss check; and each method that trains
- * on it (CARE, segment, 3D classification) reports the settings it trained with and their rates.
+ * on it (CARE, MoCo, GL-MAE, segment, 3D classification) reports the settings it trained with and
+ * the rate of each epoch.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,7 +122,16 @@ test('CARE honours optimizer, nesterov, weightDecay and schedule, with a fresh s
   assert.deepEqual(r.lrs, [...poly(0.01, 2), ...poly(0.01, 2)]);
 });
 
-test('segment and 3D classification honour optimizer, nesterov, weightDecay and schedule', async () => {
+test('MoCo honours optimizer, nesterov, weightDecay and schedule', async () => {
+  const fx = makeLesionFixture();
+  const f = path.join(fx.root, 'moco.medstudio.yaml');
+  fs.writeFileSync(f, `method: moco\ndata: { format: csv, path: data/labels.csv }\nmodel: { backbone: resnet, width: 4, depth: 1, inputSize: 16, projectionDim: 8 }\ntrain: { epochs: 2, batchSize: 8, lr: 0.01, seed: 3, ${TRAIN} }\ndisco: { queueSize: 16 }\n`);
+  const r = await settingsOf(f);
+  assert.match(r.line, LINE);
+  assert.deepEqual(r.lrs, poly(0.01, 2));
+});
+
+test('GL-MAE, segment and 3D classification honour optimizer, nesterov, weightDecay and schedule', async () => {
   for (const sub of ['volumes', 'labels']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
   const geometry = { spacing: [1, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
   const rows = ['path,label,split'];
@@ -133,6 +143,11 @@ test('segment and 3D classification honour optimizer, nesterov, weightDecay and 
   }
   fs.writeFileSync(path.join(dir, 'manifest3d.csv'), rows.join('\n') + '\n');
   const vit = 'backbone: vit3d, inputSize: 16, patchSize: 8, embedDim: 16, depth: 1, heads: 2';
+  const mae = path.join(dir, 'mae.medstudio.yaml');
+  fs.writeFileSync(mae, `method: glmae\ndata: { format: volumes, path: volumes, valFraction: 0.34, testFraction: 0.34 }\nmodel: { ${vit}, decoderWidth: 16, decoderDepth: 1, projectionDim: 8 }\nglmae: { localViews: 1, localSize: 8, volumeSize: 16 }\ntrain: { epochs: 2, batchSize: 2, lr: 0.002, seed: 3, ${TRAIN} }\n`);
+  const g = await settingsOf(mae);
+  assert.match(g.line, LINE);
+  assert.deepEqual(g.lrs, poly(0.002, 2));
   const seg = path.join(dir, 'seg.medstudio.yaml');
   fs.writeFileSync(seg, `method: segment\ndata: { format: volumes, path: volumes, labels: labels, classes: [background, blob], valFraction: 0.34, testFraction: 0.34 }\nmodel: { ${vit}, decoderWidth: 8 }\ntrain: { epochs: 2, batchSize: 2, lr: 0.002, seed: 1, ${TRAIN} }\n`);
   const s = await settingsOf(seg);

@@ -82,7 +82,7 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
     endEpoch: async (sum) => {
       ctx.metrics({ split: 'train', epoch: sum.reportedEpoch, loss: sum.trainLoss, extra: { loss: sum.trainLoss, ...sum.parts, lr: sum.lr } });
       last = await validate(model, ds, volumeSize, viewOpts, e.train.seed, B);
-      return { split: 'val', epoch: sum.reportedEpoch, loss: last.loss, extra: { ...last } };
+      return { split: 'val', epoch: sum.reportedEpoch, loss: last.loss, extra: { ...last, lr: sum.lr } };
     },
   };
   try {
