@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeCocoFile } from '../data/boxes';
-import { loadClassificationDataset, type DatasetSample } from '../data/datasets';
+import { loadClassificationDataset, npzImagePath, type ClassificationDataset, type DatasetSample } from '../data/datasets';
 import { readImage } from '../data/readers';
 import type { Experiment } from '../experiment/types';
 import { emptyCoco, parseCoco, type CocoDataset } from '../formats/coco';
@@ -58,6 +58,16 @@ async function openData(exp: Experiment, inputSize: number) {
   });
 }
 
+/**
+ * A sample's pixels: its file at full size, or (npz arrays, which have no file) the decoded model
+ * input at the dataset's input size; the COCO entry records that size, so boxes scale right.
+ */
+async function pixelsOf(ds: ClassificationDataset, s: DatasetSample): Promise<PixelImage> {
+  if (s.path) return readPixels(s.path);
+  const [height, width, components] = ds.inputShape as [number, number, number];
+  return { data: await ds.load(s), width, height, components };
+}
+
 /** Downsamples a binary region (nearest: the pixel whose centre falls in it). */
 function regionToSize(region: Float32Array, w: number, h: number, size: number): Float32Array {
   return resizeGray({ data: region, width: w, height: h }, size, size).data.map((v) => (v >= 0.5 ? 1 : 0));
@@ -68,8 +78,7 @@ async function saliencyBoxes(exp: Experiment, o: GenerateOptions): Promise<{ cla
   const items: ImageBox[] = [];
   for (const s of ds.samples) {
     if (o.signal?.aborted) throw new Error('box generation cancelled');
-    if (!s.path) continue;
-    const px = await readPixels(s.path);
+    const px = await pixelsOf(ds, s);
     items.push({ sample: s, width: px.width, height: px.height, box: saliencyBox(px, o.saliency ?? DEFAULT_SALIENCY) });
   }
   return { classes: ds.classes, items };
@@ -79,9 +88,9 @@ async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{
   const segSize = Math.min(SEG_INPUT, exp.model.inputSize);
   const ds = await openData(exp, segSize);
   const channels = ds.inputShape[2]!;
-  const withPath = ds.samples.filter((s) => s.path);
-  const inputs = await Promise.all(withPath.map((s) => ds.load(s)));
-  const sizes = await Promise.all(withPath.map(async (s) => readPixels(s.path!)));
+  const samples = ds.samples;
+  const inputs = await Promise.all(samples.map((s) => ds.load(s)));
+  const sizes = await Promise.all(samples.map((s) => pixelsOf(ds, s)));
   let model;
   const modelDir = exp.data.boxes?.model;
   if (modelDir) {
@@ -90,7 +99,7 @@ async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{
     // Pseudo-masks from saliency on the training images (see segmentation.ts).
     const train: number[] = [];
     const masks: Float32Array[] = [];
-    withPath.forEach((s, i) => {
+    samples.forEach((s, i) => {
       if (s.split !== 'train') return;
       const r = saliencyRegion(sizes[i]!, o.saliency ?? DEFAULT_SALIENCY);
       if (!r) return;
@@ -109,7 +118,7 @@ async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{
   }
   const probs = predictMasks(model, inputs, segSize, channels);
   model.dispose();
-  const items = withPath.map((s, i): ImageBox => {
+  const items = samples.map((s, i): ImageBox => {
     const { width, height } = sizes[i]!;
     const b = boxFromMask(probs[i]!, segSize);
     if (!b) return { sample: s, width, height };
@@ -127,7 +136,8 @@ export async function generateBoxes(exp: Experiment, source: GeneratedSource, co
   coco.info = { description: `MedStudio ${source} boxes for ${path.basename(exp.file)}`, medstudio: { source, ...(source === 'saliency' ? { saliency: o.saliency ?? DEFAULT_SALIENCY } : {}) } };
   items.forEach((it, i) => {
     const id = i + 1;
-    coco.images.push({ id, file_name: path.relative(cocoDir, it.sample.path!).split(path.sep).join('/'), width: it.width, height: it.height });
+    const file = it.sample.path ?? npzImagePath(path.resolve(exp.data.path), it.sample.id);
+    coco.images.push({ id, file_name: path.relative(cocoDir, file).split(path.sep).join('/'), width: it.width, height: it.height });
     if (!it.box) return;
     const [x, y, w, h] = it.box.bbox.map((v) => Math.round(v * 100) / 100) as [number, number, number, number];
     coco.annotations.push({ id: coco.annotations.length + 1, image_id: id, category_id: it.sample.label + 1, bbox: [x, y, w, h], area: w * h, iscrowd: 0, source, score: Math.round(Math.min(1, Math.max(0, it.box.score)) * 1e4) / 1e4 });

@@ -42,10 +42,10 @@ export const experimentSchema = obj(
         classes: { kind: 'array', doc: 'Class names, in label order. Must match the classes found in the data.', items: str('A class name.') },
         rare: { kind: 'array', doc: 'CARE: the rare classes whose lesion regions get attention during training.', items: str('A class name from `classes`.') },
         boxes: obj('CARE: where the lesion boxes of rare-class images come from.', {
-          source: str('`manual`: boxes drawn by hand (COCO file in `path`). `saliency`: frequency-tuned saliency (MedStudio default; spectral residual with the CLI option --saliency), Otsu threshold, largest component. `segmentation`: a segmentation model\'s mask, largest component.', {
-            enum: ['manual', 'saliency', 'segmentation'],
+          source: str('`manual`: boxes drawn by hand (COCO file in `path`; npz images are named `<file>.npz#<split>/<index>`). `masks`: boxes around the lesion masks in the folder `path` (`<image stem>.png` or `<image stem>_lesion.png`). `saliency`: frequency-tuned saliency (MedStudio default; spectral residual with the CLI option --saliency), Otsu threshold, largest component. `segmentation`: a segmentation model\'s mask, largest component.', {
+            enum: ['manual', 'masks', 'saliency', 'segmentation'],
           }),
-          path: str('COCO JSON with the boxes (for `manual`).', { path: 'file' }),
+          path: str('COCO JSON with the boxes (for `manual`), or the folder of lesion masks (for `masks`).', { path: 'fileOrDir' }),
           model: str('Run directory of the segmentation model (for `segmentation`).', { path: 'dir' }),
         }),
         valFraction: num('Fraction of the data for validation when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
@@ -76,7 +76,9 @@ export const experimentSchema = obj(
       lr: num('Learning rate.', { min: 0, max: 10, default: 0.001 }),
       optimizer: str('Optimiser.', { enum: ['adam', 'sgd'], default: 'adam' }),
       momentum: num('SGD momentum.', { min: 0, max: 1, default: 0.9 }),
-      weightDecay: num('L2 weight decay.', { min: 0, max: 1, default: 0 }),
+      nesterov: bool('SGD: Nesterov momentum.', false),
+      weightDecay: num('L2 weight decay on kernels (not biases or normalisation), added to their gradients; every method.', { min: 0, max: 1, default: 0 }),
+      schedule: str('Learning-rate schedule over each training phase: `cosine` (decay to 0), `poly` ((1 - epoch/epochs)^0.9) or `constant`; every method.', { enum: ['cosine', 'poly', 'constant'], default: 'cosine' }),
       seed: int('Random seed: a run is reproducible from its experiment file.', { min: 0, default: 1 }),
       balance: str('Long-tail: `sampler` (class-balanced sampling), `reweight` (inverse-frequency loss weights) or `none`.', {
         enum: ['none', 'sampler', 'reweight'],

@@ -14,7 +14,7 @@ export interface Experiment {
     labels?: string;
     classes?: string[];
     rare: string[];
-    boxes?: { source: 'manual' | 'saliency' | 'segmentation'; path?: string; model?: string };
+    boxes?: { source: 'manual' | 'masks' | 'saliency' | 'segmentation'; path?: string; model?: string };
     valFraction: number;
     testFraction: number;
     labelled: number;
@@ -39,7 +39,9 @@ export interface Experiment {
     lr: number;
     optimizer: 'adam' | 'sgd';
     momentum: number;
+    nesterov: boolean;
     weightDecay: number;
+    schedule: 'cosine' | 'poly' | 'constant';
     seed: number;
     balance: 'none' | 'sampler' | 'reweight';
     augment: boolean;

@@ -26,7 +26,7 @@ test('a training set with one NaN (or infinite) image fails naming the file and 
 method: care
 data: { format: csv, path: data/labels.csv, rare: [rare], boxes: { source: manual, path: data/boxes.coco.json } }
 model: { backbone: resnet, width: 4, depth: 1, inputSize: 16 }
-train: { epochs: 1, batchSize: 32, lr: 0.01, seed: 3 }
+train: { epochs: 2, batchSize: 32, lr: 0.01, seed: 3 }
 care: { stage1Epochs: 1 }
 `,
   );

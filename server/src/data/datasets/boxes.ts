@@ -16,6 +16,15 @@ export interface InputBox {
   score?: number;
 }
 
+/**
+ * The COCO `file_name` of an image inside an .npz dataset: the npz path, '#', and the sample id
+ * ("<split>/<index>"), e.g. `breastmnist.npz#train/12` (relative to the COCO file's folder like
+ * any other file name). Boxes for array datasets are keyed this way, by split and index.
+ */
+export function npzImagePath(npzFile: string, sampleId: string): string {
+  return `${npzFile}#${sampleId}`;
+}
+
 export interface BoxIndex {
   file: string;
   coco: CocoDataset;

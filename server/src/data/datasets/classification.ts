@@ -16,7 +16,7 @@ import { augment as augmentVolume, type AugmentOptions } from '../../transforms/
 import { createRng, deriveSeed } from '../../transforms/rng';
 import { readImage } from '../readers';
 import { chunk, epochOrder, prefetched, type OrderOptions } from './batches';
-import { boxMask as rasterBoxes, loadBoxIndex, type BoxIndex, type InputBox } from './boxes';
+import { boxMask as rasterBoxes, loadBoxIndex, npzImagePath, type BoxIndex, type InputBox } from './boxes';
 import { inputShape, toModelInput, type InputGeometry, type Intensity, type RawImage } from './preprocess';
 import { csvSource, DatasetError, folderSource, npzSource, type Source, type SourceItem } from './sources';
 import { countByClass, describeImbalance, stratifiedSplit, type ClassCounts, type Split } from './splits';
@@ -199,11 +199,10 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
   const itemOf = new Map<DatasetSample, SourceItem>();
   let samples: DatasetSample[] = src.items.map((item, i) => {
     const s: DatasetSample = { id: item.id, label: labels[i]!, split: split[i]! };
-    if (item.path) {
-      s.path = item.path;
-      const img = boxIndex?.imageFor(item.path);
-      if (img) s.imageId = img.id;
-    }
+    if (item.path) s.path = item.path;
+    // Files match their COCO entry by path; npz images by "<file>.npz#<split>/<index>".
+    const img = boxIndex?.imageFor(item.path ?? npzImagePath(root, item.id));
+    if (img) s.imageId = img.id;
     itemOf.set(s, item);
     return s;
   });

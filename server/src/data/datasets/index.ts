@@ -13,7 +13,7 @@ export {
 } from './classification';
 export { loadSegmentationDataset, type SegmentationBatch, type SegmentationBatchOptions, type SegmentationDataset, type SegmentationDatasetSpec, type SegmentationSample } from './segmentation';
 export { classBalancedWeights, epochOrder, type OrderOptions } from './batches';
-export { boxMask, type InputBox } from './boxes';
+export { boxMask, npzImagePath, type InputBox } from './boxes';
 export { CsvError, parseCsv } from './csv';
 export { encodeNpy, encodeNpz, NpyError, parseNpy, parseNpz, type Npy, type NpyArray } from './npy';
 export { checkFinite, inputShape, InputValueError, normaliseImage, toModelInput, type InputGeometry, type Intensity, type RawImage } from './preprocess';

@@ -39,3 +39,31 @@ export function rareClassIndices(exp: Experiment, ds: ClassificationDataset): nu
   if (rare.length) return rare;
   return [ds.shares.indexOf(Math.min(...ds.shares))];
 }
+
+/** A rare class's training images and how many of them have a lesion box. */
+export interface RareBoxes {
+  class: string;
+  images: number;
+  withBoxes: number;
+}
+
+/**
+ * Counts the boxed training images of each rare class, and refuses the run when a rare class has
+ * none: stage 2's attention loss would never act, and the run would be cross-entropy reported as
+ * CARE. The message names the class and where the boxes came from.
+ */
+export function requireRareBoxes(exp: Experiment, ds: ClassificationDataset, rare: number[], boxesFile: string | false | undefined): RareBoxes[] {
+  const train = ds.split('train');
+  const counts = rare.map((c) => {
+    const of = train.filter((s) => s.label === c);
+    return { class: ds.classes[c]!, images: of.length, withBoxes: of.filter((s) => ds.boxesOf(s).length > 0).length };
+  });
+  const none = counts.filter((r) => r.withBoxes === 0);
+  if (none.length) {
+    const src = exp.data.boxes?.source ?? 'manual';
+    const where = boxesFile ? `boxes.source '${src}', ${boxesFile}` : `boxes.source '${src}', and no boxes file (none given, no boxes.coco.json beside the data)`;
+    const names = none.map((r) => `'${r.class}' (0 of ${r.images} training images)`).join(', ');
+    throw new Error(`${exp.file}: CARE cannot start stage 2: rare class ${names} has no lesion box (${where}); the attention loss would never act. ${exp.data.format === 'npz' ? "npz images are named '<file>.npz#<split>/<index>' in a COCO file. " : ''}Give boxes for the rare classes, or train with method: supervised.`);
+  }
+  return counts;
+}

@@ -1,8 +1,9 @@
 /**
  * The phases of a classifier run, in order: data-cleaning rounds (each trains from scratch on
- * the labels kept so far, then flags suspects), the main training (CARE: stage 1 cross-entropy,
- * then stage 2 with the attention loss), and high-resolution fine-tuning. A checkpoint names its
- * phase, so a resumed run skips the phases already done.
+ * the labels kept so far, then flags suspects), the main training (CARE: stage 1, cross-entropy,
+ * then stage 2, a run of its own with a fresh optimiser and learning-rate schedule that starts
+ * from the stage-1 weights and adds the attention loss), and high-resolution fine-tuning. A
+ * checkpoint names its phase, so a resumed run skips the phases already done.
  */
 import type { Experiment } from '../../experiment/types';
 
@@ -10,11 +11,13 @@ export interface Phase {
   name: string;
   inputSize: number;
   epochs: number;
-  /** Added to the epoch number in metrics.jsonl (hi-res epochs follow the main ones). */
+  /** Added to the epoch number in metrics.jsonl (stage 2 follows stage 1, hi-res the main epochs). */
   epochOffset: number;
   lr: number;
-  /** Epoch index (within the phase) from which the attention loss applies; Infinity = never. */
-  attentionFrom: number;
+  /** Whether the phase trains with CARE's attention loss. */
+  attention: boolean;
+  /** Where the weights start: the method's initialisation, or the previous phase's weights. */
+  from: 'init' | 'previous';
   /** Whether epochs report validation metrics (cleaning rounds only log). */
   reportMetrics: boolean;
 }
@@ -27,30 +30,23 @@ export function stage1Epochs(exp: Experiment): number {
 export function planPhases(exp: Experiment): Phase[] {
   const care = exp.method === 'care';
   const lt = exp.longtail;
+  const size = exp.model.inputSize;
   const phases: Phase[] = [];
   for (let r = 1; r <= lt.cleaningRounds; r++) {
-    phases.push({ name: `clean${r}`, inputSize: exp.model.inputSize, epochs: exp.train.epochs, epochOffset: 0, lr: exp.train.lr, attentionFrom: Infinity, reportMetrics: false });
+    phases.push({ name: `clean${r}`, inputSize: size, epochs: exp.train.epochs, epochOffset: 0, lr: exp.train.lr, attention: false, from: 'init', reportMetrics: false });
   }
-  phases.push({
-    name: 'main',
-    inputSize: exp.model.inputSize,
-    epochs: exp.train.epochs,
-    epochOffset: 0,
-    lr: exp.train.lr,
-    attentionFrom: care ? stage1Epochs(exp) : Infinity,
-    reportMetrics: true,
-  });
+  if (care) {
+    const s1 = stage1Epochs(exp);
+    // A CARE run without stage 2 would be cross-entropy reported as CARE.
+    if (s1 >= exp.train.epochs) throw new Error(`${exp.file}: care.stage1Epochs (${s1}) leaves stage 2 no epochs of train.epochs (${exp.train.epochs}); the attention loss would never act (use method: supervised for cross-entropy alone)`);
+    if (s1 > 0) phases.push({ name: 'stage1', inputSize: size, epochs: s1, epochOffset: 0, lr: exp.train.lr, attention: false, from: 'init', reportMetrics: true });
+    phases.push({ name: 'stage2', inputSize: size, epochs: exp.train.epochs - s1, epochOffset: s1, lr: exp.train.lr, attention: true, from: s1 > 0 ? 'previous' : 'init', reportMetrics: true });
+  } else {
+    phases.push({ name: 'main', inputSize: size, epochs: exp.train.epochs, epochOffset: 0, lr: exp.train.lr, attention: false, from: 'init', reportMetrics: true });
+  }
   if (lt.hiResInputSize > 0 && lt.hiResEpochs > 0) {
-    // Fine-tuning: a tenth of the learning rate, attention kept on if CARE reached stage 2.
-    phases.push({
-      name: 'hires',
-      inputSize: lt.hiResInputSize,
-      epochs: lt.hiResEpochs,
-      epochOffset: exp.train.epochs,
-      lr: exp.train.lr / 10,
-      attentionFrom: care && stage1Epochs(exp) < exp.train.epochs ? 0 : Infinity,
-      reportMetrics: true,
-    });
+    // Fine-tuning: a tenth of the learning rate, attention kept on for CARE.
+    phases.push({ name: 'hires', inputSize: lt.hiResInputSize, epochs: lt.hiResEpochs, epochOffset: exp.train.epochs, lr: exp.train.lr / 10, attention: care, from: 'previous', reportMetrics: true });
   }
   return phases;
 }

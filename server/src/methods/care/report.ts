@@ -13,6 +13,7 @@ import { confusionChart, lineChart } from '../../runs/report/charts';
 import { esc, kvTable, page, pngDataUri } from '../../runs/report/html';
 import type { RunContext } from '../../training/types';
 import type { SplitPredictions } from './evaluate';
+import type { RareBoxes } from './dataset';
 import { gradCamMaps, overlayRgba } from './gradcam';
 import { stage1Epochs } from './phases';
 
@@ -78,14 +79,14 @@ async function camGallery(net: ResNetClassifier, ds: ClassificationDataset, pred
   return html;
 }
 
-export async function writeCareReport(ctx: RunContext, r: { net: ResNetClassifier; ds: ClassificationDataset; test: EvalMetrics; predictions: SplitPredictions; rare: number[] }): Promise<string> {
+export async function writeCareReport(ctx: RunContext, r: { net: ResNetClassifier; ds: ClassificationDataset; test: EvalMetrics; predictions: SplitPredictions; rare: number[]; boxed?: RareBoxes[] }): Promise<string> {
   const exp = ctx.experiment;
   const history = await readMetrics(ctx.runDir);
   const rare = new Set(r.rare.map((i) => r.ds.classes[i]!));
   const settings: [string, string][] = [
     ['experiment', exp.file],
-    ['method', exp.method === 'care' ? `CARE (stage 1: ${stage1Epochs(exp)} epochs cross-entropy, then attention loss; alpha ${exp.care.alpha}, T ${exp.care.threshold})` : 'supervised (cross-entropy only)'],
-    ...(exp.method === 'care' ? ([['rare classes', [...rare].join(', ')], ['boxes', exp.data.boxes?.source ?? 'manual']] as [string, string][]) : []),
+    ['method', exp.method === 'care' ? `CARE (stage 1: ${stage1Epochs(exp)} epochs cross-entropy; stage 2: ${exp.train.epochs - stage1Epochs(exp)} epochs (1 - alpha) CE + alpha attention loss, fresh optimiser and schedule from the stage-1 weights; alpha ${exp.care.alpha}, T ${exp.care.threshold})` : 'supervised (cross-entropy only)'],
+    ...(exp.method === 'care' ? ([['rare classes', [...rare].join(', ')], ['boxes', exp.data.boxes?.source ?? 'manual'], ['rare-class training images with boxes', (r.boxed ?? []).map((b) => `${b.class}: ${b.withBoxes} of ${b.images}`).join(', ')]] as [string, string][]) : []),
     ['model', `ResNet, width ${exp.model.width}, depth ${exp.model.depth}, input ${r.net.options.inputSize}px, ${r.net.model.countParams().toLocaleString('en')} parameters`],
     ['training', `${exp.train.epochs} epochs, batch ${exp.train.batchSize}, ${exp.train.optimizer} lr ${exp.train.lr}, seed ${exp.train.seed}, balance ${exp.train.balance}`],
     ['long-tail', `weight norm tau ${exp.longtail.weightNorm}, TTA ${exp.longtail.tta ? 'on' : 'off'}, cleaning rounds ${exp.longtail.cleaningRounds}, hi-res ${exp.longtail.hiResInputSize || 'off'}`],

@@ -1,7 +1,7 @@
 /**
- * One optimisation step of a classifier: cross-entropy (optionally class- and item-weighted),
- * plus, in CARE's stage 2, the attention loss on the rare-class images that have boxes:
- * alpha * L_cam + (1 - alpha) * CE.
+ * One optimisation step of a classifier: cross-entropy (optionally class- and item-weighted);
+ * in CARE's stage 2 every batch is (1 - alpha) * CE, plus alpha * L_cam where the batch holds a
+ * rare-class image with a box.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { attentionLoss, camFromFeatures, crossEntropy } from '../../losses';
@@ -14,7 +14,6 @@ export interface AttentionBatch {
   outer: tf.Tensor3D;
   /** [B] 1 for rare-class images with a box. */
   take: tf.Tensor1D;
-  alpha: number;
   threshold: number;
 }
 
@@ -23,6 +22,9 @@ export interface StepInput {
   y: tf.Tensor1D;
   /** [B] per-image loss weights (class re-weighting x kept/dropped by data cleaning). */
   itemWeights?: tf.Tensor1D;
+  /** CARE stage 2: the attention loss's weight; CE is weighted 1 - alpha in every stage-2 batch. */
+  alpha?: number;
+  /** The batch's boxed rare-class images (stage 2, where there are any). */
   attention?: AttentionBatch;
 }
 
@@ -33,24 +35,20 @@ export interface StepResult {
   attention: number;
 }
 
-function weightDecayTerm(net: ResNetClassifier, weightDecay: number): tf.Scalar | undefined {
-  if (!weightDecay) return undefined;
-  const kernels = net.model.trainableWeights.filter((w) => w.originalName.endsWith('/kernel')).map((w) => tf.sum(tf.square(w.read())));
-  return tf.mul(tf.addN(kernels), weightDecay / 2) as tf.Scalar;
-}
-
 /** The training loss of one batch (model in training mode: BatchNorm uses and updates batch statistics). */
 export function batchLoss(net: ResNetClassifier, input: StepInput, out?: { ce?: tf.Scalar; lcam?: tf.Scalar }): tf.Scalar {
   const [A, logits] = net.model.apply(input.x, { training: true }) as [tf.Tensor4D, tf.Tensor2D];
   const ce = input.itemWeights ? weightedCe(logits, input.y, input.itemWeights) : crossEntropy(logits, input.y);
-  let total: tf.Scalar = ce;
+  const alpha = input.alpha ?? 0;
+  let total: tf.Scalar = alpha ? (tf.mul(ce, 1 - alpha) as tf.Scalar) : ce;
   const att = input.attention;
   if (att) {
+    if (input.alpha === undefined) throw new Error('an attention batch needs alpha (CARE stage 2)');
     const w = camWeights(net.head, A, input.y, logits.shape[1]);
     const [, H, W] = input.x.shape;
     const cam = camFromFeatures(A, w, H, W);
     const lcam = attentionLoss(cam, att.inner, att.outer, att.take, att.threshold);
-    total = tf.add(tf.mul(lcam, att.alpha), tf.mul(ce, 1 - att.alpha)) as tf.Scalar;
+    total = tf.add(total, tf.mul(lcam, alpha)) as tf.Scalar;
     if (out) out.lcam = tf.keep(lcam.clone());
   }
   if (out) out.ce = tf.keep(ce.clone());
@@ -63,17 +61,20 @@ function weightedCe(logits: tf.Tensor2D, y: tf.Tensor1D, w: tf.Tensor1D): tf.Sca
   return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
 }
 
-/** Computes the loss and its gradient for every trainable weight, and applies the update. */
-export function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput, weightDecay = 0): StepResult {
+/** The loss of one batch and its gradient for every trainable weight (the trainer adds weight decay and applies it). */
+export function careGradients(net: ResNetClassifier, input: StepInput): StepResult & { grads: tf.NamedTensorMap } {
   const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parts: { ce?: tf.Scalar; lcam?: tf.Scalar } = {};
-  const { value, grads } = tf.variableGrads(() => {
-    const l = batchLoss(net, input, parts);
-    const wd = weightDecayTerm(net, weightDecay);
-    return wd ? (tf.add(l, wd) as tf.Scalar) : l;
-  }, vars);
-  optimizer.applyGradients(grads);
-  const result: StepResult = { loss: value.dataSync()[0]!, ce: parts.ce?.dataSync()[0] ?? NaN, attention: parts.lcam?.dataSync()[0] ?? 0 };
-  tf.dispose([value, ...Object.values(grads), parts.ce, parts.lcam].filter((t): t is tf.Tensor => t !== undefined));
+  const { value, grads } = tf.variableGrads(() => batchLoss(net, input, parts), vars);
+  const result = { loss: value.dataSync()[0]!, ce: parts.ce?.dataSync()[0] ?? NaN, attention: parts.lcam?.dataSync()[0] ?? 0, grads };
+  tf.dispose([value, parts.ce, parts.lcam].filter((t) => t !== undefined) as tf.Tensor[]);
   return result;
+}
+
+/** careGradients, applied with `optimizer` (tests and callers outside the trainer). */
+export function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput): StepResult {
+  const { grads, ...r } = careGradients(net, input);
+  optimizer.applyGradients(grads);
+  tf.dispose(Object.values(grads));
+  return r;
 }

@@ -5,30 +5,27 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import { trainingInputMean, type ClassificationDataset } from '../../data/datasets';
+import { trainingInputMean, type ClassificationBatch, type ClassificationDataset } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
 import { buildResNetClassifier, defaultStages, wrapClassifier, type ResNetClassifier } from '../../networks/resnet';
 import { buildMobileNetClassifier } from '../../networks/mobilenet';
 import { initFromEncoderRun } from '../moco/initFrom';
-import { restoreCheckpoint, readCheckpointState } from '../../runs/checkpoint';
-import { truncateMetricsAfter } from '../../runs/runDir';
 import { saveModel } from '../../runs/modelIo';
 import { RUN_FILES } from '../../runs/runDir';
+import { kernelVariables } from '../../training/optim';
+import { train, type OpenPhase, type PhaseSpec } from '../../training/trainer';
 import type { RunContext, RunResult } from '../../training/types';
 import { balancePlan } from '../longtail/balance';
 import { flagSuspects, scoreLabels, suspectsReport, writeSuspectsReport } from '../longtail/cleaning';
 import { transferWeights } from '../longtail/hiRes';
 import { applyWeightNorm } from '../longtail/weightNorm';
 import { prepareBoxes } from './boxSource';
-import { openClassificationData, rareClassIndices } from './dataset';
-import { runEpochs, type CareState } from './epochs';
+import { openClassificationData, rareClassIndices, requireRareBoxes } from './dataset';
+import { batchOptions, disposeInput, stepInput, type CareBatchPlan } from './batches';
 import { evaluateSplit, predictSplit } from './evaluate';
+import { careGradients } from './step';
 import { planPhases, type Phase } from './phases';
 import { writeCareReport } from './report';
-
-export function makeOptimizer(exp: Experiment, lr: number): tf.Optimizer {
-  return exp.train.optimizer === 'sgd' ? tf.train.momentum(lr, exp.train.momentum) : tf.train.adam(lr);
-}
 
 export function buildNet(exp: Experiment, ds: ClassificationDataset, inputSize: number, seed: number): ResNetClassifier {
   const options = {
@@ -59,7 +56,7 @@ export async function initialiseFromRun(ctx: RunContext, net: ResNetClassifier):
 }
 
 /** Model metadata saved in model.json (userDefinedMetadata), read back by eval and explanations. */
-export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: ResNetClassifier, rare: number[], runId: string, inputMean?: number[]): Record<string, unknown> {
+export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: ResNetClassifier, rare: number[], runId: string, inputMean?: number[]): { medstudio: Record<string, unknown> } {
   return {
     medstudio: {
       kind: 'classifier',
@@ -104,70 +101,96 @@ async function cleaningRound(ctx: RunContext, phase: Phase, round: number, net: 
   return rel;
 }
 
+/** A classifier phase once open: its network, its data (the phase's input size) and the trainer's hooks. */
+type ClassifierPhase = OpenPhase<ClassificationBatch> & { net: ResNetClassifier; ds: ClassificationDataset };
+
 export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
   const exp = ctx.experiment;
   const artifacts: Record<string, string> = {};
+  const phases = planPhases(exp);
   const boxes = exp.method === 'care' ? await prepareBoxes(ctx) : { file: false as const };
   if (boxes.artifact) artifacts.boxes = boxes.artifact;
   const base = await openClassificationData(exp, { boxes: boxes.file });
   const rare = exp.method === 'care' ? rareClassIndices(exp, base) : [];
   ctx.log(`data: ${base.samples.length} images, ${base.classes.length} classes; ${base.imbalance}`);
-  if (exp.method === 'care') ctx.log(`CARE attends to ${rare.map((i) => base.classes[i]).join(', ')}`);
+  const boxed = exp.method === 'care' ? requireRareBoxes(exp, base, rare, boxes.file) : undefined;
+  if (boxed) ctx.log(`CARE attends to ${boxed.map((b) => `${b.class} (${b.withBoxes} of ${b.images} training images with boxes)`).join(', ')}`);
   const plan = balancePlan(exp.train.balance, base.counts.train);
-  const phases = planPhases(exp);
+  const excluded = new Set<string>();
+  let previous: ClassifierPhase | undefined;
 
-  const saved = ctx.resuming ? await readCheckpointState(ctx.runDir) : undefined;
-  const savedExtra = saved?.extra as unknown as CareState | undefined;
-  const excluded = new Set<string>(savedExtra?.excluded ?? []);
-  const first = savedExtra ? phases.findIndex((p) => p.name === savedExtra.phase) : 0;
-  if (first < 0) throw new Error(`${ctx.runDir}: the checkpoint is from phase '${savedExtra?.phase}', which this experiment does not have`);
+  const specs = phases.map((phase, pi): PhaseSpec<ClassificationBatch> => {
+    const batchPlan: CareBatchPlan = { phaseIndex: pi, attention: phase.attention, rare: new Set(rare), excluded, ...plan };
+    return {
+      name: phase.name,
+      epochs: phase.epochs,
+      epochOffset: phase.epochOffset,
+      lr: phase.lr,
+      open: async () => {
+        const ds = phase.inputSize === base.inputShape[0] ? base : await openClassificationData(exp, { inputSize: phase.inputSize, boxes: boxes.file });
+        const net = buildNet(exp, ds, phase.inputSize, exp.train.seed);
+        // Stage 2 and hi-res fine-tuning start from the previous phase's weights (a resumed run loads them from its checkpoint instead).
+        if (phase.from === 'previous' && previous) transferWeights(previous.net.model, net.model);
+        else if (phase.from === 'init') await initialiseFromRun(ctx, net);
+        const open: ClassifierPhase = {
+          net,
+          ds,
+          parts: { models: { net: net.model } },
+          decayed: kernelVariables(net.model.trainableWeights),
+          batches: (epoch) => {
+            const o = batchOptions(exp, batchPlan, epoch);
+            return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y, b.mask].filter((x): x is tf.Tensor => x !== undefined)) };
+          },
+          step: async (b) => {
+            const input = await stepInput(exp, b, phase.inputSize, batchPlan);
+            try {
+              const r = careGradients(net, input);
+              const parts: Record<string, number> = phase.attention ? { attentionLoss: r.attention } : {};
+              return { loss: r.loss, grads: r.grads, parts };
+            } finally {
+              disposeInput(input);
+            }
+          },
+          endEpoch: async (sum) => {
+            const extra: Record<string, number> = { trainLoss: sum.trainLoss, stage: phase.attention ? 2 : 1, lr: sum.lr };
+            if (phase.attention) extra.attentionLoss = sum.parts.attentionLoss ?? 0;
+            if (!phase.reportMetrics) {
+              ctx.log(`${phase.name}: epoch ${sum.epoch + 1}/${phase.epochs} train loss ${sum.trainLoss.toFixed(4)}`);
+              return undefined;
+            }
+            const { metrics } = await evaluateSplit(net, ds, 'val', sum.reportedEpoch, { batchSize: exp.train.batchSize });
+            return { ...metrics, extra };
+          },
+          state: () => ({ excluded: [...excluded] }),
+          restore: (st) => {
+            for (const id of (st.excluded as string[] | undefined) ?? []) excluded.add(id);
+          },
+        };
+        previous = open;
+        return open;
+      },
+      done: async (open) => {
+        if (phase.name.startsWith('clean')) artifacts[`suspects-${phase.name}`] = await cleaningRound(ctx, phase, Number(phase.name.slice(5)), (open as ClassifierPhase).net, (open as ClassifierPhase).ds, excluded);
+      },
+      close: (open) => (open as ClassifierPhase).net.dispose(),
+    };
+  });
 
-  let net: ResNetClassifier | undefined;
-  let ds = base;
-  for (let pi = first; pi < phases.length; pi++) {
-    const phase = phases[pi]!;
-    const pds = phase.inputSize === base.inputShape[0] ? base : await openClassificationData(exp, { inputSize: phase.inputSize, boxes: boxes.file });
-    const next = buildNet(exp, pds, phase.inputSize, exp.train.seed);
-    const optimizer = makeOptimizer(exp, phase.lr);
-    let start: Parameters<typeof runEpochs>[5]['start'] = { epoch: 0, step: 0 };
-    if (pi === first && saved) {
-      const loaded = await restoreCheckpoint(ctx.runDir, { models: { net: next.model }, optimizers: { net: optimizer } });
-      if (!loaded) throw new Error(`${ctx.runDir}: the run has no checkpoint to resume from`);
-      for (const n of loaded.notes) ctx.log(n);
-      const extra = loaded.extra as unknown as CareState | undefined;
-      // An older checkpoint than readCheckpointState saw (the newest failed to load) must be from the same phase.
-      if (extra?.phase !== savedExtra?.phase) throw new Error(`${loaded.dir}: the checkpoint that loaded is from phase '${extra?.phase}', not '${savedExtra?.phase}'; ${loaded.notes.join('; ')}`);
-      if (loaded.notes.length) await truncateMetricsAfter(ctx.runDir, loaded.epoch);
-      start = { epoch: loaded.epoch, step: loaded.step, sums: extra! };
-    } else if (phase.name === 'hires' && net) {
-      transferWeights(net.model, next.model);
-    } else {
-      // Every phase that starts a fresh network (cleaning rounds, main training) starts from `init`.
-      await initialiseFromRun(ctx, next);
-    }
-    net?.dispose();
-    net = next;
-    ds = pds;
-    const done = await runEpochs(ctx, phase, net, optimizer, pds, { phaseIndex: pi, rare: new Set(rare), excluded, ...plan, start });
-    optimizer.dispose();
-    if (!done || ctx.signal.aborted) {
-      net.dispose();
-      return { artifacts };
-    }
-    if (phase.name.startsWith('clean')) {
-      artifacts[`suspects-${phase.name}`] = await cleaningRound(ctx, phase, Number(phase.name.slice(5)), net, pds, excluded);
-    }
+  const done = (await train(ctx, specs)) as ClassifierPhase | undefined;
+  if (!done) return { artifacts };
+  const { net, ds } = done;
+  try {
+    applyWeightNorm(net.model, net.logitsLayer, exp.longtail.weightNorm);
+    const epochs = phases.filter((p) => p.reportMetrics).reduce((a, p) => a + p.epochs, 0);
+    const { metrics, predictions } = await evaluateSplit(net, ds, 'test', epochs, { batchSize: exp.train.batchSize, tta: exp.longtail.tta });
+    if (boxed) metrics.extra = { ...metrics.extra, rareImagesWithBoxes: boxed.reduce((a, b) => a + b.withBoxes, 0) };
+    ctx.metrics(metrics);
+    await saveModel(path.join(ctx.runDir, RUN_FILES.model), net.model, { medstudio: { ...modelMetadata(exp, ds, net, rare, ctx.runId, await trainingInputMean(ds)).medstudio, ...(boxed ? { rareWithBoxes: boxed } : {}) } });
+    artifacts.model = RUN_FILES.model;
+    await writeCareReport(ctx, { net, ds, test: metrics, predictions, rare, ...(boxed ? { boxed } : {}) });
+    artifacts.report = RUN_FILES.report;
+    return { test: metrics, artifacts };
+  } finally {
+    net.dispose();
   }
-  if (!net) throw new Error('no training phase ran');
-
-  applyWeightNorm(net.model, net.logitsLayer, exp.longtail.weightNorm);
-  const epochs = phases.filter((p) => p.reportMetrics).reduce((a, p) => a + p.epochs, 0);
-  const { metrics, predictions } = await evaluateSplit(net, ds, 'test', epochs, { batchSize: exp.train.batchSize, tta: exp.longtail.tta });
-  ctx.metrics(metrics);
-  await saveModel(path.join(ctx.runDir, RUN_FILES.model), net.model, modelMetadata(exp, ds, net, rare, ctx.runId, await trainingInputMean(ds)));
-  artifacts.model = RUN_FILES.model;
-  await writeCareReport(ctx, { net, ds, test: metrics, predictions, rare });
-  artifacts.report = RUN_FILES.report;
-  net.dispose();
-  return { test: metrics, artifacts };
 }

@@ -121,8 +121,8 @@ export class GlmaeModel {
     });
   }
 
-  /** One Adam step on the student, then the EMA teacher update. */
-  step(batch: GlmaeBatch): GlmaeTerms {
+  /** The loss terms of a batch and the student's gradients (the caller applies them, then calls followTeacher). */
+  gradients(batch: GlmaeBatch): { terms: GlmaeTerms; grads: tf.NamedTensorMap } {
     const teacherG = this.teacherEmbeddings(batch);
     let termsT: tf.Tensor1D | undefined;
     const vars = this.student.variables();
@@ -131,12 +131,23 @@ export class GlmaeModel {
       termsT = tf.keep(t);
       return tf.reshape(tf.slice(t, [0], [1]), []) as tf.Scalar;
     }, vars);
-    this.optimizer.applyGradients(grads);
-    if (this.o.weightDecay > 0) this.decayWeights();
+    const terms = readTerms(termsT!);
+    tf.dispose([value, teacherG, termsT!]);
+    return { terms, grads };
+  }
+
+  /** The EMA teacher follows the student (after each update). */
+  followTeacher(): void {
     emaUpdate(this.teacher, this.student, this.o.emaMomentum, TEACHER_PREFIXES);
-    const out = readTerms(termsT!);
-    tf.dispose([value, teacherG, termsT!, ...Object.values(grads)]);
-    return out;
+  }
+
+  /** One step with the model's own Adam (tests; runs train through the shared trainer). */
+  step(batch: GlmaeBatch): GlmaeTerms {
+    const { terms, grads } = this.gradients(batch);
+    this.optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    this.followTeacher();
+    return terms;
   }
 
   /** Loss terms without an update (validation). */
@@ -146,14 +157,6 @@ export class GlmaeModel {
     const out = readTerms(t);
     tf.dispose([t, teacherG]);
     return out;
-  }
-
-  /** Decoupled weight decay on weight matrices (AdamW-style; tfjs has no AdamW). */
-  private decayWeights(): void {
-    const f = 1 - this.o.lr * this.o.weightDecay;
-    for (const [name, v] of this.student.entries()) {
-      if (name.endsWith('/w')) tf.tidy(() => v.assign(tf.mul(v, f)));
-    }
   }
 
   dispose(): void {

@@ -1,17 +1,16 @@
 /**
  * `method: glmae` training loop: unlabelled volumes (the training split of a `volumes` dataset;
  * label maps, if given, are ignored), one GL-MAE step per batch of volumes, each loss term logged
- * every epoch on train and val, checkpoints (student, teacher, Adam state, position) that
- * resume exactly, and model/ with the encoder (for `init:`) and the full student/teacher pair.
+ * every epoch on train and val, through the shared trainer (optimiser, schedule, weight decay,
+ * checkpoints that resume exactly), and model/ with the encoder (for `init:`) and the full
+ * student/teacher pair. The EMA teacher follows the student after every update.
  *
  * Randomness (views, masks, order) derives from (train.seed, epoch, step).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { loadSegmentationDataset, type SegmentationDataset, type SegmentationSample } from '../../data/datasets';
-// runs/index imports the method registry: import its modules directly (no cycle).
-import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
-import { reportStep, resumePoint } from '../../training/loop';
+import { train as trainPhases, type OpenPhase } from '../../training/trainer';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import type { RunContext, RunResult } from '../../training/types';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
@@ -60,42 +59,35 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
     `glmae: ${train.length} unlabelled training volumes at ${volumeSize}^3, views ${o.encoder.inputSize}^3 global x2 + ${o.localViews} local ${o.localSize}^3, ` +
       `mask ${o.maskRatio}, ${model.student.count()} student parameters [${ctx.compute.backend}]`,
   );
-  const parts: CheckpointParts = {
-    models: {},
-    optimizers: { adam: model.optimizer, student: paramsCheckpointSlot(model.student, 'GlmaeStudent'), teacher: paramsCheckpointSlot(model.teacher, 'GlmaeTeacher') },
-  };
   const viewOpts = { inputSize: o.encoder.inputSize, globalScale: o.globalScale, localViews: o.localViews, localSize: o.localSize, patchSize: o.encoder.patchSize, maskRatio: o.maskRatio };
   const E = e.train.epochs;
   let last = zeroTerms();
-  try {
-    const start = await resumePoint(ctx, parts);
-    for (let epoch = start.epoch; epoch < E; epoch++) {
-      const order = createRng(deriveSeed(e.train.seed, epoch + 1)).shuffle([...train.keys()]);
-      const sums = zeroTerms();
-      let count = 0;
-      const t0 = performance.now();
-      const first = epoch === start.epoch ? start.step : 0;
-      for (let step = first; step < steps; step++) {
-        if (ctx.signal.aborted) {
-          await saveCheckpoint(ctx.runDir, parts, { epoch, step });
-          ctx.log(`stopped at epoch ${epoch + 1}, step ${step}; checkpoint written`);
-          return { artifacts: {} };
-        }
-        const vols = await volumesOf(ds, order.slice(step * B, (step + 1) * B).map((i) => train[i]!), volumeSize);
-        const batch = makeBatch(vols, createRng(deriveSeed(deriveSeed(e.train.seed, epoch + 1), step + 1)), viewOpts);
-        const t = model.step(batch);
-        if (!Number.isFinite(t.loss)) throw new Error(`loss became ${t.loss} at epoch ${epoch + 1}, step ${step + 1}: lower train.lr`);
-        addTerms(sums, t);
-        count++;
-        await reportStep(ctx, { epoch, epochs: E, step: step + 1, steps, firstStep: first, startedAt: t0, batchSize: B, loss: t.loss });
-      }
-      const c = Math.max(count, 1);
-      const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / c])) as unknown as GlmaeTerms;
-      ctx.metrics({ split: 'train', epoch: epoch + 1, loss: mean.loss, extra: { ...mean } });
+  // A batch is its step index: volumes are loaded only for the steps that run (not for those a resume skips).
+  let order: number[] = [];
+  const phase: OpenPhase<number> = {
+    parts: { models: {}, optimizers: { student: paramsCheckpointSlot(model.student, 'GlmaeStudent'), teacher: paramsCheckpointSlot(model.teacher, 'GlmaeTeacher') } },
+    decayed: model.student.entries().filter(([name]) => name.endsWith('/w')).map(([, v]) => v),
+    batches: (epoch) => {
+      order = createRng(deriveSeed(e.train.seed, epoch + 1)).shuffle([...train.keys()]);
+      return { steps, iterate: Array.from({ length: steps }, (_, s) => s), dispose: () => undefined };
+    },
+    step: async (step, s) => {
+      const vols = await volumesOf(ds, order.slice(step * B, (step + 1) * B).map((i) => train[i]!), volumeSize);
+      const batch = makeBatch(vols, createRng(deriveSeed(deriveSeed(e.train.seed, s.epoch + 1), step + 1)), viewOpts);
+      const { terms, grads } = model.gradients(batch);
+      const { loss, ...parts } = terms;
+      return { loss, grads, parts };
+    },
+    afterUpdate: () => model.followTeacher(),
+    endEpoch: async (sum) => {
+      ctx.metrics({ split: 'train', epoch: sum.reportedEpoch, loss: sum.trainLoss, extra: { loss: sum.trainLoss, ...sum.parts, lr: sum.lr } });
       last = await validate(model, ds, volumeSize, viewOpts, e.train.seed, B);
-      ctx.metrics({ split: 'val', epoch: epoch + 1, loss: last.loss, extra: { ...last } });
-      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await saveCheckpoint(ctx.runDir, parts, { epoch: epoch + 1, step: 0 });
-    }
+      return { split: 'val', epoch: sum.reportedEpoch, loss: last.loss, extra: { ...last, lr: sum.lr } };
+    },
+  };
+  try {
+    const done = await trainPhases(ctx, [{ name: 'main', epochs: E, epochOffset: 0, open: async () => phase }]);
+    if (!done) return { artifacts: {} };
     const dir = path.join(ctx.runDir, MODEL_DIR);
     await saveEncoder(dir, model.encoder, { method: 'glmae', intensity: INTENSITY });
     const teacher = model.teacher.entries().map(([k, v]) => [`teacher/${k}`, v] as [string, tf.Tensor]);

@@ -4,7 +4,7 @@
  *   2. k = key(im_k) (no gradient, shuffled BatchNorm groups);
  *   3. loss = InfoNCE(q = query(im_q), k, queue) / T
  *            [+ DisCo: MSE(teacher(im_q), q) + MSE(teacher(im_k), query(im_k)), disco/distill.ts];
- *   4. optimiser step on the query encoder and head; decoupled weight decay on kernels;
+ *   4. optimiser step on the query encoder and head, with L2 weight decay on kernels (the trainer);
  *   5. enqueue k (the oldest keys drop out).
  * With infoNCE off (DisCo's MSE-only option) steps 1, 2 and 5 are skipped.
  */
@@ -16,6 +16,7 @@ import { momentumUpdate } from './momentum';
 import type { NegativeQueue } from './queue';
 import { shuffledKeyEmbed } from './shuffleBN';
 import { distillationLoss, type TeacherTargets } from '../disco/distill';
+import { addWeightDecay } from '../../training/optim';
 
 export interface ContrastiveState {
   query: ContrastiveNet;
@@ -32,7 +33,7 @@ export interface StepOptions {
   keyMomentum: number;
   infoNCE: boolean;
   shuffleGroups: number;
-  /** Decoupled weight decay per step: w <- w * (1 - lr * weightDecay), kernels only. */
+  /** L2 weight decay on kernels (contrastiveStep; in runs the trainer adds it). */
   weightDecay: number;
   lr: number;
 }
@@ -46,7 +47,13 @@ export interface StepLosses {
   distill?: number;
 }
 
-export function contrastiveStep(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): StepLosses {
+/**
+ * One MoCo-v2 / DisCo step's losses and the query network's gradients: the key encoder first
+ * follows the query by momentum and embeds the keys (shuffled BN), the loss is InfoNCE against
+ * the queue plus, for DisCo, the distillation MSE; the new keys join the queue afterwards. The
+ * caller (the trainer) adds weight decay and applies the gradients.
+ */
+export function contrastiveGradients(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): StepLosses & { grads: tf.NamedTensorMap } {
   if (!o.infoNCE && !teacher) throw new Error('a step with the InfoNCE term off needs a teacher (DisCo MSE-only)');
   let k: tf.Tensor2D | undefined;
   if (o.infoNCE) {
@@ -54,42 +61,39 @@ export function contrastiveStep(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.T
     k = shuffledKeyEmbed(s.key, imK, o.shuffleGroups, rng);
   }
   const kept: { nce?: tf.Scalar; mse?: tf.Scalar } = {};
-  const cost = s.optimizer.minimize(
-    () => {
-      const q = embed(s.query, imQ, true);
-      let loss: tf.Scalar = tf.scalar(0);
-      if (k) {
-        const nce = tf.keep(infoNCE(q, k, s.queue.keys, o.temperature));
-        kept.nce = nce;
-        loss = tf.add(loss, nce);
-      }
-      if (teacher) {
-        const qk = embed(s.query, imK, true);
-        const mse = tf.keep(distillationLoss(teacher, q, qk));
-        kept.mse = mse;
-        loss = tf.add(loss, mse);
-      }
-      return loss;
-    },
-    true,
-    s.queryVars,
-  );
-  if (o.weightDecay > 0) applyWeightDecay(s.queryVars, o.lr * o.weightDecay);
+  const { value, grads } = tf.variableGrads(() => {
+    const q = embed(s.query, imQ, true);
+    let loss: tf.Scalar = tf.scalar(0);
+    if (k) {
+      const nce = tf.keep(infoNCE(q, k, s.queue.keys, o.temperature));
+      kept.nce = nce;
+      loss = tf.add(loss, nce);
+    }
+    if (teacher) {
+      const qk = embed(s.query, imK, true);
+      const mse = tf.keep(distillationLoss(teacher, q, qk));
+      kept.mse = mse;
+      loss = tf.add(loss, mse);
+    }
+    return loss;
+  }, s.queryVars);
   if (k) {
     s.queue.enqueue(k);
     k.dispose();
   }
-  const out: StepLosses = { loss: cost!.dataSync()[0]! };
-  cost!.dispose();
+  const out: StepLosses & { grads: tf.NamedTensorMap } = { loss: value.dataSync()[0]!, grads };
+  value.dispose();
   if (kept.nce) out.infoNCE = kept.nce.dataSync()[0]!;
   if (kept.mse) out.distill = kept.mse.dataSync()[0]!;
-  tf.dispose([kept.nce, kept.mse].filter((t): t is tf.Scalar => t !== undefined));
+  tf.dispose([kept.nce, kept.mse].filter((t) => t !== undefined) as tf.Tensor[]);
   return out;
 }
 
-/** Decoupled weight decay on convolution/dense kernels (not on biases or BatchNorm). */
-function applyWeightDecay(vars: readonly tf.Variable[], factor: number): void {
-  tf.tidy(() => {
-    for (const v of vars) if (/kernel/.test(v.name)) v.assign(tf.mul(v, 1 - factor));
-  });
+/** contrastiveGradients applied with the state's optimiser and L2 weight decay on kernels (as the trainer does). */
+export function contrastiveStep(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): StepLosses {
+  const { grads, ...losses } = contrastiveGradients(s, imQ, imK, o, rng, teacher);
+  addWeightDecay(grads, s.queryVars.filter((v) => /kernel/.test(v.name)), o.weightDecay);
+  s.optimizer.applyGradients(grads);
+  tf.dispose(Object.values(grads));
+  return losses;
 }

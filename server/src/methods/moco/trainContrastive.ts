@@ -1,8 +1,8 @@
 /**
  * The MoCo-v2 training loop, shared by `method: moco` (a teacher) and `method: disco` (a student
- * distilled from a frozen teacher). Epochs of steps (step.ts), a k-NN validation every epoch,
- * checkpoints (models, optimiser, queue, position) that resume exactly, then the saved encoder
- * and head and the probe evaluation on the test split.
+ * distilled from a frozen teacher), on the shared trainer: steps (step.ts), a k-NN validation
+ * every epoch, checkpoints (models, optimiser, queue, position) that resume exactly, then the
+ * saved encoder and head and the probe evaluation on the test split.
  *
  * Randomness derives from (train.seed, epoch, step): the shuffle of an epoch and the views of a
  * step are the same whether or not the run was interrupted in between.
@@ -10,9 +10,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../data/atomicWrite';
-// runs/index imports the method registry: import its modules directly (no cycle).
-import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
-import { reportStep, resumePoint } from '../../training/loop';
+import { kernelVariables, makeOptimizer } from '../../training/optim';
+import { train, type OpenPhase } from '../../training/trainer';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import type { RunContext, RunResult } from '../../training/types';
 import { teacherEmbed } from '../disco/teacher';
@@ -22,11 +21,10 @@ import { buildContrastiveNet, disposeNet, type ContrastiveNet, type NetSpec } fr
 import type { ContrastiveData } from './data';
 import { knnMetrics, probeReport } from './evaluate';
 import { copyWeights, trainableVariables } from './momentum';
-import { cosineLr, makeOptimizer, setLearningRate } from './optim';
 import { NegativeQueue } from './queue';
 import { decodeQueue, encodeQueue, type EncodedQueue } from './queueCodec';
 import { saveContrastiveNet, ENCODER_DIR, PROJECTION_DIR, type EncoderMetadata } from './savedModel';
-import { contrastiveStep, type ContrastiveState, type StepLosses, type TeacherTargets } from './step';
+import { contrastiveGradients, type ContrastiveState, type TeacherTargets } from './step';
 
 export interface ContrastivePlan {
   method: 'moco' | 'disco';
@@ -60,61 +58,51 @@ export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, d
     query,
     key,
     queue: new NegativeQueue(e.disco.queueSize, spec.projectionDim, createRng(deriveSeed(seed, 0x51e))),
-    optimizer: makeOptimizer(e.train),
+    // The trainer applies the updates with its own optimiser; this one serves contrastiveStep's callers.
+    optimizer: makeOptimizer(e.train, e.train.lr),
     queryVars: trainableVariables([query.encoder, query.head]),
     keyVars: trainableVariables([key.encoder, key.head]),
   };
-  const parts: CheckpointParts = {
-    models: { encoder: query.encoder, head: query.head, key_encoder: key.encoder, key_head: key.head },
-    optimizers: { query: state.optimizer },
+  const aug = defaultAugmentOptions(spec.inputSize);
+  const E = e.train.epochs;
+  let order: number[] = [];
+  // A batch is its step index: the views are drawn from (seed, epoch, step) only for the steps that run.
+  const phase: OpenPhase<number> = {
+    parts: { models: { encoder: query.encoder, head: query.head, key_encoder: key.encoder, key_head: key.head } },
+    decayed: kernelVariables([...query.encoder.trainableWeights, ...query.head.trainableWeights]),
+    batches: (epoch) => {
+      order = createRng(deriveSeed(seed, epoch + 1)).shuffle(Array.from({ length: n }, (_, i) => i));
+      return { steps, iterate: Array.from({ length: steps }, (_, i) => i), dispose: () => undefined };
+    },
+    step: (step, s) => {
+      const rng = createRng(deriveSeed(deriveSeed(seed, s.epoch + 1), step + 1));
+      const { q, k } = twoViews(data.train, data.shape, order.slice(step * B, (step + 1) * B), spec.inputSize, rng, aug);
+      const targets = plan.teacher ? teacherTargets(plan.teacher, q, k) : undefined;
+      try {
+        const l = contrastiveGradients(state, q, k, { temperature: e.disco.temperature, keyMomentum: e.disco.keyMomentum, infoNCE: e.disco.infoNCE, shuffleGroups: SHUFFLE_GROUPS, weightDecay: e.train.weightDecay, lr: s.lr }, rng, targets);
+        const parts: Record<string, number> = { ...(l.infoNCE !== undefined ? { infoNCE: l.infoNCE } : {}), ...(l.distill !== undefined ? { distill: l.distill } : {}) };
+        return { loss: l.loss, grads: l.grads, parts };
+      } finally {
+        tf.dispose([q, k, ...(targets ? [targets.q, targets.k] : [])]);
+      }
+    },
+    endEpoch: async (sum) => {
+      const val = data.val.images.length ? await knnMetrics(query.encoder, data, 'val', spec.inputSize, sum.reportedEpoch) : { split: 'val' as const, epoch: sum.reportedEpoch };
+      return {
+        ...val,
+        loss: sum.trainLoss,
+        extra: { lr: sum.lr, ...(e.disco.infoNCE ? { infoNCE: sum.parts.infoNCE ?? 0 } : {}), ...(plan.teacher ? { distill: sum.parts.distill ?? 0 } : {}), knnAccuracy: val.accuracy ?? 0 },
+      };
+    },
+    state: () => ({ queue: encodeQueue(state.queue) }),
+    restore: (st) => {
+      if (st.queue) state.queue.restore(decodeQueue(st.queue as EncodedQueue));
+    },
   };
-  const checkpoint = (epoch: number, step: number) => saveCheckpoint(ctx.runDir, parts, { epoch, step, extra: { queue: encodeQueue(state.queue) } });
 
   try {
-    const start = await resumePoint(ctx, parts);
-    const savedQueue = start.extra?.queue as EncodedQueue | undefined;
-    if (savedQueue) state.queue.restore(decodeQueue(savedQueue));
-    const aug = defaultAugmentOptions(spec.inputSize);
-    const E = e.train.epochs;
-    for (let epoch = start.epoch; epoch < E; epoch++) {
-      const lr = cosineLr(e.train.lr, epoch, E);
-      setLearningRate(state.optimizer, lr);
-      const order = createRng(deriveSeed(seed, epoch + 1)).shuffle(Array.from({ length: n }, (_, i) => i));
-      const sums = { loss: 0, infoNCE: 0, distill: 0, count: 0 };
-      const t0 = performance.now();
-      const first = epoch === start.epoch ? start.step : 0;
-      for (let step = first; step < steps; step++) {
-        if (ctx.signal.aborted) {
-          await checkpoint(epoch, step);
-          ctx.log(`stopped at epoch ${epoch + 1}, step ${step}; checkpoint written`);
-          return { artifacts: {} };
-        }
-        const rng = createRng(deriveSeed(deriveSeed(seed, epoch + 1), step + 1));
-        const { q, k } = twoViews(data.train, data.shape, order.slice(step * B, (step + 1) * B), spec.inputSize, rng, aug);
-        let targets: TeacherTargets | undefined;
-        if (plan.teacher) targets = teacherTargets(plan.teacher, q, k);
-        let l: StepLosses;
-        try {
-          l = contrastiveStep(state, q, k, { temperature: e.disco.temperature, keyMomentum: e.disco.keyMomentum, infoNCE: e.disco.infoNCE, shuffleGroups: SHUFFLE_GROUPS, weightDecay: e.train.weightDecay, lr }, rng, targets);
-        } finally {
-          tf.dispose([q, k, ...(targets ? [targets.q, targets.k] : [])]);
-        }
-        if (!Number.isFinite(l.loss)) throw new Error(`loss became ${l.loss} at epoch ${epoch + 1}, step ${step + 1}: lower train.lr`);
-        sums.loss += l.loss;
-        sums.infoNCE += l.infoNCE ?? 0;
-        sums.distill += l.distill ?? 0;
-        sums.count++;
-        await reportStep(ctx, { epoch, epochs: E, step: step + 1, steps, firstStep: first, startedAt: t0, batchSize: B, loss: l.loss });
-      }
-      const val = data.val.images.length ? await knnMetrics(query.encoder, data, 'val', spec.inputSize, epoch + 1) : { split: 'val' as const, epoch: epoch + 1 };
-      const c = Math.max(sums.count, 1);
-      ctx.metrics({
-        ...val,
-        loss: sums.loss / c,
-        extra: { lr, ...(e.disco.infoNCE ? { infoNCE: sums.infoNCE / c } : {}), ...(plan.teacher ? { distill: sums.distill / c } : {}), knnAccuracy: val.accuracy ?? 0 },
-      });
-      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await checkpoint(epoch + 1, 0);
-    }
+    const done = await train(ctx, [{ name: 'main', epochs: E, epochOffset: 0, open: async () => phase }]);
+    if (!done) return { artifacts: {} };
 
     const meta: EncoderMetadata = {
       kind: 'self-supervised-encoder',

@@ -1,7 +1,7 @@
 /**
  * 3D classification with a ViT encoder (`method: supervised` with `model.backbone: vit3d`),
  * optionally from a GL-MAE run (`init`): mean token -> layer norm -> head. The head is linear,
- * or an MLP when `model.hidden` is set. Cross-entropy, Adam; the same metrics as the 2D
+ * or an MLP when `model.hidden` is set. Cross-entropy through the shared trainer; the same metrics as the 2D
  * classifiers (classificationMetrics), checkpoints that resume exactly, model/ saved.
  *
  * The 2D `supervised` runner belongs to the CARE code; vit3dAware() wraps it so that
@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import { loadClassificationDataset, type ClassificationDataset, type Split } from '../../data/datasets';
+import { loadClassificationDataset, type ClassificationBatch, type ClassificationDataset, type Split } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
 import { classificationMetrics } from '../../metrics/classification';
 import { declareDense, declareLayerNorm, dense, gelu, layerNorm } from '../../networks/vit3dBlocks';
@@ -18,9 +18,8 @@ import { saveEncoder, loadEncoderInto } from '../../networks/vit3dIo';
 import { ParamStore } from '../../networks/vit3dParams';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
 import type { EvalMetrics } from '../../protocol';
-// runs/index imports the method registry: import its modules directly (no cycle).
-import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
-import { reportStep, resumePoint } from '../../training/loop';
+import { matrixVariables } from '../../training/optim';
+import { train, type OpenPhase } from '../../training/trainer';
 import type { MethodRunner, RunContext, RunResult } from '../../training/types';
 import { segmentEncoderConfig } from './network';
 
@@ -99,42 +98,27 @@ export async function trainVit3dClassifier(ctx: RunContext): Promise<RunResult> 
     loadEncoderInto(net.encoder, initFile);
     ctx.log(`encoder initialised from ${initFile}`);
   }
-  const optimizer: tf.Optimizer = tf.train.adam(e.train.lr);
-  const parts: CheckpointParts = { models: {}, optimizers: { adam: optimizer, params: paramsCheckpointSlot(ps, 'Vit3dClassifierParams') } };
   const B = e.train.batchSize;
   const E = e.train.epochs;
   const vars = ps.variables();
+  const phase: OpenPhase<ClassificationBatch> = {
+    parts: { models: {}, optimizers: { params: paramsCheckpointSlot(ps, 'Vit3dClassifierParams') } },
+    decayed: matrixVariables(ps.entries()),
+    batches: (epoch) => {
+      const o = { batchSize: B, shuffle: true, seed: e.train.seed, epoch, augment: e.train.augment };
+      return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y]) };
+    },
+    step: (b) => {
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, ds.classes.length), net.logits(b.x as tf.Tensor5D)) as tf.Scalar, vars);
+      const loss = value.dataSync()[0]!;
+      tf.dispose([value, b.x, b.y]);
+      return { loss, grads };
+    },
+    endEpoch: async (sum) => ({ ...(await evaluate(net, ds, 'val', B, sum.reportedEpoch)), extra: { trainLoss: sum.trainLoss, lr: sum.lr } }),
+  };
   try {
-    const start = await resumePoint(ctx, parts);
-    const steps = ds.batchCount('train', { batchSize: B });
-    for (let epoch = start.epoch; epoch < E; epoch++) {
-      let step = 0;
-      let sum = 0;
-      const first = epoch === start.epoch ? start.step : 0;
-      const t0 = performance.now();
-      for await (const b of ds.batches('train', { batchSize: B, shuffle: true, seed: e.train.seed, epoch, augment: e.train.augment })) {
-        if (step < first || ctx.signal.aborted) {
-          tf.dispose([b.x, b.y]);
-          if (ctx.signal.aborted) break;
-          step++;
-          continue;
-        }
-        const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, ds.classes.length), net.logits(b.x as tf.Tensor5D)) as tf.Scalar, vars);
-        optimizer.applyGradients(grads);
-        const loss = value.dataSync()[0]!;
-        tf.dispose([value, b.x, b.y, ...Object.values(grads)]);
-        sum += loss;
-        step++;
-        await reportStep(ctx, { epoch, epochs: E, step, steps, firstStep: first, startedAt: t0, batchSize: B, loss });
-      }
-      if (ctx.signal.aborted) {
-        await saveCheckpoint(ctx.runDir, parts, { epoch, step });
-        return { artifacts: {} };
-      }
-      const val = await evaluate(net, ds, 'val', B, epoch + 1);
-      ctx.metrics({ ...val, extra: { trainLoss: sum / Math.max(step - first, 1) } });
-      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await saveCheckpoint(ctx.runDir, parts, { epoch: epoch + 1, step: 0 });
-    }
+    const done = await train(ctx, [{ name: 'main', epochs: E, epochOffset: 0, open: async () => phase }]);
+    if (!done) return { artifacts: {} };
     const test = await evaluate(net, ds, 'test', B, E);
     ctx.metrics(test);
     const dir = path.join(ctx.runDir, 'model');
@@ -144,7 +128,6 @@ export async function trainVit3dClassifier(ctx: RunContext): Promise<RunResult> 
     return { test, artifacts: { model: 'model' } };
   } finally {
     ps.dispose();
-    optimizer.dispose();
   }
 }
 

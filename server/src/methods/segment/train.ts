@@ -1,16 +1,16 @@
 /**
- * `method: segment` training loop: Dice + CE on the labelled training volumes, per-class Dice on
- * val every epoch and on test at the end, checkpoints (parameters + Adam state + position) that
- * resume exactly, and the final network saved under model/.
+ * `method: segment`: Dice + CE on the labelled training volumes through the shared trainer
+ * (training/trainer.ts: optimiser, schedule, weight decay, checkpoints, resume), per-class Dice on
+ * val every epoch and on test at the end, and the final network saved under model/. The network
+ * is built in network.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import { loadSegmentationDataset, type SegmentationDataset } from '../../data/datasets';
+import { loadSegmentationDataset, type SegmentationBatch, type SegmentationDataset } from '../../data/datasets';
 import type { Split } from '../../data/datasets';
-// runs/index imports the method registry: import its modules directly (no cycle).
-import { saveCheckpoint, type CheckpointParts } from '../../runs/checkpoint';
-import { reportStep, resumePoint } from '../../training/loop';
 import type { EvalMetrics } from '../../protocol';
+import { matrixVariables } from '../../training/optim';
+import { train, type OpenPhase } from '../../training/trainer';
 import type { RunContext, RunResult } from '../../training/types';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
 import { saveEncoder } from '../../networks/vit3dIo';
@@ -67,54 +67,35 @@ export async function trainSegmentation(ctx: RunContext): Promise<RunResult> {
   const { ps, net, notes } = buildSegmenter(e, ds.classes.length);
   notes.forEach((m) => ctx.log(m));
   ctx.log(`segment: ${ds.counts.train} labelled training volumes, ${ds.counts.val} val, ${ds.counts.test} test; classes ${ds.classes.join(', ')}; ${ps.count()} parameters [${ctx.compute.backend}]`);
-  const optimizer: tf.Optimizer = tf.train.adam(e.train.lr);
-  const parts: CheckpointParts = { models: {}, optimizers: { adam: optimizer, params: paramsCheckpointSlot(ps, 'Unetr3dParams') } };
   const B = e.train.batchSize;
   const E = e.train.epochs;
   const vars = ps.variables();
+  const phase: OpenPhase<SegmentationBatch> = {
+    parts: { models: {}, optimizers: { params: paramsCheckpointSlot(ps, 'Unetr3dParams') } },
+    decayed: matrixVariables(ps.entries()),
+    batches: (epoch) => {
+      const o = { batchSize: B, shuffle: true, seed: e.train.seed, epoch, augment: e.train.augment };
+      return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y!]) };
+    },
+    step: (b) => {
+      let terms: tf.Tensor1D | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const r = diceCeLoss(net.apply(b.x), b.y!);
+        terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
+        return r.loss;
+      }, vars);
+      const [loss, dice, ce] = Array.from(terms!.dataSync());
+      tf.dispose([value, terms!, b.x, b.y!]);
+      return { loss: loss!, grads, parts: { trainDiceLoss: dice!, trainCE: ce! } };
+    },
+    endEpoch: async (sum) => {
+      const val = ds.counts.val ? await evaluateSegmentation(net, ds, 'val', B, sum.reportedEpoch) : { split: 'val' as const, epoch: sum.reportedEpoch };
+      return { ...val, extra: { ...val.extra, trainLoss: sum.trainLoss, ...sum.parts, lr: sum.lr } };
+    },
+  };
   try {
-    const start = await resumePoint(ctx, parts);
-    const steps = ds.batchCount('train', { batchSize: B });
-    for (let epoch = start.epoch; epoch < E; epoch++) {
-      const t0 = performance.now();
-      const sums = { loss: 0, dice: 0, ce: 0, n: 0 };
-      let step = 0;
-      const first = epoch === start.epoch ? start.step : 0;
-      for await (const b of ds.batches('train', { batchSize: B, shuffle: true, seed: e.train.seed, epoch, augment: e.train.augment })) {
-        if (step < first || ctx.signal.aborted) {
-          // Resuming mid-epoch: the batch order derives from (seed, epoch), so skip the ones done.
-          tf.dispose([b.x, b.y!]);
-          if (ctx.signal.aborted) break;
-          step++;
-          continue;
-        }
-        let terms: tf.Tensor1D | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const r = diceCeLoss(net.apply(b.x), b.y!);
-          terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
-          return r.loss;
-        }, vars);
-        optimizer.applyGradients(grads);
-        const [loss, dice, ce] = Array.from(terms!.dataSync());
-        tf.dispose([value, terms!, b.x, b.y!, ...Object.values(grads)]);
-        if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}: lower train.lr`);
-        sums.loss += loss!;
-        sums.dice += dice!;
-        sums.ce += ce!;
-        sums.n++;
-        step++;
-        await reportStep(ctx, { epoch, epochs: E, step, steps, firstStep: first, startedAt: t0, batchSize: B, loss: loss! });
-      }
-      if (ctx.signal.aborted) {
-        await saveCheckpoint(ctx.runDir, parts, { epoch, step });
-        ctx.log(`stopped at epoch ${epoch + 1}, step ${step}; checkpoint written`);
-        return { artifacts: {} };
-      }
-      const val = ds.counts.val ? await evaluateSegmentation(net, ds, 'val', B, epoch + 1) : { split: 'val' as const, epoch: epoch + 1 };
-      const c = Math.max(sums.n, 1);
-      ctx.metrics({ ...val, extra: { ...val.extra, trainLoss: sums.loss / c, trainDiceLoss: sums.dice / c, trainCE: sums.ce / c } });
-      if ((epoch + 1) % e.train.checkpointEvery === 0 || epoch + 1 === E) await saveCheckpoint(ctx.runDir, parts, { epoch: epoch + 1, step: 0 });
-    }
+    const done = await train(ctx, [{ name: 'main', epochs: E, epochOffset: 0, open: async () => phase }]);
+    if (!done) return { artifacts: {} };
     const test = await evaluateSegmentation(net, ds, 'test', B, E);
     ctx.metrics(test);
     const dir = path.join(ctx.runDir, MODEL_DIR);
@@ -125,6 +106,5 @@ export async function trainSegmentation(ctx: RunContext): Promise<RunResult> {
     return { test, artifacts: { model: MODEL_DIR } };
   } finally {
     ps.dispose();
-    optimizer.dispose();
   }
 }
