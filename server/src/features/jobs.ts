@@ -1,13 +1,14 @@
-/** The job queue over LSP: start, resume, cancel, pause, list, history; events streamed. */
+/** The job queue over LSP: start, resume, cancel, pause, list, history, the workspace's runs; events streamed. */
 import { CodeLensRefreshRequest } from 'vscode-languageserver/node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CancelJobRequest, JobEventNotification, ListJobsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
+import { CancelJobRequest, JobEventNotification, ListJobsRequest, ListRunsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
 import { JobQueue } from '../jobs/queue';
 import { JobStore } from '../jobs/store';
 import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
 import { experimentPath, requestPath } from './paths';
 import { readMetrics, RUN_FILES } from '../runs/runDir';
+import { listRuns } from '../runs/listRuns';
 import type { ServerContext, ServerFeature } from './types';
 import { cancelSlurmTrial } from './sweeps';
 
@@ -51,6 +52,15 @@ export const jobsFeature: ServerFeature = {
     onRequest(ctx.connection, CancelJobRequest, async (p) => (await cancelSlurmTrial(p.jobId)) ?? jobs(ctx).cancel(p.jobId));
     onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));
     onRequest(ctx.connection, ListJobsRequest, () => ({ jobs: jobs(ctx).list() }));
+    onRequest(ctx.connection, ListRunsRequest, (p) => ({
+      runs: listRuns(
+        ctx.workspaceRoots(),
+        jobs(ctx)
+          .list()
+          .map((j) => j.runDir),
+        p.holds,
+      ),
+    }));
     onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(requestPath(ctx, p.runDir, 'runDir', 'read')), progress: [] }));
     ctx.connection.onShutdown(() => queue?.dispose());
   },

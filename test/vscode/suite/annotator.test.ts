@@ -132,8 +132,11 @@ suite('Box annotator in a real VS Code host', () => {
     const a = await api();
     const { dir, uri } = makeDataset('review');
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const cleaning = path.join(root, '.medstudio', 'runs', `care-review-${Date.now()}`, 'cleaning');
+    const run = path.join(root, '.medstudio', 'runs', `care-review-${Date.now()}`);
+    const cleaning = path.join(run, 'cleaning');
     fs.mkdirSync(cleaning, { recursive: true });
+    // A run folder as training writes it: its run.json is what makes it a run.
+    fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ runId: path.basename(run), runDir: run, experimentPath: '', method: 'care', state: 'finished', createdAt: new Date().toISOString(), epoch: 1, epochs: 1 }));
     const report = { round: 1, scoring: 'loss', classes: ['nevus', 'melanoma'], flagged: 1, of: 2, suspects: [{ image: path.join(dir, 'images', 'a.png'), id: 'a', givenLabel: 'nevus', suggestedLabel: 'melanoma', score: 2.5 }] };
     fs.writeFileSync(path.join(cleaning, 'round-1.suspects.json'), JSON.stringify(report));
     await openAnnotator(a, uri);

@@ -18,9 +18,12 @@ import {
   type AnnotatorHostRequests,
   type AnnotatorWebviewEvents,
   type AnnotatorWebviewRequests,
+  type RunHolds,
+  type RunSummary,
   type SuggestedBox,
   type SuspectItem,
 } from '../../../../server/src/protocol';
+import { pickRun, runsHolding } from '../../runs/pickRun';
 import type { ExtensionServices } from '../../context';
 import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
 import { webviewChecks } from '../../webviewChecks';
@@ -65,6 +68,8 @@ export class AnnotatorDocument implements vscode.CustomDocument {
     readonly uri: vscode.Uri,
     text: string,
     host: Omit<SessionHost, 'pushEdit' | 'pickReviewQueue'>,
+    /** The workspace's runs holding an output, as the server lists them. */
+    private readonly runs: (holds: RunHolds) => Promise<RunSummary[]>,
   ) {
     this.session = new AnnotatorSession(path.basename(uri.fsPath), text, {
       ...host,
@@ -111,12 +116,12 @@ export class AnnotatorDocument implements vscode.CustomDocument {
 
   /** The cleaning reports of the workspace's runs, or a file the person browses to. */
   private async pickReviewQueue(): Promise<SuspectItem[] | null> {
-    const reports = await findSuspectReports();
+    const reports = (await this.runs('suspects')).flatMap((r) => r.suspectReports).sort((a, b) => b.savedAt.localeCompare(a.savedAt));
     type Item = vscode.QuickPickItem & { file?: string };
     let file: string | undefined;
     if (reports.length) {
       const items: Item[] = [
-        ...reports.map((r) => ({ label: path.basename(r.file), description: vscode.workspace.asRelativePath(path.dirname(path.dirname(r.file))), detail: new Date(r.mtime).toLocaleString(), file: r.file })),
+        ...reports.map((r) => ({ label: path.basename(r.file), description: vscode.workspace.asRelativePath(path.dirname(path.dirname(r.file))), detail: new Date(r.savedAt).toLocaleString(), file: r.file })),
         { label: '$(folder-opened) Browse…' },
       ];
       const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Review the suspect labels of which cleaning round?' });
@@ -148,47 +153,13 @@ export class AnnotatorDocument implements vscode.CustomDocument {
   }
 }
 
-/** Data-cleaning reports (`.medstudio/runs/<run>/cleaning/*.suspects.json`), newest first. */
-async function findSuspectReports(): Promise<{ file: string; mtime: number }[]> {
-  const out: { file: string; mtime: number }[] = [];
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    const root = path.join(f.uri.fsPath, '.medstudio', 'runs');
-    for (const run of fs.existsSync(root) ? await fs.promises.readdir(root) : []) {
-      const dir = path.join(root, run, 'cleaning');
-      for (const name of fs.existsSync(dir) ? await fs.promises.readdir(dir) : []) {
-        if (!name.endsWith('.suspects.json')) continue;
-        const st = await fs.promises.stat(path.join(dir, name)).catch(() => undefined);
-        if (st) out.push({ file: path.join(dir, name), mtime: st.mtimeMs });
-      }
-    }
-  }
-  return out.sort((a, b) => b.mtime - a.mtime);
-}
-
-/**
- * The run whose segmentation network proposes boxes: runs under `.medstudio/runs/` of the
- * workspace folders that hold `segmentation-model/model.json`, newest first (asked when several).
- */
-async function pickSegmentationRun(): Promise<string | undefined> {
-  const runs: { dir: string; mtime: number }[] = [];
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    const root = path.join(f.uri.fsPath, '.medstudio', 'runs');
-    for (const name of fs.existsSync(root) ? await fs.promises.readdir(root) : []) {
-      const model = path.join(root, name, 'segmentation-model', 'model.json');
-      const st = await fs.promises.stat(model).catch(() => undefined);
-      if (st) runs.push({ dir: path.join(root, name), mtime: st.mtimeMs });
-    }
-  }
+/** The run whose segmentation network proposes boxes (the server's list; asked when several). */
+async function pickSegmentationRun(server: ExtensionServices['server']): Promise<string | undefined> {
+  const runs = await runsHolding(server, 'segmentationModel');
   if (!runs.length) {
-    throw new Error("no run with a segmentation model in .medstudio/runs: train one (a CARE experiment with boxes.source: segmentation, or 'medstudio boxes --source segmentation')");
+    throw new Error("no run with a segmentation model in this workspace: train one (a CARE experiment with boxes.source: segmentation, or 'medstudio boxes --source segmentation')");
   }
-  runs.sort((a, b) => b.mtime - a.mtime);
-  if (runs.length === 1) return runs[0]!.dir;
-  const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: path.basename(r.dir), description: new Date(r.mtime).toLocaleString(), dir: r.dir })),
-    { placeHolder: 'Suggest boxes with the segmentation network of which run?' },
-  );
-  return pick?.dir;
+  return (await pickRun(runs, { title: 'Suggest boxes with the segmentation network of which run?', saved: (r) => r.segmentationModelSavedAt }))?.runDir;
 }
 
 /**
@@ -219,7 +190,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
       },
       suggest: (fileName, source) => this.suggest(doc, fileName, source),
       canEdit: () => vscode.workspace.isTrusted,
-    });
+    }, (holds) => runsHolding(this.svc.server, holds));
     this.documents.add(doc);
     doc.disposables.push(
       doc.onDidEdit((e) => this.changes.fire(e)),
@@ -232,7 +203,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
   private async suggest(doc: AnnotatorDocument, fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]> {
     if (!vscode.workspace.isTrusted) throw new Error('box suggestions run models: trust this workspace first');
     const imagePath = await doc.imagePath(fileName);
-    const runDir = source === 'segmentation' ? await pickSegmentationRun() : undefined;
+    const runDir = source === 'segmentation' ? await pickSegmentationRun(this.svc.server) : undefined;
     if (source === 'segmentation' && !runDir) return [];
     try {
       const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source, ...(runDir ? { runDir } : {}) });
