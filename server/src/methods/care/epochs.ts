@@ -3,6 +3,7 @@
  * batches in stage 2, progress, validation metrics, checkpoints, and a clean stop on abort
  * (checkpoint at the exact step, so a resumed run continues as if it never stopped).
  */
+import { runEtaSeconds } from '../../training/eta';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ClassificationBatch, ClassificationBatchOptions, ClassificationDataset } from '../../data/datasets';
 import { deriveSeed } from '../../transforms/rng';
@@ -148,7 +149,7 @@ export async function runEpochs(ctx: RunContext, phase: Phase, net: ResNetClassi
         steps,
         loss: r.loss,
         imagesPerSec: ips,
-        etaSeconds: ips > 0 ? ((steps - step) * t.batchSize) / ips : 0,
+        etaSeconds: runEtaSeconds({ epoch: reported + e + 1, epochs: totalReported, step, steps, secondsPerStep: ips > 0 ? t.batchSize / ips : 0 }),
         memoryMB: Math.round(process.memoryUsage().rss / 1e6),
       });
       if (ctx.signal.aborted && step < steps) {
