@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     phases.viewer = performance.now();
     app.replaceChildren(made.root);
     made.drawFirst();
+    phases.firstDrawn = performance.now();
     return made;
   };
   // Show the first slices of the contiguous (k) axis as soon as they are in; the axial view then

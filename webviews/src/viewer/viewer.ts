@@ -310,14 +310,18 @@ export class Viewer implements ViewHost {
     this.dirty = true;
     requestAnimationFrame(() => this.drawNow());
   }
-  /** Draws at once if nothing is on screen yet (a streaming volume's first slices, not a frame later). */
+  /**
+   * Draws the first visible view at once when nothing is on screen yet (a streaming volume's
+   * first slice, not a frame later); the other views follow on the next animation frame.
+   */
   drawFirst(): void {
-    if (this.stats.frames === 0) this.drawNow();
+    if (this.stats.frames === 0) this.drawNow(VIEWS.filter((v) => !this.panels[v].root.classList.contains('hidden')).slice(0, 1));
+    this.request();
   }
-  private drawNow(): void {
+  private drawNow(views: readonly ViewName[] = VIEWS): void {
     this.dirty = false;
     let ms = 0;
-    for (const v of VIEWS) if (!this.panels[v].root.classList.contains('hidden')) ms += this.panels[v].draw();
+    for (const v of views) if (!this.panels[v].root.classList.contains('hidden')) ms += this.panels[v].draw();
     this.stats.frameMs.push(ms);
     if (this.stats.frameMs.length > 2000) this.stats.frameMs.splice(0, 1000);
     this.stats.frames++;
