@@ -7,6 +7,7 @@
  * undo it, draw it again, save -> the file on disk holds the box. Each step says what it waited
  * for when it fails, with a screenshot beside the log.
  */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
@@ -86,8 +87,20 @@ export async function runJourney(browser: Browser, url: string, payload: string[
 
     await palette(page, 'MedStudio: New Experiment from Template');
     await quickPick(page, 'cross-entropy baseline');
-    await page.locator('.tab.active', { hasText: /skin-baseline.*\.medstudio\.yaml/ }).waitFor({ timeout: 30_000 });
-    step('New Experiment from Template opened the baseline experiment');
+    // It asks where (code-server's simple folder dialog, starting at the workspace folder): a new folder there.
+    await page.locator('.quick-input-widget', { hasText: 'Where should the supervised experiment go?' }).waitFor({ timeout: 30_000 });
+    const where = path.join(ws, 'my-experiments');
+    fs.mkdirSync(where, { recursive: true });
+    const folderInput = page.locator('.quick-input-widget input');
+    for (let i = 0; i < 20 && (await folderInput.inputValue()) !== where; i++) {
+      await folderInput.fill(where);
+      await page.waitForTimeout(250);
+    }
+    await page.locator('.quick-input-widget .monaco-button', { hasText: 'Create the experiment here' }).click();
+    await page.locator('.tab.active', { hasText: /supervised\.medstudio\.yaml/ }).waitFor({ timeout: 30_000 });
+    assert.ok(fs.existsSync(path.join(where, 'medstudio-samples', 'skin-lesions', 'labels.csv')), 'the skin-lesion samples were copied beside it');
+    assert.ok(!fs.existsSync(path.join(where, 'medstudio-samples', 'ct-nodules')), 'and nothing the experiment does not read');
+    step('New Experiment from Template asked where, copied the one dataset it reads and named the file after its method');
 
     // Shorten it as a person would: Find/Replace, then Save.
     // The editor in the editor area: the Chat view's input is a Monaco editor too, and took the

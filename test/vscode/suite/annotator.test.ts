@@ -254,6 +254,39 @@ suite('Box annotator in a real VS Code host', () => {
     assert.deepEqual(saved.map((r) => [r.center, r.size, r.category]), [[[3.5, 3, 8], [4, 3, 6], 'lesion']]);
   });
 
+  test("the CT samples' ground-truth boxes open over their volume (kept in a sibling folder), with their class", async () => {
+    const a = await api();
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const ct = path.join(root, 'samples', 'ct-nodules');
+    // Opening a box file finds its volume in volumes/ (no "put ct-002.nii.gz next to it").
+    const box = vscode.Uri.file(path.join(ct, 'boxes', 'ct-002.mrk.json'));
+    await vscode.commands.executeCommand('vscode.openWith', box, 'medstudio.annotator');
+    const shown = await a.annotator.whenVolumeShown(box.toString());
+    assert.equal(shown.name, 'ct-002.nii.gz');
+    await closeAll();
+    // Annotate Dataset on the CT experiment opens the existing boxes of the volume picked, not a new empty file.
+    const experiment = vscode.Uri.file(path.join(root, 'samples', 'experiments', 'ct-segment.medstudio.yaml'));
+    let opened: vscode.Uri | undefined;
+    let done = false;
+    const annotating = (vscode.commands.executeCommand('medstudio.annotate', experiment) as Thenable<vscode.Uri | undefined>).then((u) => {
+      done = true;
+      opened = u;
+    });
+    // The volume picker lists ct-001 first: take it, as Enter would.
+    while (!done) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await annotating;
+    assert.equal(opened?.fsPath, path.join(ct, 'boxes', 'ct-001.mrk.json'));
+    assert.ok(!fs.existsSync(path.join(ct, 'volumes', 'ct-001.mrk.json')), 'no empty box file was created beside the volume');
+    assert.equal((await a.annotator.whenVolumeShown(opened.toString())).name, 'ct-001.nii.gz');
+    const state = a.annotator.state(opened.toString());
+    assert.equal(state?.rois?.length, 3, 'the three ground-truth nodules');
+    assert.deepEqual(state?.roiClasses, ['nodule']);
+    await closeAll();
+  });
+
   test('a box file that does not parse opens with its error, refuses edits and is not overwritten', async () => {
     const a = await api();
     const bad = '{ "images": [ }';

@@ -30,6 +30,7 @@ import { webviewChecks } from '../../webviewChecks';
 import { isInside, rebaseFileName, resolveImagePath } from './paths';
 import { AnnotatorSession, type HostHandlers, type SessionHost } from './session';
 import { parseSuspects } from './suspects';
+import { findVolumeFor } from './volumeBoxes';
 import { writeTextAtomic } from './writeAtomic';
 
 /** Volumes the annotator loads into its webview at most (as the viewer: 1 GiB of voxels). */
@@ -96,23 +97,33 @@ export class AnnotatorDocument implements vscode.CustomDocument {
   }
 
   /**
-   * The volume of a `.mrk.json`: `<name>.nii.gz` or `<name>.nii` beside `<name>.mrk.json`, else
-   * the folder's only NIfTI file. (NRRD/MHA/DICOM volumes would need the server's decoder.)
+   * The volume of a `.mrk.json` (findVolumeFor: a reference stored in the file, the same name
+   * beside it or in a sibling folder); when none is found the person picks one. NIfTI only
+   * (NRRD/MHA/DICOM volumes would need the server's decoder).
    */
   async volumePath(): Promise<string> {
-    const file = this.uri.fsPath;
-    const dir = path.dirname(file);
-    const base = path.basename(file).replace(/\.mrk\.json$/i, '');
-    for (const ext of ['.nii.gz', '.nii']) {
-      const p = path.join(dir, base + ext);
-      if (fs.existsSync(p)) return p;
+    if (this.pickedVolume) return this.pickedVolume;
+    let text = '';
+    try {
+      text = this.session.serialize();
+    } catch {
+      /* a file in error has no stored reference to read */
     }
-    const nifti = (await fs.promises.readdir(dir)).filter((f) => /\.nii(\.gz)?$/i.test(f));
-    if (nifti.length === 1) return path.join(dir, nifti[0]!);
-    throw new Error(
-      `no volume found for ${path.basename(file)}: put ${base}.nii.gz (or .nii) next to it${nifti.length ? ` (the folder has ${nifti.length} NIfTI files, so none was picked)` : ''}`,
-    );
+    const found = findVolumeFor(this.uri.fsPath, text);
+    if (!(found instanceof Error)) return found;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(path.dirname(path.dirname(this.uri.fsPath))),
+      filters: { 'NIfTI volumes': ['nii', 'gz'] },
+      openLabel: 'Draw these boxes on this volume',
+      title: `${found.message}. Which volume do the boxes of ${path.basename(this.uri.fsPath)} belong to?`,
+    });
+    if (!picked?.[0]) throw found;
+    this.pickedVolume = picked[0].fsPath;
+    return this.pickedVolume;
   }
+  /** The volume the person picked for this box file (kept while it is open). */
+  private pickedVolume: string | undefined;
 
   /** The cleaning reports of the workspace's runs, or a file the person browses to. */
   private async pickReviewQueue(): Promise<SuspectItem[] | null> {
