@@ -53,6 +53,9 @@ test('a photograph gets no view name and no A/P/R/L letters', async () => {
     const view = wv.page.locator('.view[data-view="axial"]');
     assert.equal((await view.locator('.name').textContent())?.trim(), '');
     assert.deepEqual((await view.locator('.orient').allTextContents()).map((t) => t.trim()), ['', '', '', '']);
+    assert.equal(await wv.page.locator('#layout').isVisible(), false, "no layout choice (no 'Axial') for a photograph");
+    assert.match((await wv.page.textContent('#readout')) ?? '', /pixel \[\d+, \d+\]/);
+    assert.doesNotMatch((await wv.page.textContent('#readout')) ?? '', /LPS/);
     assert.match(await headerText(wv), /orientation\s*none \(a photograph/, 'no anatomical orientation claimed');
     await wv.page.screenshot({ path: `${shots}/viewer-photo.png` });
   } finally {

@@ -14,7 +14,7 @@ import { el, option } from './dom';
 import { layersFor, type Overlay } from './overlays';
 import { headerPanel, overlayPanel } from './panels';
 import { saveState, type ViewerState } from './state';
-import { ViewPanel, type ViewHost } from './viewPanel';
+import { isPhotograph, ViewPanel, type ViewHost } from './viewPanel';
 
 export interface ViewerActions {
   pickLabels(): void;
@@ -271,9 +271,11 @@ export class Viewer implements ViewHost {
     const idx = flatIndex(h, p[0], p[1], p[2], this.state.frame);
     const value = h.components >= 3 ? [0, 1, 2].map((c) => this.vol.data[idx + c]).join(', ') : String(+valueAt(this.vol, idx).toPrecision(6));
     const win = this.state.window!;
-    this.status.textContent =
-      `${v ? '' : 'cursor '}voxel [${p.join(', ')}]${h.frames > 1 ? ` t=${this.state.frame}` : ''}  ` +
-      `world (LPS mm) ${w.map((x) => x.toFixed(1)).join(', ')}  value ${value}  ·  W ${+win.width.toFixed(1)} L ${+win.center.toFixed(1)}`;
+    // A photograph has pixels, not a patient's world coordinates.
+    const where = isPhotograph(h)
+      ? `pixel [${p[0]}, ${p[1]}]  `
+      : `voxel [${p.join(', ')}]${h.frames > 1 ? ` t=${this.state.frame}` : ''}  world (LPS mm) ${w.map((x) => x.toFixed(1)).join(', ')}  `;
+    this.status.textContent = `${v ? '' : 'cursor '}${where}value ${value}  ·  W ${+win.width.toFixed(1)} L ${+win.center.toFixed(1)}`;
   }
 
   // ---- overlays ----
@@ -383,7 +385,8 @@ export class Viewer implements ViewHost {
       this.changed();
     });
     tb.append(
-      el('label', {}, 'Layout', this.layoutSelect),
+      // One view of a photograph: no layout (and no 'Axial') to offer.
+      el('label', { hidden: isPhotograph(this.vol.header) }, 'Layout', this.layoutSelect),
       el('label', {}, 'Window', this.presetSelect),
       el('label', {}, 'L', this.centerInput),
       el('label', {}, 'W', this.widthInput),
