@@ -92,7 +92,8 @@ export async function runJourney(browser: Browser, url: string, payload: string[
     const where = path.join(ws, 'my-experiments');
     fs.mkdirSync(where, { recursive: true });
     const folderInput = page.locator('.quick-input-widget input');
-    for (let i = 0; i < 20 && (await folderInput.inputValue()) !== where; i++) {
+    // The dialog completes a folder name with a trailing slash once it has listed it.
+    for (let i = 0; i < 20 && (await folderInput.inputValue()).replace(/\/$/, '') !== where; i++) {
       await folderInput.fill(where);
       await page.waitForTimeout(250);
     }

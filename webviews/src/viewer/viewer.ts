@@ -386,7 +386,7 @@ export class Viewer implements ViewHost {
     });
     tb.append(
       // One view of a photograph: no layout (and no 'Axial') to offer.
-      el('label', { hidden: isPhotograph(this.vol.header) }, 'Layout', this.layoutSelect),
+      el('label', { style: isPhotograph(this.vol.header) ? 'display: none' : undefined }, 'Layout', this.layoutSelect),
       el('label', {}, 'Window', this.presetSelect),
       el('label', {}, 'L', this.centerInput),
       el('label', {}, 'W', this.widthInput),
