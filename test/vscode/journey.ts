@@ -148,8 +148,9 @@ export async function runJourney(browser: Browser, url: string, payload: string[
 
     await page.keyboard.press('Control+P');
     await quickPick(page, 'journey.coco.json');
-    const annot = await webviewWith(page, 'canvas', 60_000);
-    const canvas = annot.locator('canvas').first();
+    // The annotator's image canvas (the training panel's charts are canvases too).
+    const annot = await webviewWith(page, '.stage canvas', 60_000);
+    const canvas = annot.locator('.stage canvas').first();
     await page.waitForTimeout(500); // the image's first paint
     const box = await canvas.boundingBox();
     if (!box) throw new Error('the annotator canvas has no size');
