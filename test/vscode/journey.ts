@@ -97,7 +97,12 @@ export async function runJourney(browser: Browser, url: string, payload: string[
       await folderInput.fill(where);
       await page.waitForTimeout(250);
     }
-    await page.locator('.quick-input-widget .monaco-button', { hasText: 'Create the experiment here' }).click();
+    // A click while the dialog is still listing the folder is ignored by it: click until it closes.
+    const whereDialog = page.locator('.quick-input-widget', { hasText: 'Where should the supervised experiment go?' });
+    for (let i = 0; i < 20 && (await whereDialog.isVisible()); i++) {
+      await page.locator('.quick-input-widget .monaco-button', { hasText: 'Create the experiment here' }).click({ timeout: 2_000 }).catch(() => undefined);
+      await page.waitForTimeout(500);
+    }
     await page.locator('.tab.active', { hasText: /supervised\.medstudio\.yaml/ }).waitFor({ timeout: 30_000 });
     assert.ok(fs.existsSync(path.join(where, 'medstudio-samples', 'skin-lesions', 'labels.csv')), 'the skin-lesion samples were copied beside it');
     assert.ok(!fs.existsSync(path.join(where, 'medstudio-samples', 'ct-nodules')), 'and nothing the experiment does not read');
