@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CompareRunsRequest, JobEventNotification, ListSweepsRequest, StartSweepRequest, SweepChangedNotification, type JobEvent, type RunComparison, type SweepTable } from '../../server/src/protocol';
+import { CancelJobRequest, CancelSweepRequest, CompareRunsRequest, JobEventNotification, ListJobsRequest, ListSweepsRequest, RunHistoryRequest, StartSweepRequest, SweepChangedNotification, type JobEvent, type RunComparison, type SweepTable } from '../../server/src/protocol';
 import { ROOT, startServer } from './lspClient';
 import { writeTinySweep } from './tinySweep';
 
@@ -16,7 +16,9 @@ let ws = '';
 const cli = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'medstudio.js'), ...args], { cwd: ws, encoding: 'utf8', timeout: 180_000 });
 const lastJson = <T>(out: string): T => JSON.parse(out.trim().split('\n').pop() ?? '') as T;
 
-const experiment = (name: string, lrs: number[]) => writeTinySweep(ws, name, lrs);
+const experiment = (name: string, lrs: number[], epochs?: number) => writeTinySweep(ws, name, lrs, { epochs });
+/** The sweep the CLI ran in the first test (read back by a new server in a later one). */
+let cliSweep: SweepTable | undefined;
 
 before(() => {
   ws = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-sweeps-'));
@@ -28,6 +30,7 @@ test('medstudio sweep: three trials on the local job queue, two at a time; table
   const r = cli(['sweep', experiment('local', [0.001, 0.003, 0.01]), '--json']);
   assert.equal(r.status, 0, r.stderr);
   const t = lastJson<SweepTable>(r.stdout);
+  cliSweep = t;
   assert.equal(t.rows.length, 3);
   assert.ok(t.dir.startsWith(path.join(ws, '.medstudio', 'sweeps')), t.dir);
   for (const row of t.rows) {
@@ -89,6 +92,61 @@ test('from the palette (server over LSP): a local sweep streams its trials as jo
     const cmp = await server.request(CompareRunsRequest, { runDirs: mine.rows.map((r) => r.runDir!) });
     assert.deepEqual(cmp.differences.map((d) => d.key), ['train.lr']);
     await assert.rejects(server.request(CompareRunsRequest, { runDirs: [mine.rows[0]!.runDir!] }), /two or more/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('after a reload (a new server), the run list still holds every trial of a sweep, with its metrics', async () => {
+  assert.ok(cliSweep, 'needs the CLI sweep of the first test');
+  const server = await startServer({ workspace: ws });
+  try {
+    const { jobs } = await server.request(ListJobsRequest, undefined);
+    for (const row of cliSweep.rows) {
+      const job = jobs.find((j) => j.runDir === row.runDir);
+      assert.ok(job, `trial ${row.id} (${row.runDir}) is in the run list: ${JSON.stringify(jobs.map((j) => j.runDir))}`);
+      assert.equal(job.state, 'finished');
+      assert.equal(job.epoch, 2);
+      assert.equal(path.resolve(job.experimentPath), path.resolve(path.join(cliSweep.dir, row.id, `${row.id}.medstudio.yaml`)));
+      // The panel draws a listed run's curves from its history.
+      const h = await server.request(RunHistoryRequest, { runDir: job.runDir });
+      assert.ok(h.metrics.some((m) => m.split === 'test'), `${row.id}: test metrics on disk`);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+test('Cancel on one local trial in the panel stops that trial only; the sweep cancels the rest', async () => {
+  const server = await startServer({ workspace: ws });
+  const events: JobEvent[] = [];
+  let wake: () => void = () => undefined;
+  server.onNotification(JobEventNotification, (e) => (events.push(e), wake()));
+  const until = <T>(what: string, pick: () => T | undefined) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), 120_000);
+      wake = () => {
+        const v = pick();
+        if (v === undefined) return;
+        clearTimeout(timer);
+        wake = () => undefined;
+        resolve(v);
+      };
+      wake();
+    });
+  const stateOf = (id: string) => [...events].reverse().find((e) => e.jobId === id && e.kind === 'state');
+  try {
+    const t0 = await server.request(StartSweepRequest, { experimentPath: experiment('cancel-one', [0.001, 0.002, 0.003], 300) });
+    const running = await until('a trial training', () => events.find((e) => e.kind === 'progress')?.jobId);
+    const stopped = await server.request(CancelJobRequest, { jobId: running });
+    assert.equal(stopped.id, running);
+    await until('the trial cancelled', () => { const e = stateOf(running); return e?.kind === 'state' && e.job.state === 'cancelled' ? true : undefined; });
+    await server.request(CancelSweepRequest, { sweepDir: t0.dir });
+    const ids = [...new Set(events.filter((e) => e.kind === 'state').map((e) => e.jobId))];
+    assert.equal(ids.length, 3);
+    await until('every trial ended', () => (ids.every((id) => { const e = stateOf(id); return e?.kind === 'state' && !['queued', 'running'].includes(e.job.state); }) ? true : undefined));
+    const listed = (await server.request(ListJobsRequest, undefined)).jobs.filter((j) => ids.includes(j.id));
+    assert.deepEqual(listed.map((j) => j.state).sort(), ['cancelled', 'cancelled', 'cancelled']);
   } finally {
     await server.stop();
   }

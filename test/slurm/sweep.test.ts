@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CancelSweepRequest, JobEventNotification, StartSweepRequest, SweepChangedNotification, type JobEvent, type SweepTable } from '../../server/src/protocol';
+import { CancelJobRequest, CancelSweepRequest, JobEventNotification, ListJobsRequest, StartSweepRequest, SweepChangedNotification, type JobEvent, type SweepTable } from '../../server/src/protocol';
 import { openSweep } from '../../server/src/sweeps/record';
 import { ROOT, startServer } from '../server/lspClient';
 import { writeTinySweep } from '../server/tinySweep';
@@ -62,6 +62,24 @@ test('medstudio sweep --slurm: a three-trial job array through the real sbatch, 
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stdout, new RegExp(`^\\*\\s+${t.bestId}`, 'm'));
   console.log(again.stdout);
+});
+
+test('medstudio submit --slurm: one run as written, resources from flags over the cluster: block, as Slurm itself records them', { skip: why && `Slurm cannot run here: ${why}` }, () => {
+  // The file asks for 2 CPUs and 10 minutes; the flags win. Its sweep block is ignored: submit runs the file as written.
+  const file = writeTinySweep(ws, 'submit-one', [0.001, 0.01], { extra: 'cluster: { cpus: 2, time: "00:10:00" }\n' });
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'medstudio.js'), 'submit', file, '--slurm', '--partition', 'debug', '--cpus', '1', '--mem', '500M', '--time', '00:05:00', '--poll', '1', '--json'], { cwd: ws, env: cluster!.env, encoding: 'utf8', timeout: 180_000 });
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stderr}\n${last}`);
+  const t = JSON.parse(last) as SweepTable;
+  assert.equal(t.rows.length, 1);
+  assert.deepEqual(t.rows[0]!.params, {});
+  assert.equal(t.rows[0]!.state, 'finished', t.rows[0]!.error);
+  assert.equal(t.rows[0]!.final.split, 'test');
+  const job = spawnSync('scontrol', ['show', 'job', '-o', `${t.slurmJobId}_0`], { env: cluster!.env, encoding: 'utf8' }).stdout;
+  assert.match(job, /Partition=debug /);
+  assert.match(job, /TimeLimit=00:05:00 /);
+  assert.match(job, /NumCPUs=1 /);
+  assert.match(job, /MinMemoryNode=500M /);
 });
 
 test('a task Slurm fails before training starts is a failed trial naming the exit code and its log, and the CLI exits 1', { skip: why && `Slurm cannot run here: ${why}` }, () => {
@@ -135,6 +153,62 @@ test('from the palette (server over LSP): the sweep on Slurm streams trial state
     }, 'every long trial cancelled', 60_000);
     assert.equal((await openSweep(long.dir)).slurm?.jobId, long.slurmJobId);
   } finally {
+    await server.stop();
+  }
+});
+
+test('after a reload (a new server), the Slurm trials are listed again, their metrics stream from the array still running, and Cancel on one trial is scancel', { skip: why && `Slurm cannot run here: ${why}` }, async () => {
+  const env = { ...cluster!.env, MEDSTUDIO_SLURM_POLL_MS: '500' };
+  const first = await startServer({ workspace: ws, env });
+  const tables: SweepTable[] = [];
+  first.onNotification(SweepChangedNotification, (t) => void tables.push(t));
+  let t0: SweepTable;
+  try {
+    t0 = await first.request(StartSweepRequest, { experimentPath: experiment('reload-sweep', 500, [0.001, 0.002, 0.003]), slurm: true });
+    const t1 = Date.now();
+    while (!tables.some((t) => t.id === t0.id && t.rows.some((r) => r.state === 'running' && r.epoch >= 1))) {
+      assert.ok(Date.now() - t1 < 90_000, `no trial trained an epoch: ${JSON.stringify(tables[tables.length - 1]?.rows.map((r) => [r.id, r.state, r.scheduler]))}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await first.stop(); // the window reloads: the array goes on without the server that submitted it
+  }
+
+  const server = await startServer({ workspace: ws, env });
+  const events: JobEvent[] = [];
+  let wake: () => void = () => undefined;
+  server.onNotification(JobEventNotification, (e) => (events.push(e), wake()));
+  const until = <T>(what: string, pick: () => T | undefined, ms = 60_000) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms);
+      wake = () => {
+        const v = pick();
+        if (v === undefined) return;
+        clearTimeout(timer);
+        wake = () => undefined;
+        resolve(v);
+      };
+      wake();
+    });
+  const ids = [0, 1, 2].map((task) => `slurm-${t0.slurmJobId}_${task}`);
+  try {
+    const { jobs } = await server.request(ListJobsRequest, undefined);
+    const listed = ids.map((id) => jobs.find((j) => j.id === id));
+    assert.ok(listed.every(Boolean), `every trial is in the run list: ${JSON.stringify(jobs.map((j) => j.id))}`);
+    assert.ok(listed.some((j) => j!.state === 'running'), JSON.stringify(listed.map((j) => j!.state)));
+    // Followed again from the sweep folder: the running trial's metrics.jsonl reaches the panel.
+    const live = listed.find((j) => j!.state === 'running')!;
+    await until(`metrics of ${live.id}`, () => events.find((e) => e.jobId === live.id && e.kind === 'metrics'));
+    // A job array this workspace did not submit is not scancel'ed.
+    await assert.rejects(server.request(CancelJobRequest, { jobId: 'slurm-999999_0' }), /not a trial of a sweep in this workspace/);
+    const cancelled = await server.request(CancelJobRequest, { jobId: live.id });
+    assert.equal(cancelled.id, live.id);
+    await until(`${live.id} cancelled`, () => events.find((e) => e.jobId === live.id && e.kind === 'state' && e.job.state === 'cancelled'));
+    const others = ids.filter((id) => id !== live.id);
+    const now = (await server.request(ListJobsRequest, undefined)).jobs;
+    assert.ok(others.every((id) => now.find((j) => j.id === id)?.state !== 'cancelled'), 'only that trial was cancelled');
+  } finally {
+    await server.request(CancelSweepRequest, { sweepDir: t0.dir }).catch(() => undefined);
     await server.stop();
   }
 });

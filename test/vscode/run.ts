@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 import { format } from 'node:util';
 import { buildSuite, ROOT } from './buildSuite';
 import { runJourney } from './journey';
+import { startCluster, whyNoSlurm, type Cluster } from '../slurm/cluster';
 import { provisionHost, type HostTools } from './provision';
 import { packagedVsix } from './vsix';
 import { makeWorkspace } from './workspace';
@@ -52,7 +53,31 @@ function suiteEnv(): Record<string, string> {
     MEDSTUDIO_VSCODE_GREP: process.env.MEDSTUDIO_VSCODE_GREP ?? '',
     MEDSTUDIO_VSCODE_FROM: FROM,
     MEDSTUDIO_EXPECT_NATIVE: native ? '1' : '0',
+    ...(process.env.MEDSTUDIO_TEST_NO_SLURM ? { MEDSTUDIO_TEST_NO_SLURM: process.env.MEDSTUDIO_TEST_NO_SLURM } : {}),
   };
+}
+
+/**
+ * The palette's Slurm sweep needs a cluster the extension's server can reach: a one-node test
+ * cluster (test/slurm/cluster.ts, root only) whose SLURM_CONF the host, and so the server it
+ * starts, inherits. Where it cannot start, the suite is told why and says so.
+ */
+async function clusterForHost(): Promise<Cluster | undefined> {
+  const grep = process.env.MEDSTUDIO_VSCODE_GREP;
+  if (grep && !/sweep|slurm/i.test(grep)) return undefined;
+  const why = whyNoSlurm();
+  try {
+    if (why) throw new Error(why);
+    const c = await startCluster();
+    process.env.SLURM_CONF = c.env.SLURM_CONF;
+    process.env.MEDSTUDIO_SLURM_POLL_MS = '500';
+    console.log(`a one-node test Slurm cluster is up for the host (${c.dir})`);
+    return c;
+  } catch (e) {
+    process.env.MEDSTUDIO_TEST_NO_SLURM = (e as Error).message;
+    console.log(`no test Slurm cluster for the host: ${(e as Error).message}`);
+    return undefined;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -221,7 +246,13 @@ async function main(): Promise<void> {
   const subject: Subject = FROM === 'dev' ? { developmentPath: ROOT } : { developmentPath: testRunnerExtension(state), vsix: packagedVsix() };
   console.log(`VS Code host tests in workspace ${workspace}, extension ${subject.vsix ? `installed from ${subject.vsix}` : `from the development folder ${ROOT}`}`);
   fs.rmSync(summaryFile, { force: true });
-  const code = (await tryElectron(suite, workspace, subject, state)) ?? (await runCodeServer(suite, workspace, subject, state));
+  const cluster = await clusterForHost();
+  let code: number;
+  try {
+    code = (await tryElectron(suite, workspace, subject, state)) ?? (await runCodeServer(suite, workspace, subject, state));
+  } finally {
+    cluster?.stop();
+  }
   if (!fs.existsSync(summaryFile)) fs.writeFileSync(summaryFile, JSON.stringify({ passed: 0, failed: 1, skipped: 0, reason: 'the suite wrote no summary' }));
   const s = JSON.parse(fs.readFileSync(summaryFile, 'utf8')) as { passed: number; failed: number };
   console.log(`vscode host: ${s.passed} passed, ${s.failed} failed (exit code ${code})`);

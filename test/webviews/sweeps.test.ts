@@ -106,3 +106,37 @@ test('ticking two runs and Compare draws their curves on shared axes, final metr
     await w.close();
   }
 });
+
+test('keyboard only: Space ticks runs while a sweep streams in (focus stays put), Enter on Compare compares them; Compare trials compares a sweep', async () => {
+  const w = await openWebview(browser, 'status', { height: 1000 });
+  try {
+    w.answer('ready', () => ({ jobs: [job('job-a', 'run-a'), job('job-bb', 'run-b')] }));
+    w.answer('sweeps', () => ({ sweeps: [table([row('t01', 0.001, 0.5, 1.1), row('t02', 0.003, 0.7, 1.3), row('t03', 0.01, 0.6, 0.9)], 't02')] }));
+    await w.page.waitForSelector('input[data-run="/ws/.medstudio/runs/run-b"]');
+    await w.page.focus('input[data-run="/ws/.medstudio/runs/run-a"]');
+    await w.page.keyboard.press('Space');
+    // A trial's state arrives between two key presses: the list gains a run, the focused box keeps focus and its tick.
+    const trial: JobInfo = { ...job('job-t', 'trial-run').info, state: 'running', createdAt: '2026-12-04T19:00:00Z' };
+    await w.send({ kind: 'event', type: 'job', payload: { jobId: 'job-t', kind: 'state', job: trial } } as WireMessage);
+    await w.page.waitForSelector('input[data-run="/ws/.medstudio/runs/trial-run"]');
+    assert.equal(await w.page.evaluate(() => document.activeElement?.getAttribute('data-run')), '/ws/.medstudio/runs/run-a', 'focus stays on the ticked box');
+    assert.equal(await w.page.isChecked('input[data-run="/ws/.medstudio/runs/run-a"]'), true);
+    // Newest first: run-b is the box before run-a.
+    await w.page.keyboard.press('Shift+Tab');
+    assert.equal(await w.page.evaluate(() => document.activeElement?.getAttribute('data-run')), '/ws/.medstudio/runs/run-b');
+    await w.page.keyboard.press('Space');
+    let asked: unknown;
+    w.answer('compare', (p) => ((asked = p), comparison('run-a', 'run-b')));
+    await w.page.focus('button[data-act="compareRuns"]');
+    await w.page.keyboard.press('Enter');
+    await w.page.waitForSelector('section.compare table[aria-label="final metrics"]');
+    assert.deepEqual(asked, { runDirs: ['/ws/.medstudio/runs/run-a', '/ws/.medstudio/runs/run-b'] });
+    // From the sweep table: its trials' run folders, in trial order.
+    w.answer('compare', (p) => ((asked = p), comparison('t01', 't02')));
+    await w.page.click('button[data-act="compareTrials"]');
+    await w.page.waitForSelector('section.compare >> text=Comparing 2 runs');
+    assert.deepEqual(asked, { runDirs: ['t01', 't02', 't03'].map((id) => `${dir}/${id}/runs/20261204-1900-supervised-${id}`) });
+  } finally {
+    await w.close();
+  }
+});

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StatusPanelRequestParams, SweepPanelRequestParams, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type SweepPanelEvents, type SweepPanelRequests, type WireMessage } from '../../../server/src/protocol';
+import { CancelJobRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StatusPanelRequestParams, SweepPanelRequestParams, WebviewChannel, type StatusPanelEvents, type StatusPanelRequests, type SweepPanelEvents, type SweepPanelRequests, type SweepTable, type WireMessage } from '../../../server/src/protocol';
 import { handleSweepRequests, watchSweeps } from './sweepPanel';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
@@ -13,11 +13,12 @@ import { webviewChecks } from '../webviewChecks';
 
 export const TRAINING_STATUS_VIEW = 'medstudio.trainingStatus';
 
-/** What the panel has shown (for the host tests): events streamed into a live webview. */
-const shown = { events: 0, resolved: 0 };
+/** What the panel has shown (for the host tests): events streamed into a live webview, the latest table of each sweep. */
+const shown = { events: 0, resolved: 0, sweeps: new Map<string, SweepTable>() };
 export const trainingStatusApi = {
   eventsShown: (): number => shown.events,
   timesResolved: (): number => shown.resolved,
+  sweepShown: (id: string): SweepTable | undefined => shown.sweeps.get(id),
 };
 
 export type PanelChannel = WebviewChannel<Record<string, never>, StatusPanelRequests & SweepPanelRequests, StatusPanelEvents & SweepPanelEvents, Record<string, never>>;
@@ -35,7 +36,11 @@ export class TrainingStatusView implements vscode.WebviewViewProvider, vscode.Di
         this.channel.emit('job', e);
         shown.events++;
       }),
-      watchSweeps(svc.server, (t) => this.channel?.emit('sweep', t)),
+      watchSweeps(svc.server, (t) => {
+        if (!this.channel) return;
+        this.channel.emit('sweep', t);
+        shown.sweeps.set(t.id, t);
+      }),
     );
   }
 

@@ -102,6 +102,7 @@ export const experimentSchema = obj(
       emaMomentum: num('EMA teacher momentum.', { min: 0, max: 1, default: 0.996 }),
       target: str('How reconstruction targets are normalised: `view` (each view standardised, so patch means are predicted too; MedStudio\'s default) or `patch` (each patch standardised, MAE\'s norm_pix_loss).', { enum: ['view', 'patch'], default: 'view' }),
       volumeSize: int('Grid (voxels per side) the volumes are resampled to before views are cut; local views are at this resolution. 0 = 1.5 x model.inputSize (MedStudio\'s choice).', { min: 0, max: 512, default: 0 }),
+      predictor: bool('A BYOL-style predictor MLP on the student\'s embedding before the consistency losses. Not in the GL-MAE paper (off by default); an ablation option.', false),
     }),
     disco: obj('MoCo-v2 / DisCo (ALGORITHMS.md).', {
       queueSize: int('Negatives in the queue.', { min: 16, default: 4096 }),

@@ -46,7 +46,7 @@ export interface Experiment {
     checkpointEvery: number;
   };
   care: { alpha: number; threshold: number; stage1Epochs?: number; outerStart: number; outerDelta: number };
-  glmae: { maskRatio: number; localViews: number; globalScale: number; localSize: number; lambdaG2G: number; lambdaL2G: number; emaMomentum: number; volumeSize: number; target: 'view' | 'patch' };
+  glmae: { maskRatio: number; localViews: number; globalScale: number; localSize: number; lambdaG2G: number; lambdaL2G: number; emaMomentum: number; volumeSize: number; target: 'view' | 'patch'; predictor: boolean };
   disco: { queueSize: number; temperature: number; keyMomentum: number; infoNCE: boolean; student: 'mobilenet' | 'resnet' };
   longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; hiResInputSize: number; hiResEpochs: number };
   output: { dir?: string };

@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayerInfo } from '../protocol';
 import { gradCam, type CamMethod } from './gradcam';
 import { readExplainImage, type ExplainImage } from './image';
-import { DEFAULT_WEIGHTS, type KernelWeights } from './kernelLoss';
+import { weightsForConvolution, type KernelWeights, type L1Anchor } from './kernelLoss';
 import { interpretKernel, type KernelSchedule, type KernelStep, type KernelStop } from './kernelInterpret';
-import { channelsOf, defaultLayer, layerDepth, listLayers, resolveLayer, type LayerDepth } from './layers';
+import { channelsOf, convolutionIndex, defaultLayer, listLayers, resolveLayer } from './layers';
 import { ModelCache, type Lease } from './modelCache';
 import { imageGrid, toImageGrid, toModelInput } from './preprocess';
 import { resizeSpatial } from './resize';
@@ -51,8 +51,11 @@ export interface KernelOutcome {
   stopped: KernelStop;
   layer: string;
   kernel: number;
-  depth: LayerDepth;
+  /** The layer's convolution index (1 = the first), which chose the default weights. */
+  convolution: number;
   weights: KernelWeights;
+  /** What the L1 term pulled x' toward. */
+  anchor: L1Anchor;
   /** The image that was explained. */
   source: ExplainImage;
 }
@@ -63,7 +66,7 @@ export interface KernelRequest extends Target {
   maxSeconds?: number;
   /** Stream x' every this many steps (default 5). */
   streamEvery?: number;
-  /** Overrides of the depth defaults. */
+  /** Overrides of the defaults for the layer's convolution index. */
   weights?: Partial<KernelWeights>;
   schedule?: Partial<KernelSchedule>;
 }
@@ -149,8 +152,8 @@ export class Explainer {
       if (!Number.isInteger(req.kernel) || req.kernel < 0 || req.kernel >= channelsOf(layer)) {
         throw new Error(`kernel ${req.kernel} is out of range: layer '${layer.name}' has ${channelsOf(layer)} kernels`);
       }
-      const depth = layerDepth(run.model, layer.name);
-      const weights = { ...DEFAULT_WEIGHTS[depth], ...(req.weights ?? {}) };
+      const convolution = convolutionIndex(run.model, layer.name);
+      const weights = { ...weightsForConvolution(convolution), ...(req.weights ?? {}) };
       const schedule: Partial<KernelSchedule> = { ...(req.schedule ?? {}) };
       if (req.maxSteps !== undefined) schedule.maxSteps = req.maxSteps;
       if (req.maxSeconds !== undefined) schedule.maxSeconds = req.maxSeconds;
@@ -159,10 +162,12 @@ export class Explainer {
       const dims = xyz(run.inputSpatial);
       const x = toModelInput(image, run);
       try {
+        const anchor = l1Anchor(run.inputMean, x);
         const r = await interpretKernel(run.model, x, {
           layer: layer.name,
           kernel: req.kernel,
           weights,
+          mean: anchor.mean,
           schedule,
           isCancelled: hooks.isCancelled,
           onStep: (s, read) => {
@@ -173,7 +178,7 @@ export class Explainer {
           const out = new Float32Array(r.image.dataSync());
           // The last image always reaches the stream, whatever stopped the loop.
           hooks.onProgress?.({ step: r.steps, loss: NaN, lSel: r.lSel, lRest: r.lRest, lr: NaN, image: out, dims, channels: run.channels, maxSteps });
-          return { image: out, dims, channels: run.channels, steps: r.steps, lSel: r.lSel, lRest: r.lRest, stopped: r.stopped, layer: layer.name, kernel: req.kernel, depth, weights, source: image };
+          return { image: out, dims, channels: run.channels, steps: r.steps, lSel: r.lSel, lRest: r.lRest, stopped: r.stopped, layer: layer.name, kernel: req.kernel, convolution, weights, anchor, source: image };
         } finally {
           r.image.dispose();
         }
@@ -187,4 +192,12 @@ export class Explainer {
   dispose(): void {
     this.cache.clear();
   }
+}
+
+/** The training inputs' mean saved with the model, else (older runs, models from elsewhere) the image's own, per channel. */
+function l1Anchor(saved: number[] | undefined, x: tf.Tensor): L1Anchor {
+  const channels = x.shape[x.shape.length - 1]!;
+  if (saved && saved.length === channels) return { mean: saved, source: 'training data' };
+  const mean = tf.tidy(() => Array.from(tf.mean(tf.reshape(x, [-1, channels]), 0).dataSync()));
+  return { mean, source: 'this image' };
 }

@@ -1,8 +1,9 @@
 /**
  * Kernel interpretation (ALGORITHMS.md): optimise the input x' (starting at x) so that kernel k
  * of a layer keeps its activation while the other kernels fall silent. Only x' moves: SGD with
- * momentum and weight decay (PyTorch semantics), the learning rate halved when the loss stops
- * improving, an early stop on a longer plateau, and caps on steps and time. The loop yields to
+ * momentum and no weight decay, as in the reference (decay would pull x' toward black, against
+ * the L1 term's pull toward the data mean); (ours) the learning rate halved when the loss stops
+ * improving; an early stop on a longer plateau, and caps on steps and time. The loop yields to
  * the event loop after every step, so a cancellation arriving over LSP stops it within one step.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -37,7 +38,7 @@ export interface KernelSchedule {
 export const DEFAULT_SCHEDULE: KernelSchedule = {
   lr: 0.1,
   momentum: 0.9,
-  weightDecay: 1e-4,
+  weightDecay: 0,
   maxSteps: 300,
   maxSeconds: 120,
   plateauPatience: 10,
@@ -61,6 +62,8 @@ export interface KernelRunOptions {
   layer: string;
   kernel: number;
   weights: KernelWeights;
+  /** The L1 term's anchor m per channel (kernelLoss.ts): the training inputs' mean. */
+  mean: readonly number[];
   schedule?: Partial<KernelSchedule>;
   /** Called after every step; `image()` reads the current x' (only call it when streaming). */
   onStep?: (s: KernelStep, image: () => Float32Array) => void;
@@ -119,7 +122,7 @@ export async function interpretKernel(model: LayersModel, x0: tf.Tensor, opts: K
       let loss = 0;
       const [nextX, nextV] = tf.tidy(() => {
         const { value, grad } = tf.valueAndGrad((xp: tf.Tensor) => {
-          const terms = kernelLoss(features(xp), xp, targets, opts.weights);
+          const terms = kernelLoss(features(xp), xp, targets, opts.weights, opts.mean);
           // Read inside the forward pass: valueAndGrad keeps only the returned loss.
           lSel = terms.lSel.dataSync()[0]!;
           lRest = terms.lRest.dataSync()[0]!;
@@ -164,7 +167,7 @@ export async function interpretKernel(model: LayersModel, x0: tf.Tensor, opts: K
     // Report the terms of the image returned, not of the one before the last update.
     const final = x;
     tf.tidy(() => {
-      const terms = kernelLoss(features(final), final, targets, opts.weights);
+      const terms = kernelLoss(features(final), final, targets, opts.weights, opts.mean);
       lSel = terms.lSel.dataSync()[0]!;
       lRest = terms.lRest.dataSync()[0]!;
     });

@@ -4,10 +4,11 @@
  *   L_sel  = ||A_k(x') - A_k(x)||_2 / ||A_k(x)||_2            (the H*W factors cancel)
  *   L_rest = sum_{j != k} ||A_j(x')||_1 / sum_{j != k} ||A_j(x)||_1
  *            (= mean_j ||A_j(x')||_1/(HW) divided by ||A_{j != k}(x)||_1/(HW(C-1)))
- *   loss   = alpha L_sel + beta L_rest + gamma mean|x'| + delta TV(x')
+ *   loss   = alpha L_sel + beta L_rest + gamma mean|x' - m| + delta TV(x')
+ * with m the training inputs' mean intensity per channel (the reference works on mean-normalised
+ * inputs, so its L1 term pulls x' toward the mean colour, not toward black).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerDepth } from './layers';
 
 export interface KernelWeights {
   alpha: number;
@@ -17,12 +18,22 @@ export interface KernelWeights {
   delta: number;
 }
 
-/** The reference's (alpha, beta, gamma) by layer depth; delta (TV) is off unless asked for. */
-export const DEFAULT_WEIGHTS: Record<LayerDepth, KernelWeights> = {
-  early: { alpha: 1e5, beta: 1, gamma: 1e4, delta: 0 },
-  middle: { alpha: 1000, beta: 10, gamma: 100, delta: 0 },
-  deep: { alpha: 1, beta: 1, gamma: 1, delta: 0 },
-};
+/**
+ * The reference's (alpha, beta, gamma) by convolution index (its VGG16 scripts: conv1_1, conv1_2,
+ * conv2_1, then every later convolution). The scripts vary the second and third within a range
+ * (alpha 1e4-1e5, beta 1-10); these take the lower end. delta (TV) is off unless asked for.
+ */
+export const REFERENCE_WEIGHTS: readonly KernelWeights[] = [
+  { alpha: 1e5, beta: 1, gamma: 1e4, delta: 0 },
+  { alpha: 1e4, beta: 1, gamma: 100, delta: 0 },
+  { alpha: 1000, beta: 1, gamma: 100, delta: 0 },
+];
+export const LATER_WEIGHTS: KernelWeights = { alpha: 1, beta: 1, gamma: 1, delta: 0 };
+
+/** Default weights for a layer at this convolution index (1 = the first convolution). */
+export function weightsForConvolution(index: number): KernelWeights {
+  return { ...(REFERENCE_WEIGHTS[index - 1] ?? LATER_WEIGHTS) };
+}
 
 /** What the loss compares against: the original activations of kernel k and of the rest. */
 export interface KernelTargets {
@@ -34,6 +45,12 @@ export interface KernelTargets {
   restL1: number;
   /** One-hot mask of kernel k over the channels, [C]. */
   mask: tf.Tensor1D;
+}
+
+/** What the L1 term pulls x' toward: the training inputs' mean per channel, or the image's own when the run saved none. */
+export interface L1Anchor {
+  mean: number[];
+  source: 'training data' | 'this image';
 }
 
 /** sqrt(sum v^2 + eps): an L2 norm whose gradient stays finite at v = 0 (where x' starts). */
@@ -84,12 +101,16 @@ export interface KernelLossTerms {
   lRest: tf.Scalar;
 }
 
-/** The loss terms for activations `a` of the image `x` being optimised. */
-export function kernelLoss(a: tf.Tensor, x: tf.Tensor, t: KernelTargets, w: KernelWeights): KernelLossTerms {
+/**
+ * The loss terms for activations `a` of the image `x` being optimised; `mean` (per channel, or
+ * one value) is the L1 term's anchor m.
+ */
+export function kernelLoss(a: tf.Tensor, x: tf.Tensor, t: KernelTargets, w: KernelWeights, mean: readonly number[]): KernelLossTerms {
   const selected = tf.sum(tf.mul(a, t.mask), -1);
   const lSel = tf.div(l2(tf.sub(selected, t.selected)), t.selectedNorm) as tf.Scalar;
   const lRest = tf.div(tf.sum(tf.mul(tf.abs(a), tf.sub(1, t.mask))), t.restL1) as tf.Scalar;
-  let loss = tf.add(tf.add(tf.mul(lSel, w.alpha), tf.mul(lRest, w.beta)), tf.mul(tf.mean(tf.abs(x)), w.gamma)) as tf.Scalar;
+  const m = mean.length === 1 ? tf.scalar(mean[0]!) : tf.tensor1d([...mean]);
+  let loss = tf.add(tf.add(tf.mul(lSel, w.alpha), tf.mul(lRest, w.beta)), tf.mul(tf.mean(tf.abs(tf.sub(x, m))), w.gamma)) as tf.Scalar;
   if (w.delta > 0) loss = tf.add(loss, tf.mul(totalVariation(x), w.delta));
   return { loss, lSel, lRest };
 }

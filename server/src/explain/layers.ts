@@ -8,8 +8,6 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { LayerInfo } from '../protocol';
 import type { Layer } from './graph';
 
-export type LayerDepth = 'early' | 'middle' | 'deep';
-
 /** Spatial axes of the model input: 2 for [b, h, w, c], 3 for [b, d, h, w, c]. */
 export function spatialDimsOf(model: LayersModel): 2 | 3 {
   const shape = model.inputs[0]?.shape ?? [];
@@ -69,18 +67,14 @@ export function channelsOf(layer: Layer): number {
 }
 
 /**
- * Early, middle or deep, by the layer's position among the convolutions up to and including it
- * (thirds of the model's convolutions). Non-convolution layers take the depth of the last
- * convolution before them.
+ * The layer's position among the model's convolutions (1 = the first), which sets the
+ * kernel-interpretation loss weights as in the reference's VGG16 scripts (by convolution index,
+ * not by a share of the network). A non-convolution layer takes the index of the last
+ * convolution before it; a layer before any convolution counts as the first.
  */
-export function layerDepth(model: LayersModel, layerName: string): LayerDepth {
-  const convs = model.layers.filter((l) => CONV_CLASSES.has(l.getClassName()));
+export function convolutionIndex(model: LayersModel, layerName: string): number {
   const index = model.layers.findIndex((l) => l.name === layerName);
+  if (index < 0) throw new Error(`no layer named '${layerName}'`);
   const before = model.layers.slice(0, index + 1).filter((l) => CONV_CLASSES.has(l.getClassName())).length;
-  // A single convolution is the model's last feature extractor: treat it as deep.
-  if (convs.length <= 1) return 'deep';
-  const position = Math.max(0, before - 1) / (convs.length - 1);
-  if (position < 1 / 3) return 'early';
-  if (position < 2 / 3) return 'middle';
-  return 'deep';
+  return Math.max(1, before);
 }

@@ -21,6 +21,8 @@ export interface RunModel {
   channels: number;
   /** How training scaled intensities (saved with the model; the data pipeline's 'auto' otherwise). */
   intensity: Intensity;
+  /** The training inputs' mean per channel, when training saved it (kernel interpretation's L1 anchor). */
+  inputMean?: number[];
   /** The layer whose output is the class scores. */
   logitsLayer: string;
   /** model.json's modification time when loaded (a retrained run reloads). */
@@ -87,7 +89,8 @@ export async function openRunModel(runDir: string): Promise<RunModel> {
     const named = stringArray(meta.classes) ?? stringArray(asRecord(experiment.data).classes);
     const classes = named && named.length === numClasses ? named : Array.from({ length: numClasses }, (_, i) => `class ${i}`);
     const intensity = intensityOf(meta.intensity ?? asRecord(experiment.data).intensity);
-    return { runDir, model, classes, spatialDims, inputSpatial, channels: shape[shape.length - 1] ?? 1, intensity, logitsLayer, stamp };
+    const inputMean = Array.isArray(meta.inputMean) && meta.inputMean.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (meta.inputMean as number[]) : undefined;
+    return { runDir, model, classes, spatialDims, inputSpatial, channels: shape[shape.length - 1] ?? 1, intensity, ...(inputMean ? { inputMean } : {}), logitsLayer, stamp };
   } catch (e) {
     model.dispose();
     throw e;

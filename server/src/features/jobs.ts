@@ -10,7 +10,7 @@ import { experimentPath, requestPath } from './paths';
 import { readMetrics, RUN_FILES } from '../runs/runDir';
 import { listRuns } from '../runs/listRuns';
 import type { ServerContext, ServerFeature } from './types';
-import { cancelSlurmTrial } from './sweeps';
+import { stopSweepTrial, sweepTrialJobs } from './sweeps';
 
 let queue: JobQueue | undefined;
 
@@ -48,16 +48,16 @@ export const jobsFeature: ServerFeature = {
       if (!fs.existsSync(path.join(runDir, RUN_FILES.info))) invalidParams(`runDir: ${p.runDir} is not a run folder (it has no ${RUN_FILES.info})`);
       return jobs(ctx).resume(runDir);
     });
-    // A Slurm trial in the panel cancels through scancel; every other job is the queue's.
-    onRequest(ctx.connection, CancelJobRequest, async (p) => (await cancelSlurmTrial(p.jobId)) ?? jobs(ctx).cancel(p.jobId));
-    onRequest(ctx.connection, PauseJobRequest, (p) => jobs(ctx).pause(p.jobId));
-    onRequest(ctx.connection, ListJobsRequest, () => ({ jobs: jobs(ctx).list() }));
-    onRequest(ctx.connection, ListRunsRequest, (p) => ({
+    // A sweep trial in the panel stops in its sweep's queue (scancel on Slurm); every other job is the workspace queue's.
+    onRequest(ctx.connection, CancelJobRequest, async (p) => (await stopSweepTrial(ctx, p.jobId, 'cancel')) ?? jobs(ctx).cancel(p.jobId));
+    onRequest(ctx.connection, PauseJobRequest, async (p) => (await stopSweepTrial(ctx, p.jobId, 'pause')) ?? jobs(ctx).pause(p.jobId));
+    // Sweep trials are listed from their sweep folders, so they survive a reload like any run.
+    onRequest(ctx.connection, ListJobsRequest, async () => ({ jobs: [...jobs(ctx).list(), ...(await sweepTrialJobs(ctx))] }));
+    // Every run folder: the queue's, the sweep trials', and every .medstudio/runs under the workspace folders.
+    onRequest(ctx.connection, ListRunsRequest, async (p) => ({
       runs: listRuns(
         ctx.workspaceRoots(),
-        jobs(ctx)
-          .list()
-          .map((j) => j.runDir),
+        [...jobs(ctx).list(), ...(await sweepTrialJobs(ctx))].map((j) => j.runDir),
         p.holds,
       ),
     }));

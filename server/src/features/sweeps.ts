@@ -3,6 +3,8 @@
  * a Slurm array through sbatch), follow it (trials stream as ordinary job events, so the panel
  * shows them like any run; a Slurm sweep is polled with squeue/scontrol and its metrics read from
  * the shared filesystem), cancel it (scancel on Slurm), list sweeps with their tables, compare runs.
+ * Everything is read back from the sweep folders, so a reloaded window (a new server) lists every
+ * trial again and follows the Slurm arrays that are still running.
  */
 import * as path from 'node:path';
 import { loadExperiment } from '../experiment/load';
@@ -14,7 +16,7 @@ import { scancel } from '../slurm/commands';
 import { runSweepLocally, type LocalSweep } from '../sweeps/local';
 import { createSweep, listSweeps, openSweep, type SweepRecord } from '../sweeps/record';
 import { buildSweepTable } from '../sweeps/table';
-import { TrialJobFeed } from '../sweeps/trialJobs';
+import { localTrialJobs, parseSlurmTaskJobId, slurmTrialJobs, TrialJobFeed } from '../sweeps/trialJobs';
 import { currentTable, sweepEnded, threadsPerTrial } from '../sweeps/watch';
 import { experimentPath, requestPath } from './paths';
 import type { ServerContext, ServerFeature } from './types';
@@ -81,16 +83,72 @@ function runLocal(ctx: ServerContext, a: Active): void {
   });
 }
 
+/** The method trials run when they do not sweep over it (older sweep.json files did not record it). */
+async function methodOf(s: SweepRecord): Promise<string> {
+  if (s.method) return s.method;
+  const first = s.trials[0];
+  return first ? (await loadExperiment(first.experimentFile).catch(() => undefined))?.method ?? '' : '';
+}
+
+/** The workspace's sweeps, each from its folder (or the live record this server holds). */
+async function workspaceSweeps(ctx: ServerContext): Promise<SweepRecord[]> {
+  const root = ctx.workspaceRoots()[0];
+  const out: SweepRecord[] = [];
+  for (const d of root ? listSweeps(root) : []) {
+    const live = active.get(d)?.record;
+    if (live) out.push(live);
+    else await openSweep(d).then((r) => out.push(r), (e: Error) => ctx.log(`sweep ${d}: ${e.message}`));
+  }
+  return out;
+}
+
+/** Tables of Slurm sweeps that ended: they no longer change, so Slurm is not asked again. */
+const endedSlurmTables = new Map<string, SweepTable>();
+
 /**
- * Cancels a Slurm trial shown in the panel (job id `slurm-<array>_<task>`) with scancel of that
- * task; undefined for other jobs. The state change arrives with the next poll.
+ * A sweep's current table. A Slurm sweep still running that this server does not follow (the
+ * window was reloaded, the server restarted) is followed again from its folder.
  */
-export async function cancelSlurmTrial(jobId: string): Promise<JobInfo | undefined> {
-  const job = slurmJobs.get(jobId);
-  const m = /^slurm-(\d+)_(\d+)$/.exec(jobId);
-  if (!job || !m) return undefined;
-  await scancel(`${m[1]}_${m[2]}`);
-  return job;
+async function liveTable(ctx: ServerContext, s: SweepRecord): Promise<SweepTable> {
+  const ended = endedSlurmTables.get(s.dir);
+  if (ended) return ended;
+  const t = await tableOf(s);
+  if (!s.slurm) return t;
+  if (sweepEnded(t)) endedSlurmTables.set(s.dir, t);
+  else if (!active.has(s.dir)) {
+    const again: Active = { record: s };
+    active.set(s.dir, again);
+    ctx.log(`sweep ${s.id}: following Slurm job ${s.slurm.jobId} again`);
+    followSlurm(ctx, again, await methodOf(s));
+  }
+  return t;
+}
+
+/** Every sweep trial of the workspace as a job for the panel's run list: a local sweep's own job list, a Slurm sweep's array tasks. */
+export async function sweepTrialJobs(ctx: ServerContext): Promise<JobInfo[]> {
+  const jobs: JobInfo[] = [];
+  for (const s of await workspaceSweeps(ctx)) {
+    const local = active.get(s.dir)?.local;
+    if (!s.slurm) jobs.push(...(local ? local.queue.list() : localTrialJobs(s)));
+    else jobs.push(...slurmTrialJobs(s, await liveTable(ctx, s), await methodOf(s)));
+  }
+  return jobs;
+}
+
+/**
+ * Cancels or pauses a sweep trial shown in the panel; undefined for jobs that are not trials.
+ * A Slurm trial (job id `slurm-<array>_<task>`) is scancel'ed, but only when a sweep of this
+ * workspace submitted that array; its state change arrives with the next poll. Slurm has no pause.
+ */
+export async function stopSweepTrial(ctx: ServerContext, jobId: string, how: 'cancel' | 'pause'): Promise<JobInfo | undefined> {
+  for (const a of active.values()) if (a.local?.queue.get(jobId)) return how === 'cancel' ? a.local.queue.cancel(jobId) : a.local.queue.pause(jobId);
+  const task = parseSlurmTaskJobId(jobId);
+  if (!task) return undefined;
+  const s = (await workspaceSweeps(ctx)).find((x) => x.slurm?.jobId === task.jobId && task.task < x.trials.length);
+  if (!s) invalidParams(`jobId: ${jobId} is not a trial of a sweep in this workspace`);
+  if (how === 'pause') invalidParams(`${jobId} runs on Slurm, which cannot pause it: cancel it, then resume its run folder`);
+  await scancel(`${task.jobId}_${task.task}`);
+  return slurmJobs.get(jobId) ?? slurmTrialJobs(s, await tableOf(s), await methodOf(s))[task.task];
 }
 
 export const sweepsFeature: ServerFeature = {
@@ -113,11 +171,7 @@ export const sweepsFeature: ServerFeature = {
       }
       return tableOf(record);
     });
-    onRequest(ctx.connection, ListSweepsRequest, async () => {
-      const root = ctx.workspaceRoots()[0];
-      const dirs = root ? listSweeps(root) : [];
-      return { sweeps: await Promise.all(dirs.map(async (d) => tableOf(active.get(d)?.record ?? (await openSweep(d))))) };
-    });
+    onRequest(ctx.connection, ListSweepsRequest, async () => ({ sweeps: await Promise.all((await workspaceSweeps(ctx)).map((s) => liveTable(ctx, s))) }));
     onRequest(ctx.connection, CancelSweepRequest, async (p) => {
       const sweepDir = requestPath(ctx, p.sweepDir, 'sweepDir', 'write');
       const a = active.get(sweepDir) ?? active.get(path.resolve(p.sweepDir));

@@ -38,6 +38,8 @@ export interface SweepRecord {
   dir: string;
   name: string;
   experimentPath: string;
+  /** The base experiment's method (a trial may sweep over it); absent in sweeps written before it was kept. */
+  method?: string;
   createdAt: string;
   strategy: SweepBlock['strategy'];
   metric: SweepBlock['metric'];
@@ -101,6 +103,7 @@ export async function createSweep(experiment: Experiment, opts: { outDir?: strin
     dir,
     name: experiment.name,
     experimentPath: experiment.file,
+    method: experiment.method,
     createdAt: now.toISOString(),
     strategy: sweep?.strategy ?? 'grid',
     metric: sweep?.metric ?? 'balancedAccuracy',

@@ -1,13 +1,32 @@
 /**
- * A Slurm trial as a job the panel already knows how to show: a JobInfo per array task, and its
- * metrics.jsonl records (read from the shared filesystem) as metrics events, each sent once.
+ * A sweep's trials as jobs the panel already knows how to show: a JobInfo per Slurm array task
+ * (its metrics.jsonl records, read from the shared filesystem, as metrics events, each sent once),
+ * and a local sweep's own job list read back from its folder.
  */
 import * as path from 'node:path';
 import type { JobEvent, JobInfo, JobState, SweepTable, TrialRow } from '../protocol';
+import { JobStore } from '../jobs/store';
 import { readMetrics } from '../runs/runDir';
+import type { SweepRecord } from './record';
 
 export function slurmTaskJobId(jobId: string, task: number): string {
   return `slurm-${jobId}_${task}`;
+}
+
+/** `slurm-1234_2` -> the array job id and task; undefined for any other job id. */
+export function parseSlurmTaskJobId(id: string): { jobId: string; task: number } | undefined {
+  const m = /^slurm-(\d+)_(\d+)$/.exec(id);
+  return m ? { jobId: m[1]!, task: Number(m[2]) } : undefined;
+}
+
+/** The job list a local sweep keeps in its folder (read only: trials that were running when their server stopped are interrupted). */
+export function localTrialJobs(s: SweepRecord): JobInfo[] {
+  return new JobStore(path.join(s.dir, 'jobs.json'), { readOnly: () => true }).load();
+}
+
+/** Every trial of a Slurm sweep as a job, from its current table. */
+export function slurmTrialJobs(s: SweepRecord, t: SweepTable, method: string): JobInfo[] {
+  return t.rows.map((r, task) => trialJobInfo(t, r, task, s.createdAt, method));
 }
 
 function jobState(s: TrialRow['state']): JobState {

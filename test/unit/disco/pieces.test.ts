@@ -5,7 +5,7 @@ import { trainingBackend } from './backend';
 import { NegativeQueue } from '../../../server/src/methods/moco/queue';
 import { infoNCE } from '../../../server/src/methods/moco/infoNCE';
 import { momentumUpdate } from '../../../server/src/methods/moco/momentum';
-import { mseSum } from '../../../server/src/methods/disco/distill';
+import { distillationError, REFERENCE_IMAGES_PER_GPU } from '../../../server/src/methods/disco/distill';
 import { createRng } from '../../../server/src/transforms/rng';
 import { augmentView, defaultAugmentOptions } from '../../../server/src/methods/moco/augment';
 
@@ -62,13 +62,25 @@ test('InfoNCE matches the hand-computed cross-entropy with the positive first', 
   tf.dispose([q, k, queue, loss]);
 });
 
-test('the distillation term is the squared error summed over batch and embedding', async () => {
+test('the distillation term has the reference weight whatever the batch size (32 x the per-image squared error)', async () => {
   await trainingBackend();
   const teacher = tf.tensor2d([[1, 0], [0, 1]]);
   const student = tf.tensor2d([[0.6, 0.8], [1, 0]]);
-  const m = mseSum(teacher, student);
-  close(m.dataSync()[0]!, 0.4 ** 2 + 0.8 ** 2 + 1 + 1);
-  tf.dispose([teacher, student, m]);
+  const perImage = (0.4 ** 2 + 0.8 ** 2 + 1 + 1) / 2;
+  const m = distillationError(teacher, student);
+  close(m.dataSync()[0]!, REFERENCE_IMAGES_PER_GPU * perImage);
+  // The same images four times over: a batch of 8 weighs the same as a batch of 2.
+  const t8 = tf.tile(teacher, [4, 1]) as tf.Tensor2D;
+  const s8 = tf.tile(student, [4, 1]) as tf.Tensor2D;
+  const m8 = distillationError(t8, s8);
+  close(m8.dataSync()[0]!, m.dataSync()[0]!);
+  // At the reference's 32 images per GPU it is exactly its MSELoss(reduction='sum').
+  const t32 = tf.tile(teacher, [16, 1]) as tf.Tensor2D;
+  const s32 = tf.tile(student, [16, 1]) as tf.Tensor2D;
+  const m32 = distillationError(t32, s32);
+  close(m32.dataSync()[0]!, tf.sum(tf.squaredDifference(s32, t32)).dataSync()[0]!);
+  assert.equal(REFERENCE_IMAGES_PER_GPU, 32);
+  tf.dispose([teacher, student, m, t8, s8, m8, t32, s32, m32]);
 });
 
 test('augmented views are reproducible from the seed, differ between seeds, and stay in [0, 1]', () => {

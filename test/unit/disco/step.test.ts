@@ -115,3 +115,17 @@ test('the MSE-only option trains without touching the key encoder or the queue',
     }
   }, /needs a teacher/);
 });
+
+test('distillation pairs the student\'s query and key views with the teacher\'s embeddings of the same views', async () => {
+  await trainingBackend();
+  const s = state(student);
+  const [q, k] = views(21);
+  // A "teacher" that is the student itself: paired view by view the error is zero; any cross
+  // pairing (query against the teacher's key view) leaves an error.
+  const t = { q: embed(s.query, q, true), k: embed(s.query, k, true) };
+  const crossed = tf.tidy(() => tf.sum(tf.squaredDifference(t.q, t.k)).dataSync()[0]!);
+  assert.ok(crossed > 1e-3, 'the two views must embed differently for the check to mean anything');
+  const out = contrastiveStep(s, q, k, { ...opts, infoNCE: false }, createRng(3), t);
+  assert.ok(out.distill !== undefined && out.distill < 1e-6, `distillation error ${out.distill} with the teacher equal to the student`);
+  tf.dispose([q, k, t.q, t.k]);
+});

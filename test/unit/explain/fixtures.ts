@@ -115,8 +115,8 @@ export async function train(model: tfl.LayersModel, images: LesionImage[], epoch
 }
 
 /** A run folder as the run infrastructure writes it. */
-export async function saveRun(runDir: string, model: tfl.LayersModel, classes = CLASSES): Promise<void> {
-  await saveModel(path.join(runDir, 'model'), model, { medstudio: { kind: 'classifier', classes, outputs: ['features', 'logits'], logitsLayer: 'logits', featureLayer: 'last' } });
+export async function saveRun(runDir: string, model: tfl.LayersModel, classes = CLASSES, extra: Record<string, unknown> = {}): Promise<void> {
+  await saveModel(path.join(runDir, 'model'), model, { medstudio: { kind: 'classifier', classes, outputs: ['features', 'logits'], logitsLayer: 'logits', featureLayer: 'last', ...extra } });
   fs.writeFileSync(path.join(runDir, 'experiment.json'), JSON.stringify({ name: 'tiny lesions', data: { classes } }, null, 2));
 }
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { Explainer } from '../../../server/src/explain/explainer';
-import { lesionRun, SIZE, tempDir, type LesionImage } from './fixtures';
+import { CLASSES, lesionRun, saveRun, SIZE, tempDir, tinyCnn, type LesionImage } from './fixtures';
 
 let dir = '';
 let runDir = '';
@@ -98,4 +98,17 @@ test('bad input gets a specific error naming the problem', async () => {
   await assert.rejects(explainer.gradCam({ runDir, imagePath: im.path, layer: 'nope' }), /no layer named 'nope'; feature-map layers are: .*last/);
   await assert.rejects(explainer.gradCam({ runDir, imagePath: `${dir}/missing.png` }), /missing\.png/);
   await assert.rejects(explainer.interpretKernel({ runDir, imagePath: im.path, kernel: 99 }), /kernel 99 is out of range: layer 'last' has 16 kernels/);
+});
+
+test('kernel interpretation anchors its L1 term on the mean the run saved, and says when it had to use the image\'s own', async () => {
+  const im = testImages[0]!;
+  const kernel = (await explainer.topKernels({ runDir, imagePath: im.path })).kernels[0]!.index;
+  const own = await explainer.interpretKernel({ runDir, imagePath: im.path, layer: 'last', kernel, maxSteps: 2 });
+  assert.equal(own.anchor.source, 'this image');
+  assert.equal(own.convolution, 3);
+  assert.deepEqual(own.weights, { alpha: 1000, beta: 1, gamma: 100, delta: 0 });
+  const savedDir = `${dir}/saved-mean`;
+  await saveRun(savedDir, tinyCnn(3), CLASSES, { inputMean: [0.42] });
+  const saved = await explainer.interpretKernel({ runDir: savedDir, imagePath: im.path, layer: 'last', kernel, maxSteps: 2 });
+  assert.deepEqual(saved.anchor, { mean: [0.42], source: 'training data' });
 });

@@ -7,8 +7,9 @@ import { maskedCount, randomMask } from '../../../server/src/methods/glmae/maski
 import { cosineDistance, maskedReconstructionLoss } from '../../../server/src/methods/glmae/losses';
 import { emaUpdate } from '../../../server/src/methods/glmae/ema';
 import { ParamStore } from '../../../server/src/networks/vit3dParams';
-import { GlmaeModel } from '../../../server/src/methods/glmae/model';
-import type { GlmaeOptions } from '../../../server/src/methods/glmae/options';
+import { GlmaeModel, otherGlobalView, parentGlobalView } from '../../../server/src/methods/glmae/model';
+import { glmaeOptionsFromExperiment, type GlmaeOptions } from '../../../server/src/methods/glmae/options';
+import { parseExperiment } from '../../../server/src/experiment/parse';
 import { makeBatch } from '../../../server/src/methods/glmae/batch';
 import { makeViews } from '../../../server/src/methods/glmae/views';
 import { standardise } from '../../../server/src/methods/glmae/volume';
@@ -127,6 +128,7 @@ const tinyOptions = (o: Partial<GlmaeOptions> = {}): GlmaeOptions => ({
   lambdaG2G: 1,
   lambdaL2G: 1,
   emaMomentum: 0.9,
+  predictor: false,
   lr: 3e-3,
   weightDecay: 0,
   seed: 1,
@@ -160,4 +162,53 @@ test('with both lambdas at 0 the loss is the reconstruction alone (the ablation)
   assert.ok(Math.abs(t.loss - (t.recGlobal + t.recLocal)) < 1e-5);
   assert.ok(t.g2g > 0, 'the consistency terms are still measured and logged');
   model.dispose();
+});
+
+/** A volume of one constant intensity: every view cut from it is that constant, so a row names its volume. */
+const constantVolume = (value: number, side = 24) => ({ data: new Float32Array(side ** 3).fill(value), dims: [side, side, side] as [number, number, number] });
+
+test('global-to-global consistency pairs each masked global view with the other view of the same volume', () => {
+  const vols = [1, 2, 3].map((v) => constantVolume(v));
+  const batch = makeBatch(vols, createRng(4), { inputSize: 8, patchSize: 4, maskRatio: 0.5, localViews: 2, globalScale: 0.8, localSize: 8 });
+  const s3 = 8 ** 3;
+  const volumeOfRow = (r: number) => batch.globals[r * s3]!;
+  // Stand in for the teacher's embeddings: row r carries its own index.
+  const teacherG = tf.tensor2d(Array.from({ length: 6 }, (_, r) => [r, 0]), [6, 2]);
+  const paired = Array.from(otherGlobalView(teacherG, 3).dataSync()).filter((_, i) => i % 2 === 0);
+  paired.forEach((partner, row) => {
+    assert.notEqual(partner, row, `row ${row} is paired with itself (the same view, not the other one)`);
+    assert.equal(volumeOfRow(partner), volumeOfRow(row), `row ${row} is paired with a view of another volume`);
+  });
+  teacherG.dispose();
+});
+
+test('local-to-global correspondence targets the global view that contains each local view', () => {
+  const vols = [1, 2].map((v) => constantVolume(v));
+  const o = { inputSize: 8, patchSize: 4, maskRatio: 0.5, localViews: 4, globalScale: 0.8, localSize: 8 };
+  const batch = makeBatch(vols, createRng(6), o);
+  const l3 = 8 ** 3;
+  const teacherG = tf.tensor2d(Array.from({ length: 4 }, (_, r) => [r]), [4, 1]);
+  const targets = Array.from(parentGlobalView(teacherG, batch.localParent).dataSync());
+  teacherG.dispose();
+  targets.forEach((row, j) => {
+    const volume = Math.floor(j / o.localViews);
+    // Same volume (the constant) and the view makeViews says contains it (local j of a volume lies in global view j % 2).
+    assert.equal(batch.globals[row * 8 ** 3], batch.locals[j * l3], `local ${j} targets a view of another volume`);
+    assert.equal(row, (j % o.localViews) % 2 === 0 ? volume : vols.length + volume, `local ${j} targets the wrong global view of its volume`);
+  });
+});
+
+test('the student has no predictor head unless asked for (the paper has none)', async () => {
+  await ensureBackend({ threads: 1 });
+  const parsed = parseExperiment('method: glmae\ndata: {format: volumes, path: vols}\nmodel: {inputSize: 16, patchSize: 4, embedDim: 32, depth: 1, heads: 2}\n', 'x.yaml');
+  assert.ok(parsed.experiment, JSON.stringify(parsed.problems));
+  assert.equal(glmaeOptionsFromExperiment(parsed.experiment).predictor, false);
+  const plain = new GlmaeModel(tinyOptions());
+  assert.equal(plain.student.entries('pred/').length, 0);
+  plain.dispose();
+  const withPredictor = new GlmaeModel(tinyOptions({ predictor: true }));
+  assert.ok(withPredictor.student.entries('pred/').length > 0);
+  const batch = makeBatch([standardise(syntheticVolume(8))], createRng(3), { ...tinyOptions(), inputSize: 16, patchSize: 4 });
+  assert.ok(Number.isFinite(withPredictor.evaluate(batch).g2g));
+  withPredictor.dispose();
 });

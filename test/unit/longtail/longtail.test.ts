@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
-import { balancePlan, flagSuspects, inverseFrequencyWeights, predictWithTta, scoreLabels, suspectsReport, tauNormalise, transferWeights, ttaViews, writeSuspectsReport } from '../../../server/src/methods/longtail';
+import { balancePlan, flagSuspects, inverseFrequencyWeights, outOfFoldProbs, predictWithTta, scoreLabels, stratifiedFolds, suspectsReport, tauNormalise, transferWeights, ttaViews, writeSuspectsReport } from '../../../server/src/methods/longtail';
 import { buildResNetClassifier, defaultStages } from '../../../server/src/networks/resnet';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
@@ -60,6 +60,39 @@ test('data cleaning flags the worst-scored labels the model disputes and writes 
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-clean-')), 'round-1.suspects.json');
   await writeSuspectsReport(file, report);
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).suspects[0].givenLabel, 'benign');
+});
+
+test('data cleaning under imbalance flags per class, so the rare class keeps its images', () => {
+  // 90 common images and 10 rare ones; a model that has not learnt the rare class well scores
+  // every rare label badly. A global "worst 10%" would flag all ten rare images.
+  const items = Array.from({ length: 100 }, (_, i) => ({ id: `im${String(i).padStart(3, '0')}`, image: `/d/${i}.png`, label: i < 90 ? 0 : 1 }));
+  const probs = items.flatMap((it, i) => (it.label === 0 ? [0.9 - (i % 9) * 0.05, 0.1 + (i % 9) * 0.05] : [0.8, 0.2]));
+  const flagged = flagSuspects(scoreLabels(probs, items, 2), 0.1);
+  const rare = flagged.filter((s) => s.given === 1);
+  assert.equal(rare.length, 1, `flagged ${rare.length} of the 10 rare-class images`);
+  assert.ok(flagged.filter((s) => s.given === 0).length <= 9);
+});
+
+test('out-of-fold scores come from models that never saw the image, with folds stratified by class', async () => {
+  const labels = [...Array(12).fill(0), ...Array(4).fill(1)] as number[];
+  const folds = stratifiedFolds(labels, 4, 3);
+  for (let f = 0; f < 4; f++) {
+    assert.equal(folds.filter((g, i) => g === f && labels[i] === 1).length, 1, `fold ${f} has one rare image`);
+    assert.equal(folds.filter((g, i) => g === f && labels[i] === 0).length, 3);
+  }
+  assert.deepEqual(stratifiedFolds(labels, 4, 3), folds, 'the same seed gives the same folds');
+  const seenBy: number[][] = labels.map(() => []);
+  const probs = await outOfFoldProbs(folds, 4, 2, async (heldOut, fold) => {
+    labels.forEach((_, i) => {
+      if (!heldOut.includes(i)) seenBy[i]!.push(fold);
+    });
+    // The "model" of fold f answers [f, 1 - f] for each image it predicts.
+    return Float32Array.from(heldOut.flatMap(() => [fold, 1 - fold]));
+  });
+  labels.forEach((_, i) => {
+    assert.equal(probs[i * 2], folds[i], `image ${i} was scored by the model of its own fold`);
+    assert.ok(!seenBy[i]!.includes(folds[i]!), `image ${i} was in the training set of the model that scored it`);
+  });
 });
 
 test('hi-res fine-tuning: every weight of a 28 px ResNet transfers to the 56 px one, which then predicts', async () => {

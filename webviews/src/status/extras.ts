@@ -63,6 +63,10 @@ export function mountExtras(parent: HTMLElement, request: Request, runs: () => P
   }
 
   function renderPick(): void {
+    // Runs come and go while a sweep streams in: a keyboard user keeps their place in the list.
+    const focused = pickEl.contains(document.activeElement) ? (document.activeElement as HTMLElement) : undefined;
+    const focusRun = focused?.getAttribute('data-run') ?? undefined;
+    const focusAct = focused?.getAttribute('data-act') ?? undefined;
     const withRuns = runs().filter((j) => j.info.runDir);
     const boxes = withRuns.map((j) => {
       const box = el('input', { type: 'checkbox', 'data-run': j.info.runDir, 'aria-label': `compare ${j.info.runId || j.info.id}` });
@@ -78,6 +82,8 @@ export function mountExtras(parent: HTMLElement, request: Request, runs: () => P
     btn.toggleAttribute('disabled', picked.size < 2);
     btn.addEventListener('click', () => compare([...picked]));
     pickEl.replaceChildren(withRuns.length ? el('div', { class: 'picks' }, ...boxes) : el('p', { class: 'muted' }, 'No runs to compare yet.'), el('div', { class: 'buttons' }, btn));
+    if (focusAct) btn.focus();
+    else if (focusRun) boxes.map((b) => b.querySelector('input')).find((i) => i?.getAttribute('data-run') === focusRun)?.focus();
   }
 
   function renderCompare(): void {

@@ -92,7 +92,7 @@ export const explain: CliCommand = {
         },
       );
       const files = await writeKernelImageFiles(path.resolve(outDir), `${stem}.kernel-${r.layer}-${kernel}`, r.image, r.dims, r.channels, r.source, r.dims.length === 3, zoom);
-      io.out(`kernel ${kernel} of ${r.layer} (${r.depth} layer, alpha ${r.weights.alpha}, beta ${r.weights.beta}, gamma ${r.weights.gamma}): ${r.steps} steps, ${r.stopped}; L_sel ${r.lSel.toFixed(4)}, L_rest ${r.lRest.toFixed(4)}`);
+      io.out(`kernel ${kernel} of ${r.layer} (convolution ${r.convolution}, alpha ${r.weights.alpha}, beta ${r.weights.beta}, gamma ${r.weights.gamma}; L1 toward the ${r.anchor.source === 'training data' ? 'training data\'s' : 'image\'s own (the run saved no data mean)'} mean ${r.anchor.mean.map((v) => v.toFixed(3)).join('/')}): ${r.steps} steps, ${r.stopped}; L_sel ${r.lSel.toFixed(4)}, L_rest ${r.lRest.toFixed(4)}`);
       for (const f of files) io.out(`wrote ${f}`);
       return { method, layer: r.layer, kernel, steps: r.steps, stopped: r.stopped, lSel: r.lSel, lRest: r.lRest, dims: r.dims, files };
     } finally {

@@ -20,3 +20,4 @@ export { checkFinite, inputShape, InputValueError, normaliseImage, toModelInput,
 export { DatasetError } from './sources';
 export { countByClass, describeImbalance, SPLITS, stratifiedSplit, type ClassCounts, type Split } from './splits';
 export { classificationSpec, segmentationSpec } from './fromExperiment';
+export { trainingInputMean } from './inputMean';

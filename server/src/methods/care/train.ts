@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import type { ClassificationDataset } from '../../data/datasets';
+import { trainingInputMean, type ClassificationDataset } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
 import { buildResNetClassifier, defaultStages, wrapClassifier, type ResNetClassifier } from '../../networks/resnet';
 import { buildMobileNetClassifier } from '../../networks/mobilenet';
@@ -59,7 +59,7 @@ export async function initialiseFromRun(ctx: RunContext, net: ResNetClassifier):
 }
 
 /** Model metadata saved in model.json (userDefinedMetadata), read back by eval and explanations. */
-export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: ResNetClassifier, rare: number[], runId: string): Record<string, unknown> {
+export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: ResNetClassifier, rare: number[], runId: string, inputMean?: number[]): Record<string, unknown> {
   return {
     medstudio: {
       kind: 'classifier',
@@ -77,6 +77,7 @@ export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: R
       logitsLayer: net.logitsLayer,
       weightNorm: exp.longtail.weightNorm,
       tta: exp.longtail.tta,
+      ...(inputMean ? { inputMean } : {}),
     },
   };
 }
@@ -163,7 +164,7 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
   const epochs = phases.filter((p) => p.reportMetrics).reduce((a, p) => a + p.epochs, 0);
   const { metrics, predictions } = await evaluateSplit(net, ds, 'test', epochs, { batchSize: exp.train.batchSize, tta: exp.longtail.tta });
   ctx.metrics(metrics);
-  await saveModel(path.join(ctx.runDir, RUN_FILES.model), net.model, modelMetadata(exp, ds, net, rare, ctx.runId));
+  await saveModel(path.join(ctx.runDir, RUN_FILES.model), net.model, modelMetadata(exp, ds, net, rare, ctx.runId, await trainingInputMean(ds)));
   artifacts.model = RUN_FILES.model;
   await writeCareReport(ctx, { net, ds, test: metrics, predictions, rare });
   artifacts.report = RUN_FILES.report;

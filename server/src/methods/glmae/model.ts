@@ -1,6 +1,6 @@
 /**
  * The GL-MAE student/teacher pair and one optimisation step (ALGORITHMS.md):
- *   student: ViT encoder on masked views + MAE decoder + projection head + predictor;
+ *   student: ViT encoder on masked views + MAE decoder + projection head (+ an optional predictor);
  *   teacher: EMA copy of the student's encoder + projection head, on unmasked global views;
  *   loss = rec_global + rec_local + lambda_g2g * L_g2g + lambda_l2g * L_l2g.
  */
@@ -37,17 +37,34 @@ function project(ps: ParamStore, tokens: tf.Tensor3D): tf.Tensor2D {
 }
 
 /**
- * Student-only predictor on top of the projection (MedStudio's choice, as in BYOL): with an EMA
- * teacher and a cosine loss, the asymmetry keeps the consistency terms from being satisfied by
- * a constant embedding.
+ * Optional student-only predictor on top of the projection (`glmae.predictor`, BYOL-style). The
+ * paper has none: the student's projected mean token meets the teacher's directly. Kept as an
+ * ablation because the asymmetry can keep an EMA pair from settling on a constant embedding.
  */
 function declarePredictor(ps: ParamStore, o: GlmaeOptions): void {
   declareDense(ps, 'pred/fc1', o.projectionDim, o.projectionHidden);
   declareDense(ps, 'pred/fc2', o.projectionHidden, o.projectionDim);
 }
 
-function studentEmbedding(ps: ParamStore, tokens: tf.Tensor3D): tf.Tensor2D {
-  return tf.tidy(() => dense(ps, 'pred/fc2', gelu(dense(ps, 'pred/fc1', project(ps, tokens)))) as tf.Tensor2D);
+function studentEmbedding(ps: ParamStore, tokens: tf.Tensor3D, predictor: boolean): tf.Tensor2D {
+  return tf.tidy(() => {
+    const z = project(ps, tokens);
+    return predictor ? (dense(ps, 'pred/fc2', gelu(dense(ps, 'pred/fc1', z))) as tf.Tensor2D) : z;
+  });
+}
+
+/**
+ * The global-to-global targets: rows 0..B-1 of the teacher's embeddings are the first global view
+ * of each volume, rows B..2B-1 the second (batch.ts), so each student row i is paired with the
+ * teacher's row of the *other* view of the same volume.
+ */
+export function otherGlobalView(teacherG: tf.Tensor2D, volumes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.concat([tf.slice(teacherG, [volumes, 0], [volumes, -1]), tf.slice(teacherG, [0, 0], [volumes, -1])]) as tf.Tensor2D);
+}
+
+/** The local-to-global targets: each local view against the teacher's embedding of the global view that contains it. */
+export function parentGlobalView(teacherG: tf.Tensor2D, localParent: readonly number[]): tf.Tensor2D {
+  return tf.tidy(() => tf.gather(teacherG, tf.tensor1d([...localParent], 'int32')) as tf.Tensor2D);
 }
 
 export class GlmaeModel {
@@ -64,7 +81,7 @@ export class GlmaeModel {
     this.encoder = new Vit3dEncoder(o.encoder, this.student);
     this.decoder = new MaeDecoder3d(o.decoder, o.encoder, this.student, this.encoder.baseGrid);
     declareProjector(this.student, o);
-    declarePredictor(this.student, o);
+    if (o.predictor) declarePredictor(this.student, o);
     this.teacher = new ParamStore(o.seed, false);
     this.teacherEncoder = new Vit3dEncoder(o.encoder, this.teacher);
     declareProjector(this.teacher, o);
@@ -81,10 +98,8 @@ export class GlmaeModel {
     const pred = this.decoder.decode(enc.tokens, gm.keep, enc.grid);
     const recGlobal = maskedReconstructionLoss(pred, patchify(g, p), gm.mask, this.o.target);
     const b = batch.volumes;
-    const sG = studentEmbedding(this.student, enc.tokens);
-    // Each masked global view against the teacher's embedding of the *other* unmasked one.
-    const other = tf.concat([tf.slice(teacherG, [b, 0], [b, -1]), tf.slice(teacherG, [0, 0], [b, -1])]);
-    const g2g = cosineDistance(sG, other as tf.Tensor2D);
+    const sG = studentEmbedding(this.student, enc.tokens, this.o.predictor);
+    const g2g = cosineDistance(sG, otherGlobalView(teacherG, b));
     let recLocal: tf.Scalar = tf.scalar(0);
     let l2g: tf.Scalar = tf.scalar(0);
     const l = localsTensor(batch);
@@ -92,8 +107,7 @@ export class GlmaeModel {
       const lm = maskTensors(batch.localMask);
       const lenc = this.encoder.encode(l, { keep: lm.keep });
       recLocal = maskedReconstructionLoss(this.decoder.decode(lenc.tokens, lm.keep, lenc.grid), patchify(l, p), lm.mask, this.o.target);
-      const parents = tf.gather(teacherG, tf.tensor1d(batch.localParent, 'int32'));
-      l2g = cosineDistance(studentEmbedding(this.student, lenc.tokens), parents as tf.Tensor2D);
+      l2g = cosineDistance(studentEmbedding(this.student, lenc.tokens, this.o.predictor), parentGlobalView(teacherG, batch.localParent));
     }
     const loss = tf.addN([recGlobal, recLocal, tf.mul(g2g, this.o.lambdaG2G), tf.mul(l2g, this.o.lambdaL2G)]);
     return tf.stack([loss, recGlobal, recLocal, g2g, l2g]) as tf.Tensor1D;

@@ -17,6 +17,8 @@ export interface GlmaeOptions {
   lambdaG2G: number;
   lambdaL2G: number;
   emaMomentum: number;
+  /** A student-only predictor MLP before the consistency losses (not in the paper; off by default). */
+  predictor: boolean;
   lr: number;
   weightDecay: number;
   seed: number;
@@ -46,6 +48,7 @@ export function glmaeOptionsFromExperiment(e: Experiment): GlmaeOptions {
     lambdaG2G: g.lambdaG2G,
     lambdaL2G: g.lambdaL2G,
     emaMomentum: g.emaMomentum,
+    predictor: g.predictor,
     lr: e.train.lr,
     weightDecay: e.train.weightDecay,
     seed: e.train.seed,

@@ -1,8 +1,9 @@
 /**
- * Iterative data cleaning (AliProducts report): after a round of training, score every training
- * image's label — the model's loss on it, -log p(given label), or an out-of-fold probability
- * computed the same way from a model that did not see it — flag the worst fraction as suspect,
- * drop them from the next round's loss, and write them as a review queue the annotator opens
+ * Iterative data cleaning (AliProducts report, ALGORITHMS.md): score every training image's label
+ * with a model that did not see it (k-fold, out of fold: outOfFold.ts), -log p(given label);
+ * flag the worst of each class (a quota per class, so rare classes, which a global ranking
+ * under imbalance would mostly flag, are not emptied), drop them from the next round's loss, and
+ * write them as a review queue the annotator opens
  * (`{ suspects: [{ image, imageId, givenLabel, suggestedLabel, score }] }`, highest score first).
  */
 import { writeFileAtomic } from '../../data/atomicWrite';
@@ -19,6 +20,7 @@ export interface LabelScore {
 
 export interface SuspectsReport {
   round: number;
+  /** How scores were made: out of fold (k models, each scoring the images it did not see), or the training model's own loss (older runs). */
   scoring: 'loss' | 'out-of-fold';
   classes: string[];
   flagged: number;
@@ -38,14 +40,22 @@ export function scoreLabels(probs: ArrayLike<number>, items: readonly { id: stri
   });
 }
 
-/** The worst `fraction` (at least one when fraction > 0), highest score first; only labels the model disputes. */
+const byScore = (a: LabelScore, b: LabelScore) => b.score - a.score || a.id.localeCompare(b.id);
+
+/**
+ * Per given class, the worst `fraction` of its labels (rounded; never the class's last label),
+ * highest score first overall; only labels the model disputes.
+ */
 export function flagSuspects(scores: readonly LabelScore[], fraction: number): LabelScore[] {
   if (fraction <= 0 || scores.length === 0) return [];
-  const n = Math.max(1, Math.round(scores.length * fraction));
-  return [...scores]
-    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
-    .slice(0, n)
-    .filter((s) => s.suggested !== s.given);
+  const byClass = new Map<number, LabelScore[]>();
+  for (const s of scores) byClass.set(s.given, [...(byClass.get(s.given) ?? []), s]);
+  const flagged: LabelScore[] = [];
+  for (const members of byClass.values()) {
+    const quota = Math.min(members.length - 1, Math.round(members.length * fraction));
+    flagged.push(...[...members].sort(byScore).slice(0, quota));
+  }
+  return flagged.filter((s) => s.suggested !== s.given).sort(byScore);
 }
 
 export function suspectsReport(round: number, classes: readonly string[], flagged: readonly LabelScore[], of: number, scoring: SuspectsReport['scoring'] = 'loss'): SuspectsReport {

@@ -3,4 +3,5 @@ export * from './balance';
 export * from './weightNorm';
 export * from './tta';
 export * from './cleaning';
+export * from './outOfFold';
 export * from './hiRes';

@@ -3,7 +3,7 @@
  *   1. key encoder <- momentum update from the query encoder;
  *   2. k = key(im_k) (no gradient, shuffled BatchNorm groups);
  *   3. loss = InfoNCE(q = query(im_q), k, queue) / T
- *            [+ DisCo: MSE_sum(teacher(im_q), q) + MSE_sum(teacher(im_k), query(im_k))];
+ *            [+ DisCo: MSE(teacher(im_q), q) + MSE(teacher(im_k), query(im_k)), disco/distill.ts];
  *   4. optimiser step on the query encoder and head; decoupled weight decay on kernels;
  *   5. enqueue k (the oldest keys drop out).
  * With infoNCE off (DisCo's MSE-only option) steps 1, 2 and 5 are skipped.
@@ -15,7 +15,7 @@ import { infoNCE } from './infoNCE';
 import { momentumUpdate } from './momentum';
 import type { NegativeQueue } from './queue';
 import { shuffledKeyEmbed } from './shuffleBN';
-import { mseSum } from '../disco/distill';
+import { distillationLoss, type TeacherTargets } from '../disco/distill';
 
 export interface ContrastiveState {
   query: ContrastiveNet;
@@ -38,10 +38,7 @@ export interface StepOptions {
 }
 
 /** The frozen teacher's embeddings of both views (DisCo). Owned by the caller. */
-export interface TeacherTargets {
-  q: tf.Tensor2D;
-  k: tf.Tensor2D;
-}
+export type { TeacherTargets };
 
 export interface StepLosses {
   loss: number;
@@ -68,7 +65,7 @@ export function contrastiveStep(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.T
       }
       if (teacher) {
         const qk = embed(s.query, imK, true);
-        const mse = tf.keep(tf.add(mseSum(teacher.q, q), mseSum(teacher.k, qk)) as tf.Scalar);
+        const mse = tf.keep(distillationLoss(teacher, q, qk));
         kept.mse = mse;
         loss = tf.add(loss, mse);
       }
