@@ -5,12 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  CodeActionRequest,
   CodeLensRequest,
   CompletionRequest,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   HoverRequest,
   PublishDiagnosticsNotification,
+  type CodeAction,
   type CompletionItem,
   type Diagnostic,
   type MarkupContent,
@@ -110,4 +112,38 @@ test('CodeLens offers Train on a new experiment', async () => {
   const uri = await open('lens.medstudio.yaml', experiment);
   const lenses = await server.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri } });
   assert.ok(lenses?.some((l) => l.command?.command === 'medstudio.train'));
+});
+
+test('completion inside { … } flow mappings offers the mapping\'s remaining keys and values, nested ones too', async () => {
+  const text = 'method: care\nmodel: { backbone: resnet,  }\ndata: { format: csv, boxes: { source:  } }\ntrain: { epochs: 2,  }\n';
+  const uri = await open('flow.medstudio.yaml', text);
+  const at = async (line: number, character: number) => ((await server.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line, character } })) as CompletionItem[]).map((c) => c.label);
+  const model = await at(1, 'model: { backbone: resnet, '.length);
+  assert.ok(model.includes('width') && model.includes('inputSize'), `model keys: ${model.join(', ')}`);
+  assert.ok(!model.includes('backbone'), 'a key already in the mapping is not offered again');
+  const source = await at(2, 'data: { format: csv, boxes: { source: '.length);
+  assert.ok(source.includes('manual') && source.includes('saliency'), `data.boxes.source values: ${source.join(', ')}`);
+  const train = await at(3, 'train: { epochs: 2, '.length);
+  assert.ok(train.includes('batchSize') && !train.includes('epochs'), `train keys: ${train.join(', ')}`);
+  // An object-valued key inside a flow mapping opens a nested flow mapping, not a new line.
+  const other = await open('flow2.medstudio.yaml', 'method: care\ndata: { format: csv,  }\n');
+  const dataKeys = (await server.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: other }, position: { line: 1, character: 'data: { format: csv, '.length } })) as CompletionItem[];
+  assert.equal(dataKeys.find((c) => c.label === 'boxes')?.insertText, 'boxes: { ');
+});
+
+test('a misspelt key has a quick fix that puts the key it is closest to in its place', async () => {
+  const text = experiment.replace('batchSize: 8', 'batchSzie: 8');
+  const uri = await open('typo.medstudio.yaml', text);
+  const d = await nextDiagnostics(uri, 1);
+  const typo = d.find((x) => x.message.includes("unknown key 'batchSzie'"));
+  assert.ok(typo, JSON.stringify(d));
+  const actions = (await server.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: typo.range, context: { diagnostics: [typo] } })) as CodeAction[];
+  assert.equal(actions.length, 1, JSON.stringify(actions));
+  const a = actions[0]!;
+  assert.equal(a.title, "Change to 'batchSize'");
+  assert.equal(a.kind, 'quickfix');
+  const edits = a.edit?.changes?.[uri];
+  assert.deepEqual(edits, [{ range: typo.range, newText: 'batchSize' }]);
+  const line = text.split('\n')[typo.range.start.line]!;
+  assert.equal(line.slice(typo.range.start.character, typo.range.end.character), 'batchSzie', 'the edit replaces exactly the misspelt key');
 });

@@ -7,6 +7,7 @@
  * undo it, draw it again, save -> the file on disk holds the box. Each step says what it waited
  * for when it fails, with a screenshot beside the log.
  */
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
@@ -86,8 +87,26 @@ export async function runJourney(browser: Browser, url: string, payload: string[
 
     await palette(page, 'MedStudio: New Experiment from Template');
     await quickPick(page, 'cross-entropy baseline');
-    await page.locator('.tab.active', { hasText: /skin-baseline.*\.medstudio\.yaml/ }).waitFor({ timeout: 30_000 });
-    step('New Experiment from Template opened the baseline experiment');
+    // It asks where (code-server's simple folder dialog, starting at the workspace folder): a new folder there.
+    await page.locator('.quick-input-widget', { hasText: 'Where should the supervised experiment go?' }).waitFor({ timeout: 30_000 });
+    const where = path.join(ws, 'my-experiments');
+    fs.mkdirSync(where, { recursive: true });
+    const folderInput = page.locator('.quick-input-widget input');
+    // The dialog completes a folder name with a trailing slash once it has listed it.
+    for (let i = 0; i < 20 && (await folderInput.inputValue()).replace(/\/$/, '') !== where; i++) {
+      await folderInput.fill(where);
+      await page.waitForTimeout(250);
+    }
+    // A click while the dialog is still listing the folder is ignored by it: click until it closes.
+    const whereDialog = page.locator('.quick-input-widget', { hasText: 'Where should the supervised experiment go?' });
+    for (let i = 0; i < 20 && (await whereDialog.isVisible()); i++) {
+      await page.locator('.quick-input-widget .monaco-button', { hasText: 'Create the experiment here' }).click({ timeout: 2_000 }).catch(() => undefined);
+      await page.waitForTimeout(500);
+    }
+    await page.locator('.tab.active', { hasText: /supervised\.medstudio\.yaml/ }).waitFor({ timeout: 30_000 });
+    assert.ok(fs.existsSync(path.join(where, 'medstudio-samples', 'skin-lesions', 'labels.csv')), 'the skin-lesion samples were copied beside it');
+    assert.ok(!fs.existsSync(path.join(where, 'medstudio-samples', 'ct-nodules')), 'and nothing the experiment does not read');
+    step('New Experiment from Template asked where, copied the one dataset it reads and named the file after its method');
 
     // Shorten it as a person would: Find/Replace, then Save.
     // The editor in the editor area: the Chat view's input is a Monaco editor too, and took the
@@ -134,8 +153,9 @@ export async function runJourney(browser: Browser, url: string, payload: string[
 
     await page.keyboard.press('Control+P');
     await quickPick(page, 'journey.coco.json');
-    const annot = await webviewWith(page, 'canvas', 60_000);
-    const canvas = annot.locator('canvas').first();
+    // The annotator's image canvas (the training panel's charts are canvases too).
+    const annot = await webviewWith(page, '.stage canvas', 60_000);
+    const canvas = annot.locator('.stage canvas').first();
     await page.waitForTimeout(500); // the image's first paint
     const box = await canvas.boundingBox();
     if (!box) throw new Error('the annotator canvas has no size');

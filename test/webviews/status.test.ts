@@ -38,10 +38,12 @@ test('streamed job events draw the run, its curves, recall bars and confusion ma
     await w.page.waitForSelector('li.run.sel >> text=20261126-care-ab12');
     assert.match(await w.page.textContent('.stats') ?? '', /123\.4\s*img\/s/);
     assert.match(await w.page.textContent('.stats') ?? '', /ETA\s*42/);
-    const polyBefore = await w.page.$$eval('svg[aria-label="balanced accuracy / mean class error"] polyline', (ps) => ps.map((p) => p.getAttribute('points')!.split(' ').length));
+    // Points per curve (balanced accuracy, mean class error) of the live chart.
+    const points = async () => ((await w.page.getAttribute('[data-chart="accuracy"]', 'data-points')) ?? '').split(',').map(Number);
+    const polyBefore = await points();
     for (const e of stream.slice(3)) await w.send(event(e));
     await w.page.waitForFunction(() => document.querySelector('svg[aria-label^="per-class recall"] text.t')?.textContent?.includes('epoch 2'));
-    const polyAfter = await w.page.$$eval('svg[aria-label="balanced accuracy / mean class error"] polyline', (ps) => ps.map((p) => p.getAttribute('points')!.split(' ').length));
+    const polyAfter = await points();
     assert.deepEqual(polyBefore, [1, 1]);
     assert.deepEqual(polyAfter, [2, 2], 'each curve gained the new epoch');
     const melanomaBar = await w.page.getAttribute('svg[aria-label^="per-class recall"] rect[data-label="melanoma"]', 'width');

@@ -113,9 +113,9 @@ export async function sourceFor(file: string, base: string): Promise<VolumeSourc
 }
 
 /** Plays the extension's `ready` answer and waits for the first slice (or the webview's failure). */
-export async function openIn(wv: WebviewPage, source: VolumeSource, maxBytes = 1 << 30): Promise<void> {
+export async function openIn(wv: WebviewPage, source: VolumeSource, maxBytes = 1 << 30, timeoutMs = 30_000): Promise<void> {
   wv.answer('ready', () => ({ title: source.name, source, maxBytes }));
-  const m = await wv.waitForPosted((x) => x.kind === 'event' && (x.type === 'rendered' || x.type === 'failed'), 30_000);
+  const m = await wv.waitForPosted((x) => x.kind === 'event' && (x.type === 'rendered' || x.type === 'failed'), timeoutMs);
   if (m.kind === 'event' && m.type === 'failed') throw new Error(`viewer failed: ${(m.payload as { message: string }).message}`);
 }
 

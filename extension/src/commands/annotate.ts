@@ -17,6 +17,7 @@ import { listImages, scanDataset } from '../editors/annotator/datasetScan';
 import { registerAnnotatorEditor, type AnnotatorEditorProvider } from '../editors/annotator/provider';
 import { setAnnotatorProvider } from '../editors/annotator/testApi';
 import { writeTextAtomic } from '../editors/annotator/writeAtomic';
+import { findBoxFileFor } from '../editors/annotator/volumeBoxes';
 
 export const DEFAULT_BOX_FILE = 'boxes.coco.json';
 
@@ -44,10 +45,14 @@ function listVolumes(dir: string): string[] {
   return out.sort();
 }
 
-/** The 3D box file of a volume: `<name>.mrk.json` beside it, created empty when missing. */
+/**
+ * The 3D box file of a volume: an existing `<name>.mrk.json` beside it or in a sibling folder
+ * (the samples keep ground truth in boxes/), else a new empty one beside it.
+ */
 async function boxFileForVolume(volume: string): Promise<vscode.Uri> {
+  const existing = findBoxFileFor(volume);
+  if (existing) return vscode.Uri.file(existing);
   const mrk = volume.replace(NIFTI, '.mrk.json');
-  if (fs.existsSync(mrk)) return vscode.Uri.file(mrk);
   if (!vscode.workspace.isTrusted) throw new AnnotateError(`creating ${path.basename(mrk)} needs a trusted workspace (Manage Workspace Trust).`);
   await writeTextAtomic(vscode.Uri.file(mrk), serializeSlicerRoi([]));
   return vscode.Uri.file(mrk);

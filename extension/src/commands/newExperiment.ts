@@ -1,7 +1,7 @@
 /**
  * "New Experiment from Template": CARE, GL-MAE, DisCo (and the rest) on the bundled samples.
- * The samples are copied into the workspace once (a few MB) so the experiment's relative paths
- * work and the user owns the files.
+ * Asks where; copies only the sample datasets the template reads, beside the experiment, so its
+ * paths work and the user owns the files; names the file after the method.
  */
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
@@ -10,7 +10,7 @@ import { parseDocument } from 'yaml';
 import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { requireTrust } from './jobs';
-import { writeFileAtomic } from '../../../server/src/data/atomicWrite';
+import { experimentFromTemplate } from '../experiments/fromTemplate';
 
 interface Template {
   file: string;
@@ -33,7 +33,8 @@ function templates(samplesDir: string): Template[] {
 
 export function registerNewExperiment(svc: ExtensionServices): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand(COMMANDS.newExperiment, async (templateName?: string) => {
+    // `templateName` and `folder` let callers (tests, a walkthrough) skip the two questions.
+    vscode.commands.registerCommand(COMMANDS.newExperiment, async (templateName?: string, folder?: string) => {
       const ws = vscode.workspace.workspaceFolders?.[0];
       if (!ws) {
         void vscode.window.showWarningMessage('Open a folder first: MedStudio writes the experiment and its runs into the workspace.');
@@ -47,21 +48,26 @@ export function registerNewExperiment(svc: ExtensionServices): vscode.Disposable
         ? list.find((t) => path.basename(t.file).startsWith(templateName))
         : (await vscode.window.showQuickPick(list.map((t) => ({ label: t.label, description: t.method, detail: path.basename(t.file), t })), { placeHolder: 'Experiment template (runs on the bundled samples)' }))?.t;
       if (!pick) return undefined;
-      // Reuse the workspace's own samples/ when it has them (e.g. this repository), else copy them once.
-      const wsRoot = ws.uri.fsPath;
-      const ownSamples = path.join(wsRoot, 'samples');
-      const samplesRoot = fs.existsSync(path.join(ownSamples, 'experiments')) ? ownSamples : path.join(wsRoot, 'medstudio-samples');
-      if (!fs.existsSync(samplesRoot)) {
-        await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MedStudio: copying the sample datasets into the workspace…' }, async () =>
-          fs.promises.cp(bundled, samplesRoot, { recursive: true, filter: (src) => !/[\\/](src|generate\.ts)$/.test(src) }),
-        );
-      }
-      const base = path.basename(pick.file).replace('.medstudio.yaml', '');
-      let target = path.join(samplesRoot, 'experiments', `${base}.medstudio.yaml`);
-      for (let n = 2; fs.existsSync(target); n++) target = path.join(samplesRoot, 'experiments', `${base}-${n}.medstudio.yaml`);
-      await writeFileAtomic(target, await fs.promises.readFile(pick.file));
-      await vscode.window.showTextDocument(vscode.Uri.file(target));
-      return target;
+      const where =
+        typeof folder === 'string'
+          ? folder
+          : (
+              await vscode.window.showOpenDialog({
+                canSelectFiles: false,
+                canSelectFolders: true,
+                canSelectMany: false,
+                defaultUri: ws.uri,
+                openLabel: 'Create the experiment here',
+                title: `Where should the ${pick.method} experiment go? (its sample data is copied beside it)`,
+              })
+            )?.[0]?.fsPath;
+      if (!where) return undefined;
+      const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MedStudio: creating the experiment…' }, () =>
+        experimentFromTemplate(pick.file, bundled, where, ws.uri.fsPath),
+      );
+      if (r.copied.length) void vscode.window.showInformationMessage(`MedStudio: copied the sample data ${r.copied.map((d) => vscode.workspace.asRelativePath(d)).join(', ')} for ${path.basename(r.file)}.`);
+      await vscode.window.showTextDocument(vscode.Uri.file(r.file));
+      return r.file;
     }),
   ];
 }

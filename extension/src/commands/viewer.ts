@@ -5,7 +5,7 @@ import { COMMANDS } from '../commandIds';
 import type { ExtensionServices } from '../context';
 import { explainForSession } from '../editors/viewer/explain';
 import { dicomFilesIn } from '../editors/viewer/paths';
-import { registerViewerEditors, VIEWER_VIEW_TYPE } from '../editors/viewer/provider';
+import { IMAGE_VIEWER_VIEW_TYPE, registerViewerEditors, VIEWER_VIEW_TYPE } from '../editors/viewer/provider';
 import { activeSession, sessionFor, viewerApi } from '../editors/viewer/registry';
 import type { ViewerSession } from '../editors/viewer/session';
 
@@ -16,6 +16,20 @@ function activeFileUri(): vscode.Uri | undefined {
   if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) return input.uri;
   return vscode.window.activeTextEditor?.document.uri;
 }
+
+const IMAGE_FILE = new RegExp(`\\.(${IMAGE_FILTERS['Medical images'].join('|')})$`, 'i');
+
+/**
+ * The image in the active tab, whoever shows it: VS Code's own image preview (a custom editor),
+ * a text tab, or a viewer. Explain uses it instead of asking for a file.
+ */
+function activeImageUri(): vscode.Uri | undefined {
+  const uri = activeFileUri();
+  return uri?.scheme === 'file' && IMAGE_FILE.test(uri.fsPath) ? uri : undefined;
+}
+
+/** PNG/JPEG open in the viewer's image editor (the volume editor does not claim them). */
+const viewTypeFor = (uri: vscode.Uri) => (/\.(png|jpe?g)$/i.test(uri.fsPath) ? IMAGE_VIEWER_VIEW_TYPE : VIEWER_VIEW_TYPE);
 
 export function registerViewerCommands(svc: ExtensionServices): vscode.Disposable[] {
   return [
@@ -43,24 +57,38 @@ export function registerViewerCommands(svc: ExtensionServices): vscode.Disposabl
       // Opening one file of the series opens the whole series (the viewer reads its folder).
       await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(files[0]!), VIEWER_VIEW_TYPE);
     }),
-    // From the viewer (its button or the palette), or from the training status panel with a run.
+    // From the viewer (its button or the palette), a CodeLens or the training status panel with a
+    // run. Every outcome is returned (tests) and, unless the person cancelled, shown.
     vscode.commands.registerCommand(COMMANDS.explain, async (runDir?: unknown) => {
       const run = typeof runDir === 'string' ? runDir : undefined;
-      let s = activeSession() as ViewerSession | undefined;
+      const image = activeImageUri();
+      let s = (image ? sessionFor(image.toString()) : activeSession()) as ViewerSession | undefined;
       if (!s) {
-        const picked = await vscode.window.showOpenDialog({
-          canSelectMany: false,
-          filters: IMAGE_FILTERS,
-          defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-          openLabel: 'Explain this image',
-          title: 'Which image should the model explain?',
-        });
-        if (!picked?.[0]) return { ok: false, message: 'cancelled' };
-        await vscode.commands.executeCommand('vscode.openWith', picked[0], VIEWER_VIEW_TYPE);
-        await viewerApi.whenRendered(picked[0].toString(), 120_000);
-        s = sessionFor(picked[0].toString()) as ViewerSession | undefined;
+        const target =
+          image ??
+          (
+            await vscode.window.showOpenDialog({
+              canSelectMany: false,
+              filters: IMAGE_FILTERS,
+              defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+              openLabel: 'Explain this image',
+              title: 'Which image should the model explain?',
+            })
+          )?.[0];
+        if (!target) return { ok: false, message: 'cancelled' };
+        await vscode.commands.executeCommand('vscode.openWith', target, viewTypeFor(target));
+        try {
+          await viewerApi.whenRendered(target.toString(), 120_000);
+        } catch (e) {
+          const message = `Explain: ${path.basename(target.fsPath)} did not open in the viewer (${e instanceof Error ? e.message : String(e)})`;
+          void vscode.window.showErrorMessage(message);
+          return { ok: false, message };
+        }
+        s = sessionFor(target.toString()) as ViewerSession | undefined;
         if (!s) return { ok: false, message: 'the viewer closed' };
       }
+      // A CodeLens click leaves the viewer behind the experiment file: bring it forward to show the result.
+      s.reveal();
       return explainForSession(svc, s, run);
     }),
   ];

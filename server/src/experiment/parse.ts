@@ -20,6 +20,8 @@ export interface Problem {
   end: Position;
   /** Key path of the offending value, e.g. ['train', 'lr']. */
   path: (string | number)[];
+  /** Text that fixes it when put in place of the range (a misspelt key's nearest known key). */
+  replacement?: string;
 }
 
 export interface ParseResult {
@@ -50,9 +52,9 @@ function describeKind(n: SchemaNode): string {
 
 /** Validates one YAML node against a schema node, recording problems with ranges. */
 function validate(node: YamlNode | null | undefined, schema: SchemaNode, keyPath: (string | number)[], at: (n: YamlNode | Pair['key'] | null | undefined) => [Position, Position], out: Problem[]): void {
-  const problem = (message: string, n: YamlNode | Pair['key'] | null | undefined = node) => {
+  const problem = (message: string, n: YamlNode | Pair['key'] | null | undefined = node, replacement?: string) => {
     const [start, end] = at(n);
-    out.push({ message, severity: 'error', start, end, path: keyPath });
+    out.push({ message, severity: 'error', start, end, path: keyPath, ...(replacement ? { replacement } : {}) });
   };
   const name = keyPath.join('.') || 'the experiment';
   if (node === null || node === undefined || (isScalar(node) && node.value === null)) {
@@ -71,7 +73,7 @@ function validate(node: YamlNode | null | undefined, schema: SchemaNode, keyPath
         if (!child) {
           const known = Object.keys(schema.keys);
           const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || levenshtein(k, key) <= 2);
-          problem(`unknown key '${key}'${keyPath.length ? ` in '${name}'` : ''}${near ? ` (did you mean '${near}'?)` : ''}`, pair.key);
+          problem(`unknown key '${key}'${keyPath.length ? ` in '${name}'` : ''}${near ? ` (did you mean '${near}'?)` : ''}`, pair.key, near);
           continue;
         }
         validate(pair.value as YamlNode, child, [...keyPath, key], at, out);

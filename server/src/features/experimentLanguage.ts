@@ -6,9 +6,11 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CodeActionKind,
   CompletionItemKind,
   DiagnosticSeverity,
   MarkupKind,
+  type CodeAction,
   type CodeLens,
   type CompletionItem,
   type Diagnostic,
@@ -34,8 +36,18 @@ function validate(ctx: ServerContext, doc: TextDocument): void {
     severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
     source: 'medstudio',
     message: p.message,
+    ...(p.replacement ? { data: { replacement: p.replacement } } : {}),
   }));
   void ctx.connection.sendDiagnostics({ uri: doc.uri, diagnostics });
+}
+
+/** Quick fixes for the diagnostics that carry their fix (a misspelt key -> the key it is closest to). */
+function quickFixes(uri: string, diagnostics: readonly Diagnostic[]): CodeAction[] {
+  return diagnostics.flatMap((d) => {
+    const replacement = (d.data as { replacement?: unknown } | undefined)?.replacement;
+    if (d.source !== 'medstudio' || typeof replacement !== 'string') return [];
+    return [{ title: `Change to '${replacement}'`, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit: { changes: { [uri]: [{ range: d.range, newText: replacement }] } } }];
+  });
 }
 
 function describe(node: SchemaNode): string {
@@ -73,7 +85,8 @@ function completions(doc: TextDocument, line: number, character: number, roots: 
       .map(([k, node]) => ({
         label: k,
         kind: CompletionItemKind.Property,
-        insertText: node.kind === 'object' ? `${k}:\n${' '.repeat(2 * (c.parent.length + 1))}` : `${k}: `,
+        // Inside `{ … }` an object key opens a nested flow mapping; on its own line, an indented block.
+        insertText: node.kind === 'object' ? (c.inFlow ? `${k}: { ` : `${k}:\n${' '.repeat(2 * (c.parent.length + 1))}`) : `${k}: `,
         documentation: { kind: MarkupKind.Markdown, value: describe(node) },
       }));
   }
@@ -129,6 +142,7 @@ export const experimentLanguageFeature: ServerFeature = {
     completionProvider: { triggerCharacters: [':', ' ', '[', ',', '/', '-'] },
     hoverProvider: true,
     codeLensProvider: { resolveProvider: false },
+    codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
   },
   register(ctx) {
     ctx.documents.onDidChangeContent((e) => validate(ctx, e.document));
@@ -145,6 +159,7 @@ export const experimentLanguageFeature: ServerFeature = {
       if (!keys || !node) return null;
       return { contents: { kind: MarkupKind.Markdown, value: `**${keys.join('.')}**\n\n${describe(node)}` } };
     });
+    ctx.connection.onCodeAction((p) => (isExperimentUri(p.textDocument.uri) ? quickFixes(p.textDocument.uri, p.context.diagnostics) : []));
     ctx.connection.onCodeLens((p) => {
       const doc = ctx.documents.get(p.textDocument.uri);
       return doc && isExperimentUri(doc.uri) ? codeLenses(ctx, doc) : [];

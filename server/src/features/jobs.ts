@@ -1,13 +1,14 @@
-/** The job queue over LSP: start, resume, cancel, pause, list, history; events streamed. */
+/** The job queue over LSP: start, resume, cancel, pause, list, history, the workspace's runs; events streamed. */
 import { CodeLensRefreshRequest } from 'vscode-languageserver/node';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CancelJobRequest, JobEventNotification, ListJobsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
+import { CancelJobRequest, JobEventNotification, ListJobsRequest, ListRunsRequest, PauseJobRequest, ResumeJobRequest, RunHistoryRequest, StartJobRequest } from '../protocol';
 import { JobQueue } from '../jobs/queue';
 import { JobStore } from '../jobs/store';
 import { invalidParams, onRequest, sendNotification } from '../lsp/typed';
 import { experimentPath, requestPath } from './paths';
 import { readMetrics, RUN_FILES } from '../runs/runDir';
+import { listRuns } from '../runs/listRuns';
 import type { ServerContext, ServerFeature } from './types';
 import { stopSweepTrial, sweepTrialJobs } from './sweeps';
 
@@ -52,6 +53,14 @@ export const jobsFeature: ServerFeature = {
     onRequest(ctx.connection, PauseJobRequest, async (p) => (await stopSweepTrial(ctx, p.jobId, 'pause')) ?? jobs(ctx).pause(p.jobId));
     // Sweep trials are listed from their sweep folders, so they survive a reload like any run.
     onRequest(ctx.connection, ListJobsRequest, async () => ({ jobs: [...jobs(ctx).list(), ...(await sweepTrialJobs(ctx))] }));
+    // Every run folder: the queue's, the sweep trials', and every .medstudio/runs under the workspace folders.
+    onRequest(ctx.connection, ListRunsRequest, async (p) => ({
+      runs: listRuns(
+        ctx.workspaceRoots(),
+        [...jobs(ctx).list(), ...(await sweepTrialJobs(ctx))].map((j) => j.runDir),
+        p.holds,
+      ),
+    }));
     onRequest(ctx.connection, RunHistoryRequest, async (p) => ({ metrics: await readMetrics(requestPath(ctx, p.runDir, 'runDir', 'read')), progress: [] }));
     ctx.connection.onShutdown(() => queue?.dispose());
   },

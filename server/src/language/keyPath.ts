@@ -12,6 +12,8 @@ export interface CursorContext {
   prefix: string;
   /** Inside a flow/sequence item of the key (e.g. `rare: [a, |`). */
   inList: boolean;
+  /** Inside a `{ … }` flow mapping (keys are completed without a line break). */
+  inFlow?: boolean;
 }
 
 const KEY_RE = /^(\s*)(-\s+)?([A-Za-z_][\w-]*)\s*:(.*)$/;
@@ -32,6 +34,35 @@ function parentPath(lines: string[], lineNo: number, indent: number): string[] {
   return path.map((p) => p.key);
 }
 
+/**
+ * The `{ … }` flow mappings still open at the end of `text` (what follows a key's colon): the
+ * keys of the nested ones (the outermost belongs to the line's key) and the text of the entry
+ * being typed; undefined when no mapping is open.
+ */
+function openFlow(text: string): { keys: string[]; segment: string } | undefined {
+  const open: string[] = [];
+  let segment = '';
+  let brackets = 0;
+  for (const ch of text) {
+    if (ch === '[') brackets++;
+    else if (ch === ']') brackets = Math.max(0, brackets - 1);
+    if (brackets > 0) {
+      segment += ch;
+      continue;
+    }
+    if (ch === '{') {
+      open.push(/([A-Za-z_][\w-]*)\s*:\s*$/.exec(segment)?.[1] ?? '');
+      segment = '';
+    } else if (ch === '}') {
+      open.pop();
+      segment = '';
+    } else if (ch === ',') segment = '';
+    else segment += ch;
+  }
+  if (!open.length) return undefined;
+  return { keys: open.slice(1), segment };
+}
+
 export function cursorContext(text: string, line: number, character: number): CursorContext {
   const lines = text.split(/\r?\n/);
   const cur = (lines[line] ?? '').slice(0, character);
@@ -39,16 +70,13 @@ export function cursorContext(text: string, line: number, character: number): Cu
   const m = KEY_RE.exec(cur);
   if (m) {
     const afterColon = m[4]!;
-    // `key: value` on one line; inline mappings (`model: { backbone: re| }`) handled by scanning the flow.
-    const flow = /\{([^}]*)$/.exec(afterColon);
+    // `key: value` on one line; inline mappings (`model: { backbone: re| }`, nested ones too) by scanning the flow.
+    const flow = openFlow(afterColon);
     if (flow) {
-      const inner = flow[1]!;
-      const parts = inner.split(',');
-      const last = parts[parts.length - 1]!;
-      const kv = /^\s*([\w-]+)\s*:\s*(.*)$/.exec(last);
-      const parent = [...parentPath(lines, line, m[1]!.length), m[3]!];
-      if (kv) return { parent, key: kv[1]!, prefix: kv[2]!.trim(), inList: false };
-      return { parent, prefix: last.trim(), inList: false };
+      const parent = [...parentPath(lines, line, m[1]!.length), m[3]!, ...flow.keys];
+      const kv = /^\s*([\w-]+)\s*:\s*(.*)$/.exec(flow.segment);
+      if (kv) return { parent, key: kv[1]!, prefix: kv[2]!.trim(), inList: false, inFlow: true };
+      return { parent, prefix: flow.segment.trim(), inList: false, inFlow: true };
     }
     const list = /\[([^\]]*)$/.exec(afterColon);
     const parent = parentPath(lines, line, m[1]!.length);

@@ -16,3 +16,4 @@ export * from './annotator';
 export * from './status';
 export * from './glmae';
 export * from './sweeps';
+export * from './runs';

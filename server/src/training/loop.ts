@@ -2,6 +2,7 @@
  * The trainer's step progress report (throughput, ETA, memory), which also yields so that
  * cancellation and LSP traffic get through between steps.
  */
+import { runEtaSeconds } from './eta';
 import * as tf from '@tensorflow/tfjs-core';
 import type { RunContext } from './types';
 
@@ -29,7 +30,7 @@ export async function reportStep(ctx: RunContext, r: StepReport): Promise<void> 
     steps: r.steps,
     loss: r.loss,
     imagesPerSec: (done * r.batchSize) / Math.max(secs, 1e-6),
-    etaSeconds: (secs / done) * (r.steps - r.step + (r.epochs - r.epoch - 1) * r.steps),
+    etaSeconds: runEtaSeconds({ epoch: r.epoch + 1, epochs: r.epochs, step: r.step, steps: r.steps, secondsPerStep: secs / done }),
     memoryMB: tf.memory().numBytes / 2 ** 20,
   });
   await new Promise<void>((resolve) => setImmediate(resolve));

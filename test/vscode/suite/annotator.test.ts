@@ -132,8 +132,11 @@ suite('Box annotator in a real VS Code host', () => {
     const a = await api();
     const { dir, uri } = makeDataset('review');
     const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const cleaning = path.join(root, '.medstudio', 'runs', `care-review-${Date.now()}`, 'cleaning');
+    const run = path.join(root, '.medstudio', 'runs', `care-review-${Date.now()}`);
+    const cleaning = path.join(run, 'cleaning');
     fs.mkdirSync(cleaning, { recursive: true });
+    // A run folder as training writes it: its run.json is what makes it a run.
+    fs.writeFileSync(path.join(run, 'run.json'), JSON.stringify({ runId: path.basename(run), runDir: run, experimentPath: '', method: 'care', state: 'finished', createdAt: new Date().toISOString(), epoch: 1, epochs: 1 }));
     const report = { round: 1, scoring: 'loss', classes: ['nevus', 'melanoma'], flagged: 1, of: 2, suspects: [{ image: path.join(dir, 'images', 'a.png'), id: 'a', givenLabel: 'nevus', suggestedLabel: 'melanoma', score: 2.5 }] };
     fs.writeFileSync(path.join(cleaning, 'round-1.suspects.json'), JSON.stringify(report));
     await openAnnotator(a, uri);
@@ -249,6 +252,39 @@ suite('Box annotator in a real VS Code host', () => {
     await until('the save to finish', () => (activeTabDirty() === false ? true : undefined));
     const saved = parseSlicerRoi(fs.readFileSync(opened.fsPath, 'utf8'));
     assert.deepEqual(saved.map((r) => [r.center, r.size, r.category]), [[[3.5, 3, 8], [4, 3, 6], 'lesion']]);
+  });
+
+  test("the CT samples' ground-truth boxes open over their volume (kept in a sibling folder), with their class", async () => {
+    const a = await api();
+    const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const ct = path.join(root, 'samples', 'ct-nodules');
+    // Opening a box file finds its volume in volumes/ (no "put ct-002.nii.gz next to it").
+    const box = vscode.Uri.file(path.join(ct, 'boxes', 'ct-002.mrk.json'));
+    await vscode.commands.executeCommand('vscode.openWith', box, 'medstudio.annotator');
+    const shown = await a.annotator.whenVolumeShown(box.toString());
+    assert.equal(shown.name, 'ct-002.nii.gz');
+    await closeAll();
+    // Annotate Dataset on the CT experiment opens the existing boxes of the volume picked, not a new empty file.
+    const experiment = vscode.Uri.file(path.join(root, 'samples', 'experiments', 'ct-segment.medstudio.yaml'));
+    let opened: vscode.Uri | undefined;
+    let done = false;
+    const annotating = (vscode.commands.executeCommand('medstudio.annotate', experiment) as Thenable<vscode.Uri | undefined>).then((u) => {
+      done = true;
+      opened = u;
+    });
+    // The volume picker lists ct-001 first: take it, as Enter would.
+    while (!done) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await annotating;
+    assert.equal(opened?.fsPath, path.join(ct, 'boxes', 'ct-001.mrk.json'));
+    assert.ok(!fs.existsSync(path.join(ct, 'volumes', 'ct-001.mrk.json')), 'no empty box file was created beside the volume');
+    assert.equal((await a.annotator.whenVolumeShown(opened.toString())).name, 'ct-001.nii.gz');
+    const state = a.annotator.state(opened.toString());
+    assert.equal(state?.rois?.length, 3, 'the three ground-truth nodules');
+    assert.deepEqual(state?.roiClasses, ['nodule']);
+    await closeAll();
   });
 
   test('a box file that does not parse opens with its error, refuses edits and is not overwritten', async () => {

@@ -5,8 +5,10 @@
  * Updates arrive as streamed job events; the panel rebuilds from `ready` after a reload.
  */
 import { connect, getState, setState } from '../common/vscodeApi';
-import type { EvalMetrics, JobEvent, PanelJob, StatusPanelEvents, StatusPanelRequests, SweepPanelEvents, SweepPanelRequests } from '../../../server/src/protocol';
-import { barChart, confusionMatrix, lineChart } from './charts';
+import type { JobEvent, PanelJob, StatusPanelEvents, StatusPanelRequests, SweepPanelEvents, SweepPanelRequests } from '../../../server/src/protocol';
+import { barChart, confusionMatrix } from './charts';
+import { ChartCache, type LiveSeries } from './liveChart';
+import { duration, epochOf, latestPerRun, methodTerms, shownJob, trainLoss, valSeries } from './runView';
 import { addStyle, el } from '../common/dom';
 import { mountExtras } from './extras';
 import { STYLE } from './style';
@@ -27,16 +29,18 @@ const runsEl = el('ul', { id: 'runs', class: 'runs', role: 'listbox', 'aria-labe
 const detailEl = el('section', { id: 'detail', class: 'detail', 'aria-live': 'polite' });
 app.replaceChildren(el('div', { class: 'layout' }, runsEl, detailEl));
 
-const sorted = () => [...jobs.values()].sort((a, b) => String(b.info.createdAt).localeCompare(String(a.info.createdAt)));
+/** One entry per run folder (its latest job), newest first. */
+const sorted = () => latestPerRun(jobs.values());
+const charts = new ChartCache();
 /** A job's state as a CSS class suffix: jobs.json is a file anyone may have edited. */
 const stateClass = (s: unknown) => `state s-${String(s).replace(/[^a-z]/g, '')}`;
 const extras = mountExtras(app, (method, params) => ch.request(method, params), () => sorted());
 
 function select(id: string | undefined): void {
-  selected = id;
+  selected = shownJob(jobs.values(), id)?.info.id ?? id;
   setState<PanelState>({ selected });
   render();
-  const j = id ? jobs.get(id) : undefined;
+  const j = selected ? jobs.get(selected) : undefined;
   if (j && j.metrics.length === 0 && j.info.runDir) {
     void ch.request('history', { runDir: j.info.runDir }).then((h) => {
       if (j.metrics.length === 0 && h.metrics.length) {
@@ -47,30 +51,68 @@ function select(id: string | undefined): void {
   }
 }
 
+const epochText = (j: PanelJob) => {
+  const e = epochOf(j);
+  return e ? `epoch ${e.epoch}/${e.epochs}` : '';
+};
+
 function renderRuns(): void {
-  const items = sorted().map(({ info }) =>
+  const items = sorted().map((j) =>
     el(
       'li',
-      { role: 'option', 'data-id': info.id, class: info.id === selected ? 'run sel' : 'run', 'aria-selected': String(info.id === selected) },
-      el('span', { class: stateClass(info.state) }, String(info.state)),
+      { role: 'option', 'data-id': j.info.id, class: j.info.id === selected ? 'run sel' : 'run', 'aria-selected': String(j.info.id === selected) },
+      el('span', { class: stateClass(j.info.state) }, String(j.info.state)),
       ' ',
-      el('b', {}, String(info.runId || info.id)),
+      el('b', {}, String(j.info.runId || j.info.id)),
       el('br'),
-      el('span', { class: 'muted' }, `${info.method || '…'} · ${info.backend ?? ''} ${info.epochs ? `· epoch ${info.epoch}/${info.epochs}` : ''}`),
+      el('span', { class: 'muted' }, [j.info.method || '…', j.info.backend ?? '', epochText(j)].filter(Boolean).join(' · ')),
     ),
   );
   runsEl.replaceChildren(...(items.length ? items : [el('li', { class: 'muted' }, 'No runs yet. Train an experiment (MedStudio: Train Experiment).')]));
 }
 
-function metricSeries(ms: EvalMetrics[], key: 'loss' | 'balancedAccuracy' | 'accuracy' | 'meanClassError' | 'auc', split = 'val'): [number, number][] {
-  return ms.filter((m) => m.split === split && typeof m[key] === 'number').map((m) => [m.epoch, m[key] as number]);
-}
-
 const stat = (label: string, value: string, after = '') => el('span', {}, `${label} `, el('b', {}, value), after ? ` ${after}` : '');
+const PALETTE = ['#4fc1ff', '#f5a623', '#7ed321', '#d0021b', '#bd10e0', '#50e3c2'];
+const colour = (i: number) => PALETTE[i % PALETTE.length]!;
+
+/** The curves of a run: loss, balanced accuracy / error, method terms, schedule; kept live across events. */
+function curveCharts(j: PanelJob): Node[] {
+  const { metrics } = j;
+  const id = j.info.id;
+  const out: Node[] = [];
+  const keep = new Set<string>();
+  // Every chart spans the run's epochs, so a term that starts in stage 2 lines up with the loss.
+  const epochs = [...new Set(metrics.filter((m) => m.split !== 'test').map((m) => m.epoch))];
+  const add = (key: string, title: string, series: LiveSeries[], o?: Parameters<ChartCache['get']>[4]) => {
+    keep.add(`${id}:${key}`);
+    out.push(charts.get(id, key, title, series, { ...o, epochs }));
+  };
+  add('loss', 'loss per epoch', [
+    { name: 'train', points: trainLoss(metrics), color: colour(1) },
+    { name: 'val', points: valSeries(metrics, 'loss'), color: colour(0) },
+  ]);
+  add('accuracy', 'validation: balanced accuracy and mean class error', [
+    { name: 'balanced accuracy', points: valSeries(metrics, 'balancedAccuracy'), color: colour(2) },
+    { name: 'mean class error', points: valSeries(metrics, 'meanClassError'), color: colour(3) },
+  ]);
+  const terms = methodTerms(metrics);
+  if (terms.losses.length) add('terms', 'method terms', terms.losses.map((t, i) => ({ ...t, color: colour(i + 4) })));
+  if (terms.schedule.length) {
+    add(
+      'schedule',
+      'schedule',
+      terms.schedule.map((t, i) => ({ ...t, color: colour(i + 1), scale: t.name })),
+      { axes: terms.schedule.map((t, i) => ({ scale: t.name, label: t.name, side: i === 0 ? 'left' : 'right' })) },
+    );
+  }
+  charts.keepOnly(keep);
+  return out;
+}
 
 function renderDetail(): void {
   const j = selected ? jobs.get(selected) : undefined;
   if (!j) {
+    charts.keepOnly(new Set());
     detailEl.replaceChildren(el('p', { class: 'muted' }, 'Select a run.'));
     return;
   }
@@ -85,27 +127,22 @@ function renderDetail(): void {
     info.modelPath || info.state === 'finished' ? button('openModel', 'Open model') : null,
     info.state === 'finished' ? button('explain', 'Explain a test image') : null,
   ].filter((b): b is HTMLButtonElement => b !== null);
-  const p = progress;
+  const p = info.state === 'running' ? progress : undefined;
   const n = (v: unknown, digits: number) => (typeof v === 'number' ? v.toFixed(digits) : '?');
+  const e = epochOf(j);
   const stats = p
-    ? [stat('epoch', `${p.epoch}/${p.epochs}`, `step ${p.step}/${p.steps}`), el('span', {}, el('b', {}, n(p.imagesPerSec, 1)), ' img/s'), stat('memory', n(p.memoryMB, 0), 'MB'), stat('ETA', n(p.etaSeconds, 0), 's'), stat('loss', n(p.loss, 4))]
-    : [el('span', { class: 'muted' }, 'no live progress')];
-  const extraKeys = [...new Set(metrics.flatMap((m) => Object.keys(m.extra ?? {})))].slice(0, 4);
-  const palette = ['#4fc1ff', '#f5a623', '#7ed321', '#d0021b'];
-  const charts: Node[] = [
-    lineChart('loss', [
-      { name: 'val', points: metricSeries(metrics, 'loss'), color: palette[0]! },
-      { name: 'train', points: metricSeries(metrics, 'loss', 'train'), color: palette[1]! },
-    ]),
-    lineChart('balanced accuracy / mean class error', [
-      { name: 'bal. acc', points: metricSeries(metrics, 'balancedAccuracy'), color: palette[2]! },
-      { name: 'mean class err', points: metricSeries(metrics, 'meanClassError'), color: palette[3]! },
-    ]),
-  ];
-  if (extraKeys.length) charts.push(lineChart('method terms', extraKeys.map((k, i) => ({ name: k, points: metrics.filter((m) => m.extra?.[k] !== undefined).map((m) => [m.epoch, m.extra![k]!] as [number, number]), color: palette[i]! }))));
-  if (last?.recall) charts.push(barChart(`per-class recall (${last.split}, epoch ${last.epoch})`, Object.entries(last.recall).map(([label, value]) => ({ label, value }))));
+    ? [
+        stat('epoch', e ? `${e.epoch}/${e.epochs}` : '?', `step ${p.step}/${p.steps}`),
+        el('span', {}, el('b', {}, n(p.imagesPerSec, 1)), ' img/s'),
+        stat('memory', n(p.memoryMB, 0), 'MB'),
+        stat('ETA', duration(p.etaSeconds), 'for the whole run'),
+        stat('loss', n(p.loss, 4)),
+      ]
+    : [el('span', { class: 'muted' }, epochText(j) ? `${epochText(j)} · no live progress` : 'no live progress')];
+  const other: Node[] = [];
+  if (last?.recall) other.push(barChart(`per-class recall (${last.split}, epoch ${last.epoch})`, Object.entries(last.recall).map(([label, value]) => ({ label, value }))));
   const cm = last?.confusion && last.classes ? confusionMatrix(last.classes, last.confusion) : null;
-  if (cm) charts.push(cm);
+  if (cm) other.push(cm);
   detailEl.replaceChildren(
     el(
       'header',
@@ -117,7 +154,7 @@ function renderDetail(): void {
     ...(info.error ? [el('p', { class: 'error' }, String(info.error))] : []),
     el('div', { class: 'buttons' }, ...buttons),
     el('div', { class: 'stats' }, ...stats),
-    el('div', { class: 'charts' }, ...charts),
+    el('div', { class: 'charts' }, ...curveCharts(j), ...other),
   );
 }
 
@@ -140,7 +177,8 @@ function apply(e: JobEvent): void {
   else if (e.kind === 'progress') j.progress = e.progress;
   const isNew = !jobs.has(e.jobId) || e.kind === 'state';
   jobs.set(e.jobId, j);
-  if (!selected) selected = e.jobId;
+  // A new job on the selected run's folder (a resume) takes over the selection.
+  selected = shownJob(jobs.values(), selected ?? e.jobId)?.info.id ?? e.jobId;
   if (isNew) renderRunsChanged();
   else render();
 }

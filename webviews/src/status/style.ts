@@ -25,5 +25,9 @@ body { overflow: auto; }
 .chart .axis { stroke: var(--vscode-panel-border, #666); }
 .chart .bar { fill: var(--vscode-charts-blue, #3794ff); }
 .chart .bar.rare { fill: var(--vscode-charts-orange, #d18616); }
+.live-chart { margin: 0; padding: 4px; }
+.live-chart .chart-title { font-weight: bold; font-size: 11px; margin: 0 0 2px 4px; }
+.live-chart .u-legend { font-size: 11px; color: var(--vscode-foreground, #ccc); }
+.live-chart .u-legend .u-series > * { padding: 1px 4px; }
 .chart .cellv { fill: var(--vscode-editor-foreground, #fff); font-size: 9px; }
 `;

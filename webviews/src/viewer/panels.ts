@@ -1,6 +1,7 @@
 /** The side panels: header facts and overlay controls. Rebuilt on change (they are small). */
 import { COLORMAPS, labelColor, rgbHex } from '../common/render/colormap';
-import { orientationCode } from '../common/render/orientation';
+import { obliqueDegrees, OBLIQUE_TOLERANCE_DEG, orientationCode } from '../common/render/orientation';
+import { isPhotograph } from './viewPanel';
 import type { Volume } from '../common/render/volume';
 import { el, option } from './dom';
 import type { Overlay } from './overlays';
@@ -9,13 +10,20 @@ import type { ViewerState } from './state';
 export function headerPanel(v: Volume, range: { min: number; max: number }): HTMLElement {
   const h = v.header;
   const f = (x: number) => String(+x.toFixed(4));
+  const tilt = obliqueDegrees(h.direction);
+  // A photograph has no anatomical orientation; an oblique scan is drawn in its voxel axes.
+  const orientation = isPhotograph(h)
+    ? 'none (a photograph: no anatomical axes)'
+    : tilt > OBLIQUE_TOLERANCE_DEG
+      ? `${orientationCode(h.direction)}, oblique: tilted ${tilt.toFixed(1)}° from the anatomical axes, drawn in voxel axes (the letters name the nearest axis)`
+      : orientationCode(h.direction);
   const rows: [string, string][] = [
     ['file', v.name],
     ['size', `${h.dims.join(' x ')}${h.frames > 1 ? ` x ${h.frames} frames` : ''}`],
     ['voxel type', `${h.voxelType}${h.components > 1 ? ` x${h.components}` : ''}`],
     ['spacing (mm)', h.spacing.map(f).join(' x ')],
     ['origin (LPS mm)', h.origin.map(f).join(', ')],
-    ['orientation', orientationCode(h.direction)],
+    ['orientation', orientation],
     ['direction', [0, 1, 2].map((r) => h.direction.slice(r * 3, r * 3 + 3).map(f).join(' ')).join(' | ')],
     ['value range', `${f(range.min)} .. ${f(range.max)}`],
     ...(h.modality ? ([['modality', h.modality]] as [string, string][]) : []),

@@ -21,6 +21,8 @@ button:focus, select:focus, input:focus, canvas:focus { outline: 1px solid var(-
 .view canvas { flex: 1; width: 100%; min-height: 0; display: block; cursor: crosshair; }
 .view.active { box-shadow: inset 0 0 0 1px var(--vscode-focusBorder, #007fd4); }
 .view .name { position: absolute; left: 6px; top: 4px; color: var(--vscode-descriptionForeground, #aaa); font-size: 11px; pointer-events: none; text-shadow: 0 0 2px #000; }
+.view .oblique { position: absolute; left: 6px; top: 20px; color: #000; background: var(--vscode-editorWarning-foreground, #fc6); font-size: 11px; padding: 0 4px; border-radius: 2px; pointer-events: none; }
+.view .oblique.hidden { display: none; }
 .view .orient { position: absolute; color: var(--vscode-editorWarning-foreground, #fc6); font-weight: bold; pointer-events: none;
   text-shadow: 0 0 2px #000, 0 0 4px #000; /* readable over bright tissue */ }
 .view .orient.left { left: 4px; top: 50%; transform: translateY(-50%); } .view .orient.right { right: 4px; top: 50%; transform: translateY(-50%); }

@@ -5,7 +5,8 @@
  * ctrl+wheel zooms.
  */
 import { renderSlice, newSliceImage, type OverlayLayer, type SliceImage } from '../common/render/slice';
-import { viewGeometry, viewToVoxel, voxelToView, type Vec3, type ViewGeometry, type ViewName } from '../common/render/orientation';
+import { obliqueDegrees, OBLIQUE_TOLERANCE_DEG, viewGeometry, viewToVoxel, voxelToView, type Vec3, type ViewGeometry, type ViewName } from '../common/render/orientation';
+import type { VolumeHeader } from '../../../server/src/protocol/viewer';
 import { canvasToSlice, placeSlice, sliceToCanvas, zoomAt, type Placement, type ZoomPan } from '../common/render/viewTransform';
 import type { WindowLevel } from '../common/render/window';
 import type { Volume } from '../common/render/volume';
@@ -32,12 +33,20 @@ export interface ViewHost {
   crosshairColor(): string;
 }
 
+/** PNG/JPEG photographs: pixels with no anatomical orientation (no view name, no A/P/R/L). */
+export const isPhotograph = (h: Pick<VolumeHeader, 'meta'>): boolean => h.meta.format === 'PNG' || h.meta.format === 'JPEG';
+
+/** The crosshair: a bright line on a dark halo, visible on any grey level and any theme. */
+const CROSSHAIR_HALO = 'rgba(0, 0, 0, 0.75)';
+
 export class ViewPanel {
   readonly root: HTMLDivElement;
   readonly canvas: HTMLCanvasElement;
   private readonly slider: HTMLInputElement;
   private readonly sliceLabel: HTMLSpanElement;
   private readonly letters: Record<'left' | 'right' | 'top' | 'bottom', HTMLDivElement>;
+  private readonly nameEl: HTMLDivElement;
+  private readonly obliqueEl: HTMLDivElement;
   private geom!: ViewGeometry;
   private image: SliceImage | undefined;
   private readonly buffer = document.createElement('canvas');
@@ -54,11 +63,14 @@ export class ViewPanel {
     this.sliceLabel = el('span');
     const letter = (edge: string) => el('div', { class: `orient ${edge}`, 'data-edge': edge });
     this.letters = { left: letter('left'), right: letter('right'), top: letter('top'), bottom: letter('bottom') };
+    this.nameEl = el('div', { class: 'name', text: view });
+    this.obliqueEl = el('div', { class: 'oblique hidden', role: 'note' });
     this.root = el(
       'div',
       { class: 'view', 'data-view': view },
       this.canvas,
-      el('div', { class: 'name', text: view }),
+      this.nameEl,
+      this.obliqueEl,
       ...Object.values(this.letters),
       el('div', { class: 'footer' }, this.slider, this.sliceLabel),
     );
@@ -73,7 +85,13 @@ export class ViewPanel {
     this.buffer.width = this.geom.width;
     this.buffer.height = this.geom.height;
     this.slider.max = String(this.geom.depth - 1);
-    for (const edge of ['left', 'right', 'top', 'bottom'] as const) this.letters[edge].textContent = this.geom.labels[edge];
+    const photo = isPhotograph(v.header);
+    for (const edge of ['left', 'right', 'top', 'bottom'] as const) this.letters[edge].textContent = photo ? '' : this.geom.labels[edge];
+    this.nameEl.textContent = photo ? '' : this.view;
+    const tilt = photo ? 0 : obliqueDegrees(v.header.direction);
+    const oblique = tilt > OBLIQUE_TOLERANCE_DEG;
+    this.obliqueEl.classList.toggle('hidden', !oblique);
+    this.obliqueEl.textContent = oblique ? `oblique ${tilt.toFixed(1)}°: voxel axes, letters approximate` : '';
   }
 
   geometry(): ViewGeometry {
@@ -113,16 +131,20 @@ export class ViewPanel {
     ctx.drawImage(this.buffer, p.left, p.top, g.width * p.scaleX, g.height * p.scaleY);
     // Crosshair through the cursor's pixel centre.
     const c = sliceToCanvas(p, cur.u, cur.v);
+    const line = () => {
+      ctx.beginPath();
+      ctx.moveTo(Math.round(c.x) + 0.5, p.top);
+      ctx.lineTo(Math.round(c.x) + 0.5, p.top + g.height * p.scaleY);
+      ctx.moveTo(p.left, Math.round(c.y) + 0.5);
+      ctx.lineTo(p.left + g.width * p.scaleX, Math.round(c.y) + 0.5);
+      ctx.stroke();
+    };
+    ctx.strokeStyle = CROSSHAIR_HALO;
+    ctx.lineWidth = 3 * Math.max(1, dpr);
+    line();
     ctx.strokeStyle = this.host.crosshairColor();
-    ctx.globalAlpha = 0.7;
     ctx.lineWidth = Math.max(1, dpr);
-    ctx.beginPath();
-    ctx.moveTo(Math.round(c.x) + 0.5, p.top);
-    ctx.lineTo(Math.round(c.x) + 0.5, p.top + g.height * p.scaleY);
-    ctx.moveTo(p.left, Math.round(c.y) + 0.5);
-    ctx.lineTo(p.left + g.width * p.scaleX, Math.round(c.y) + 0.5);
-    ctx.stroke();
-    ctx.globalAlpha = 1;
+    line();
     return performance.now() - t0;
   }
 

@@ -8,13 +8,13 @@ import { COLORMAPS, colormapLut, type ColormapName } from '../common/render/colo
 import { VIEWS, voxelToView, voxelToWorld, type Vec3, type ViewName } from '../common/render/orientation';
 import type { OverlayLayer } from '../common/render/slice';
 import type { ZoomPan } from '../common/render/viewTransform';
-import { BYTES_PER_VOXEL, flatIndex, percentiles, valueAt, type Volume } from '../common/render/volume';
+import { BYTES_PER_VOXEL, flatIndex, percentiles, valueAt, voxelBytes, type Volume } from '../common/render/volume';
 import { autoWindow, CT_PRESETS, dragWindow, looksLikeCt, type WindowLevel } from '../common/render/window';
 import { el, option } from './dom';
 import { layersFor, type Overlay } from './overlays';
 import { headerPanel, overlayPanel } from './panels';
 import { saveState, type ViewerState } from './state';
-import { ViewPanel, type ViewHost } from './viewPanel';
+import { isPhotograph, ViewPanel, type ViewHost } from './viewPanel';
 
 export interface ViewerActions {
   pickLabels(): void;
@@ -24,6 +24,8 @@ export interface ViewerActions {
 /** Figures tests and the benchmark read (window.medstudioViewer). */
 export interface ViewerStats {
   firstSliceMs: number;
+  /** Voxel bytes that had arrived when the first slice was drawn (a streaming volume starts early). */
+  firstSliceBytes: number;
   frameMs: number[];
   frames: number;
 }
@@ -50,7 +52,7 @@ const LAYOUTS: [LayoutName, string][] = [
 
 export class Viewer implements ViewHost {
   readonly root: HTMLElement;
-  readonly stats: ViewerStats = { firstSliceMs: -1, frameMs: [], frames: 0 };
+  readonly stats: ViewerStats = { firstSliceMs: -1, firstSliceBytes: -1, frameMs: [], frames: 0 };
   private readonly panels: Record<ViewName, ViewPanel>;
   private readonly viewsEl: HTMLDivElement;
   private readonly help: HTMLDivElement;
@@ -60,7 +62,14 @@ export class Viewer implements ViewHost {
   private overlayList: Overlay[] = [];
   private layers: OverlayLayer[] = [];
   private range: { min: number; max: number; p005: number; p995: number };
-  private readonly isCt: boolean;
+  private isCt: boolean;
+  /** The window was chosen by the viewer (not restored, not set by the person): redo it once all data is in. */
+  private windowAuto: boolean;
+  /**
+   * While the volume streams in, the axial view follows the slices as they arrive, up to the
+   * slice it would show (the middle, or the restored one); any navigation stops it.
+   */
+  private followLoad: { target: number } | undefined;
   /** Bumped whenever every view must re-render its slice (data arrived, overlays changed). */
   private renderVersion = 0;
   private loadedBytes: number;
@@ -82,6 +91,7 @@ export class Viewer implements ViewHost {
     this.onFirst = onFirstSlice;
     this.loadedBytes = loadedBytes;
     this.windowRestored = !!state.window;
+    this.windowAuto = !state.window;
     const h = vol.header;
     this.range = this.computeRange();
     this.isCt = looksLikeCt(h.modality, this.range.min, this.range.max);
@@ -92,6 +102,11 @@ export class Viewer implements ViewHost {
       state.cursor = [h.dims[0] >> 1, h.dims[1] >> 1, h.dims[2] >> 1];
     }
     state.frame = Math.min(Math.max(0, state.frame), h.frames - 1);
+    const loadedSlices = this.slicesIn();
+    if (loadedSlices < h.dims[2] && state.cursor[2] >= loadedSlices) {
+      this.followLoad = { target: state.cursor[2] };
+      state.cursor = [state.cursor[0], state.cursor[1], Math.max(0, loadedSlices - 1)];
+    }
     if (this.is2d) state.layout = 'axial';
     if (!state.window && h.components >= 3) {
       // Colour photographs: the full 8-bit range, no contrast stretch.
@@ -134,12 +149,29 @@ export class Viewer implements ViewHost {
     return { min: min!, max: max!, p005: p005!, p995: p995! };
   }
 
+  /** Whole k-slices of voxels in so far (all of them once complete). */
+  private slicesIn(): number {
+    const h = this.vol.header;
+    if (!Number.isFinite(this.loadedBytes)) return h.dims[2];
+    const sliceBytes = h.dims[0] * h.dims[1] * h.components * BYTES_PER_VOXEL[h.voxelType] * h.frames;
+    return Math.min(h.dims[2], Math.floor(this.loadedBytes / sliceBytes));
+  }
+
+  /** Moves the axial slice along with the data until it reaches the slice it was meant to show. */
+  private follow(): void {
+    if (!this.followLoad) return;
+    const k = Math.min(this.followLoad.target, Math.max(0, this.slicesIn() - 1));
+    if (k >= this.followLoad.target) this.followLoad = undefined;
+    if (k !== this.state.cursor[2]) this.state.cursor = [this.state.cursor[0], this.state.cursor[1], k];
+  }
+
   /** More of a streaming volume arrived: redraw what is in, a few times a second. */
   dataArrived(bytes: number): void {
     this.loadedBytes = bytes;
     const now = performance.now();
     if (now - this.lastInvalidate < 250) return;
     this.lastInvalidate = now;
+    this.follow();
     this.renderVersion++;
     this.request();
   }
@@ -148,9 +180,12 @@ export class Viewer implements ViewHost {
   complete(v: Volume): void {
     this.vol = v;
     this.loadedBytes = Infinity;
+    this.follow();
     this.range = this.computeRange();
-    if (!this.windowRestored && this.state.preset === 'auto') {
-      this.state.window = autoWindow(this.range.p005, this.range.p995);
+    // The first slices decided the window; the whole volume may tell a CT that they did not.
+    this.isCt = looksLikeCt(this.vol.header.modality, this.range.min, this.range.max);
+    if (this.windowAuto && (this.state.preset === 'auto' || (this.isCt && this.state.preset !== 'soft tissue'))) {
+      this.applyPreset(this.isCt ? 'soft tissue' : 'auto', false);
       this.syncToolbar();
     }
     this.renderVersion++;
@@ -189,6 +224,7 @@ export class Viewer implements ViewHost {
     this.changed();
   }
   setCursor(c: Vec3, from: ViewName): void {
+    this.followLoad = undefined;
     this.state.cursor = c;
     this.state.active = from;
     this.changed();
@@ -197,6 +233,7 @@ export class Viewer implements ViewHost {
   setSlice(view: ViewName, slice: number): void {
     const g = this.panels[view].geometry();
     const s = Math.min(g.depth - 1, Math.max(0, Math.round(slice)));
+    this.followLoad = undefined;
     const c = [...this.state.cursor] as Vec3;
     c[g.normal] = s;
     this.state.cursor = c;
@@ -204,6 +241,7 @@ export class Viewer implements ViewHost {
     this.changed();
   }
   startWindowDrag(): void {
+    this.windowAuto = false;
     this.dragStart = { ...this.state.window! };
   }
   dragWindow(dx: number, dy: number): void {
@@ -222,8 +260,9 @@ export class Viewer implements ViewHost {
     this.state.layout = this.state.layout === 'grid' ? view : 'grid';
     this.applyLayout();
   }
+  /** A fixed bright colour: the theme's cursor colour is a light grey in dark themes, lost on a grey CT. */
   crosshairColor(): string {
-    return getComputedStyle(document.body).getPropertyValue('--vscode-editorCursor-foreground').trim() || '#3794ff';
+    return '#ffd400';
   }
   hover(v: Vec3 | undefined): void {
     const p = v ?? this.state.cursor;
@@ -232,9 +271,11 @@ export class Viewer implements ViewHost {
     const idx = flatIndex(h, p[0], p[1], p[2], this.state.frame);
     const value = h.components >= 3 ? [0, 1, 2].map((c) => this.vol.data[idx + c]).join(', ') : String(+valueAt(this.vol, idx).toPrecision(6));
     const win = this.state.window!;
-    this.status.textContent =
-      `${v ? '' : 'cursor '}voxel [${p.join(', ')}]${h.frames > 1 ? ` t=${this.state.frame}` : ''}  ` +
-      `world (LPS mm) ${w.map((x) => x.toFixed(1)).join(', ')}  value ${value}  ·  W ${+win.width.toFixed(1)} L ${+win.center.toFixed(1)}`;
+    // A photograph has pixels, not a patient's world coordinates.
+    const where = isPhotograph(h)
+      ? `pixel [${p[0]}, ${p[1]}]  `
+      : `voxel [${p.join(', ')}]${h.frames > 1 ? ` t=${this.state.frame}` : ''}  world (LPS mm) ${w.map((x) => x.toFixed(1)).join(', ')}  `;
+    this.status.textContent = `${v ? '' : 'cursor '}${where}value ${value}  ·  W ${+win.width.toFixed(1)} L ${+win.center.toFixed(1)}`;
   }
 
   // ---- overlays ----
@@ -271,16 +312,25 @@ export class Viewer implements ViewHost {
     this.dirty = true;
     requestAnimationFrame(() => this.drawNow());
   }
-  private drawNow(): void {
+  /**
+   * Draws the first visible view at once when nothing is on screen yet (a streaming volume's
+   * first slice, not a frame later); the other views follow on the next animation frame.
+   */
+  drawFirst(): void {
+    if (this.stats.frames === 0) this.drawNow(VIEWS.filter((v) => !this.panels[v].root.classList.contains('hidden')).slice(0, 1));
+    this.request();
+  }
+  private drawNow(views: readonly ViewName[] = VIEWS): void {
     this.dirty = false;
     let ms = 0;
-    for (const v of VIEWS) if (!this.panels[v].root.classList.contains('hidden')) ms += this.panels[v].draw();
+    for (const v of views) if (!this.panels[v].root.classList.contains('hidden')) ms += this.panels[v].draw();
     this.stats.frameMs.push(ms);
     if (this.stats.frameMs.length > 2000) this.stats.frameMs.splice(0, 1000);
     this.stats.frames++;
     document.body.dataset.frames = String(this.stats.frames);
     document.body.dataset.cursor = this.state.cursor.join(',');
     if (this.stats.firstSliceMs < 0) {
+      this.stats.firstSliceBytes = Number.isFinite(this.loadedBytes) ? this.loadedBytes : voxelBytes(this.vol.header);
       this.stats.firstSliceMs = performance.now();
       this.onFirst(this.stats.firstSliceMs);
     }
@@ -294,6 +344,8 @@ export class Viewer implements ViewHost {
   private frameInput: HTMLInputElement | undefined;
 
   private applyPreset(name: string, redraw = true): void {
+    // Redrawn at once: the person picked it.
+    if (redraw) this.windowAuto = false;
     const p = CT_PRESETS[name];
     this.state.preset = p ? name : 'auto';
     this.state.window = p ? { ...p } : autoWindow(this.range.p005, this.range.p995);
@@ -319,6 +371,7 @@ export class Viewer implements ViewHost {
       const c = Number(this.centerInput.value);
       const w = Number(this.widthInput.value);
       if (!Number.isFinite(c) || !(w > 0)) return;
+      this.windowAuto = false;
       this.state.window = { center: c, width: w };
       this.state.preset = 'custom';
       this.syncToolbar();
@@ -332,7 +385,8 @@ export class Viewer implements ViewHost {
       this.changed();
     });
     tb.append(
-      el('label', {}, 'Layout', this.layoutSelect),
+      // One view of a photograph: no layout (and no 'Axial') to offer.
+      el('label', { style: isPhotograph(this.vol.header) ? 'display: none' : undefined }, 'Layout', this.layoutSelect),
       el('label', {}, 'Window', this.presetSelect),
       el('label', {}, 'L', this.centerInput),
       el('label', {}, 'W', this.widthInput),

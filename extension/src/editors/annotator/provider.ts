@@ -18,15 +18,19 @@ import {
   type AnnotatorHostRequests,
   type AnnotatorWebviewEvents,
   type AnnotatorWebviewRequests,
+  type RunHolds,
+  type RunSummary,
   type SuggestedBox,
   type SuspectItem,
 } from '../../../../server/src/protocol';
+import { pickRun, runsHolding } from '../../runs/pickRun';
 import type { ExtensionServices } from '../../context';
 import { makeNonce, renderWebviewHtml } from '../../webviewHtml';
 import { webviewChecks } from '../../webviewChecks';
 import { isInside, rebaseFileName, resolveImagePath } from './paths';
 import { AnnotatorSession, type HostHandlers, type SessionHost } from './session';
 import { parseSuspects } from './suspects';
+import { findVolumeFor } from './volumeBoxes';
 import { writeTextAtomic } from './writeAtomic';
 
 /** Volumes the annotator loads into its webview at most (as the viewer: 1 GiB of voxels). */
@@ -65,6 +69,8 @@ export class AnnotatorDocument implements vscode.CustomDocument {
     readonly uri: vscode.Uri,
     text: string,
     host: Omit<SessionHost, 'pushEdit' | 'pickReviewQueue'>,
+    /** The workspace's runs holding an output, as the server lists them. */
+    private readonly runs: (holds: RunHolds) => Promise<RunSummary[]>,
   ) {
     this.session = new AnnotatorSession(path.basename(uri.fsPath), text, {
       ...host,
@@ -91,32 +97,42 @@ export class AnnotatorDocument implements vscode.CustomDocument {
   }
 
   /**
-   * The volume of a `.mrk.json`: `<name>.nii.gz` or `<name>.nii` beside `<name>.mrk.json`, else
-   * the folder's only NIfTI file. (NRRD/MHA/DICOM volumes would need the server's decoder.)
+   * The volume of a `.mrk.json` (findVolumeFor: a reference stored in the file, the same name
+   * beside it or in a sibling folder); when none is found the person picks one. NIfTI only
+   * (NRRD/MHA/DICOM volumes would need the server's decoder).
    */
   async volumePath(): Promise<string> {
-    const file = this.uri.fsPath;
-    const dir = path.dirname(file);
-    const base = path.basename(file).replace(/\.mrk\.json$/i, '');
-    for (const ext of ['.nii.gz', '.nii']) {
-      const p = path.join(dir, base + ext);
-      if (fs.existsSync(p)) return p;
+    if (this.pickedVolume) return this.pickedVolume;
+    let text = '';
+    try {
+      text = this.session.serialize();
+    } catch {
+      /* a file in error has no stored reference to read */
     }
-    const nifti = (await fs.promises.readdir(dir)).filter((f) => /\.nii(\.gz)?$/i.test(f));
-    if (nifti.length === 1) return path.join(dir, nifti[0]!);
-    throw new Error(
-      `no volume found for ${path.basename(file)}: put ${base}.nii.gz (or .nii) next to it${nifti.length ? ` (the folder has ${nifti.length} NIfTI files, so none was picked)` : ''}`,
-    );
+    const found = findVolumeFor(this.uri.fsPath, text);
+    if (!(found instanceof Error)) return found;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      defaultUri: vscode.Uri.file(path.dirname(path.dirname(this.uri.fsPath))),
+      filters: { 'NIfTI volumes': ['nii', 'gz'] },
+      openLabel: 'Draw these boxes on this volume',
+      title: `${found.message}. Which volume do the boxes of ${path.basename(this.uri.fsPath)} belong to?`,
+    });
+    if (!picked?.[0]) throw found;
+    this.pickedVolume = picked[0].fsPath;
+    return this.pickedVolume;
   }
+  /** The volume the person picked for this box file (kept while it is open). */
+  private pickedVolume: string | undefined;
 
   /** The cleaning reports of the workspace's runs, or a file the person browses to. */
   private async pickReviewQueue(): Promise<SuspectItem[] | null> {
-    const reports = await findSuspectReports();
+    const reports = (await this.runs('suspects')).flatMap((r) => r.suspectReports).sort((a, b) => b.savedAt.localeCompare(a.savedAt));
     type Item = vscode.QuickPickItem & { file?: string };
     let file: string | undefined;
     if (reports.length) {
       const items: Item[] = [
-        ...reports.map((r) => ({ label: path.basename(r.file), description: vscode.workspace.asRelativePath(path.dirname(path.dirname(r.file))), detail: new Date(r.mtime).toLocaleString(), file: r.file })),
+        ...reports.map((r) => ({ label: path.basename(r.file), description: vscode.workspace.asRelativePath(path.dirname(path.dirname(r.file))), detail: new Date(r.savedAt).toLocaleString(), file: r.file })),
         { label: '$(folder-opened) Browse…' },
       ];
       const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Review the suspect labels of which cleaning round?' });
@@ -148,47 +164,13 @@ export class AnnotatorDocument implements vscode.CustomDocument {
   }
 }
 
-/** Data-cleaning reports (`.medstudio/runs/<run>/cleaning/*.suspects.json`), newest first. */
-async function findSuspectReports(): Promise<{ file: string; mtime: number }[]> {
-  const out: { file: string; mtime: number }[] = [];
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    const root = path.join(f.uri.fsPath, '.medstudio', 'runs');
-    for (const run of fs.existsSync(root) ? await fs.promises.readdir(root) : []) {
-      const dir = path.join(root, run, 'cleaning');
-      for (const name of fs.existsSync(dir) ? await fs.promises.readdir(dir) : []) {
-        if (!name.endsWith('.suspects.json')) continue;
-        const st = await fs.promises.stat(path.join(dir, name)).catch(() => undefined);
-        if (st) out.push({ file: path.join(dir, name), mtime: st.mtimeMs });
-      }
-    }
-  }
-  return out.sort((a, b) => b.mtime - a.mtime);
-}
-
-/**
- * The run whose segmentation network proposes boxes: runs under `.medstudio/runs/` of the
- * workspace folders that hold `segmentation-model/model.json`, newest first (asked when several).
- */
-async function pickSegmentationRun(): Promise<string | undefined> {
-  const runs: { dir: string; mtime: number }[] = [];
-  for (const f of vscode.workspace.workspaceFolders ?? []) {
-    const root = path.join(f.uri.fsPath, '.medstudio', 'runs');
-    for (const name of fs.existsSync(root) ? await fs.promises.readdir(root) : []) {
-      const model = path.join(root, name, 'segmentation-model', 'model.json');
-      const st = await fs.promises.stat(model).catch(() => undefined);
-      if (st) runs.push({ dir: path.join(root, name), mtime: st.mtimeMs });
-    }
-  }
+/** The run whose segmentation network proposes boxes (the server's list; asked when several). */
+async function pickSegmentationRun(server: ExtensionServices['server']): Promise<string | undefined> {
+  const runs = await runsHolding(server, 'segmentationModel');
   if (!runs.length) {
-    throw new Error("no run with a segmentation model in .medstudio/runs: train one (a CARE experiment with boxes.source: segmentation, or 'medstudio boxes --source segmentation')");
+    throw new Error("no run with a segmentation model in this workspace: train one (a CARE experiment with boxes.source: segmentation, or 'medstudio boxes --source segmentation')");
   }
-  runs.sort((a, b) => b.mtime - a.mtime);
-  if (runs.length === 1) return runs[0]!.dir;
-  const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({ label: path.basename(r.dir), description: new Date(r.mtime).toLocaleString(), dir: r.dir })),
-    { placeHolder: 'Suggest boxes with the segmentation network of which run?' },
-  );
-  return pick?.dir;
+  return (await pickRun(runs, { title: 'Suggest boxes with the segmentation network of which run?', saved: (r) => r.segmentationModelSavedAt }))?.runDir;
 }
 
 /**
@@ -219,7 +201,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
       },
       suggest: (fileName, source) => this.suggest(doc, fileName, source),
       canEdit: () => vscode.workspace.isTrusted,
-    });
+    }, (holds) => runsHolding(this.svc.server, holds));
     this.documents.add(doc);
     doc.disposables.push(
       doc.onDidEdit((e) => this.changes.fire(e)),
@@ -232,7 +214,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
   private async suggest(doc: AnnotatorDocument, fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]> {
     if (!vscode.workspace.isTrusted) throw new Error('box suggestions run models: trust this workspace first');
     const imagePath = await doc.imagePath(fileName);
-    const runDir = source === 'segmentation' ? await pickSegmentationRun() : undefined;
+    const runDir = source === 'segmentation' ? await pickSegmentationRun(this.svc.server) : undefined;
     if (source === 'segmentation' && !runDir) return [];
     try {
       const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source, ...(runDir ? { runDir } : {}) });

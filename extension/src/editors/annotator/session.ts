@@ -12,6 +12,10 @@ import { RoiModel } from './roiModel';
 
 /** Classes offered for 3D boxes when the file names none yet. */
 const DEFAULT_ROI_CLASSES = ['lesion'];
+const roiClassesOf = (rois: readonly { category?: string }[]): string[] => {
+  const named = [...new Set(rois.map((r) => r.category).filter((c): c is string => !!c))];
+  return named.length ? named : DEFAULT_ROI_CLASSES;
+};
 
 /** What the session needs from its environment. */
 export interface SessionHost {
@@ -82,7 +86,8 @@ export class AnnotatorSession {
     return {
       fileName: this.fileName,
       kind: this.kind,
-      ...(rois ? { rois, roiClasses: [...new Set([...rois.map((r) => r.category ?? DEFAULT_ROI_CLASSES[0]!), ...DEFAULT_ROI_CLASSES])] } : {}),
+      // The file's own classes ('nodule' for the CT samples); the default only for a file without any.
+      ...(rois ? { rois, roiClasses: roiClassesOf(rois) } : {}),
       version: this.version,
       ...(this.error ? { error: this.error } : {}),
       dataset: this.model ? this.model.dataset() : null,

@@ -1,6 +1,6 @@
 /**
- * "Explain This Image" for a viewer: pick a trained run (.medstudio/runs/<id>/model/model.json)
- * and a method, ask the compute server, show the heatmap on top. Kernel interpretation
+ * "Explain This Image" for a viewer: pick a trained run (one the server lists with a saved
+ * model/model.json, wherever its runs folder is) and a method, ask the compute server, show the heatmap on top. Kernel interpretation
  * streams its evolving image (KernelProgressNotification), relayed while it optimises.
  */
 import * as fs from 'node:fs';
@@ -9,28 +9,31 @@ import * as vscode from 'vscode';
 import { GradCamRequest, KernelInterpretRequest, KernelProgressNotification, TopKernelsRequest } from '../../../../server/src/protocol';
 import type { ExtensionServices } from '../../context';
 import type { ViewerSession } from './session';
-import { findRuns } from './runs';
+import { pickRun, runsHolding } from '../../runs/pickRun';
 import { singleChannel } from './overlayPixels';
 
 let streamCounter = 0;
 
 /** `runDir`: a run chosen elsewhere (the training status panel); otherwise the person picks one. */
 export async function explainForSession(svc: ExtensionServices, s: ViewerSession, runDir?: string): Promise<{ ok: boolean; message?: string }> {
-  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  const runs = runDir ? [{ id: path.basename(runDir), dir: runDir, detail: '' }] : findRuns(roots);
   if (runDir && !fs.existsSync(path.join(runDir, 'model', 'model.json'))) {
     const message = `${path.basename(runDir)} has no saved model (model/model.json) to explain with.`;
     void vscode.window.showWarningMessage(message);
     return { ok: false, message };
   }
-  if (!runs.length) {
-    const message = 'No trained model found: "Explain This Image" needs a run with .medstudio/runs/<id>/model/model.json. Train an experiment first.';
-    void vscode.window.showWarningMessage(message);
-    return { ok: false, message };
+  let run: { label: string; dir: string };
+  if (runDir) run = { label: path.basename(runDir), dir: runDir };
+  else {
+    const runs = await runsHolding(svc.server, 'model');
+    if (!runs.length) {
+      const message = 'No trained model found: "Explain This Image" needs a run that saved a model (model/model.json in a .medstudio/runs/<id> folder of this workspace). Train an experiment first.';
+      void vscode.window.showWarningMessage(message);
+      return { ok: false, message };
+    }
+    const picked = await pickRun(runs, { title: 'Explain this image with which run?', saved: (r) => r.modelSavedAt, alwaysAsk: true });
+    if (!picked) return { ok: false, message: 'cancelled' };
+    run = { label: picked.runId, dir: picked.runDir };
   }
-  const items = runs.map((r) => ({ label: r.id, detail: r.detail, run: r }));
-  const run = items.length === 1 && runDir ? items[0] : await vscode.window.showQuickPick(items, { title: 'Explain this image with which run?', placeHolder: 'Pick a trained run' });
-  if (!run) return { ok: false, message: 'cancelled' };
   const method = await vscode.window.showQuickPick(
     [
       { label: 'Grad-CAM', value: 'gradcam' as const },
@@ -40,7 +43,7 @@ export async function explainForSession(svc: ExtensionServices, s: ViewerSession
     { title: 'Explanation method' },
   );
   if (!method) return { ok: false, message: 'cancelled' };
-  const target = { runDir: run.run.dir, imagePath: s.uri.fsPath };
+  const target = { runDir: run.dir, imagePath: s.uri.fsPath };
   try {
     if (method.value === 'kernel') return await kernel(svc, s, target, run.label);
     const r = await vscode.window.withProgress(

@@ -31,6 +31,11 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
   private readonly subs: vscode.Disposable[] = [];
   private readonly rendered: (() => void)[] = [];
   private cacheFile: string | undefined;
+  /**
+   * Finished overlays (heatmaps) by id: the webview is not kept while its tab is hidden, so it
+   * reloads when shown again and gets them back once it has drawn its slice.
+   */
+  private readonly overlays = new Map<string, OverlayMessage>();
 
   constructor(
     readonly uri: vscode.Uri,
@@ -53,7 +58,14 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
       nonce: makeNonce(),
     });
     this.channel = new WebviewChannel((m) => void webview.postMessage(m), 120_000, webviewChecks('viewer', ViewerHostRequestParams, ViewerHostEventPayloads, svc.output));
-    this.subs.push(webview.onDidReceiveMessage((m) => this.channel.receive(m)), addSession(this));
+    this.subs.push(
+      webview.onDidReceiveMessage((m) => this.channel.receive(m)),
+      addSession(this),
+      // Hidden, the webview is dropped; shown again it reloads and renders anew.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.info.firstSliceMs = undefined;
+      }),
+    );
     this.channel.handle('ready', async () => ({ title: path.basename(uri.fsPath), source: await this.source(), maxBytes: VIEWER_MAX_BYTES }));
     this.channel.handle('resolve', ({ path: p }) => {
       const file = checkViewerPath(p, uri.fsPath, this.roots());
@@ -77,6 +89,7 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
     this.channel.handle('explain', () => this.explain(this));
     this.channel.on('rendered', ({ ms }) => {
       this.info.firstSliceMs = ms;
+      for (const o of this.overlays.values()) this.channel.emit('overlay', o);
       for (const fn of this.rendered.splice(0)) fn();
     });
     this.channel.on('failed', ({ message }) => {
@@ -100,7 +113,13 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
   }
 
   sendOverlay(o: OverlayMessage): void {
+    if (o.kind === 'heatmap' && o.final) this.overlays.set(o.id, o);
     this.channel.emit('overlay', o);
+  }
+
+  /** Brings the viewer's tab to the front (an explanation asked for from elsewhere lands here). */
+  reveal(): void {
+    this.panel.reveal(undefined, false);
   }
 
   notice(level: 'info' | 'error', message: string): void {

@@ -33,6 +33,25 @@ export function assignAxes(direction: VolumeHeader['direction']): AxisAssignment
   return out.map((a, c) => a ?? { worldAxis: c, sign: 1 });
 }
 
+/**
+ * How far the volume's axes are from the anatomical axes they are shown along: the largest
+ * angle (degrees) between a voxel axis and its assigned world axis. 0 for an axis-aligned scan.
+ */
+export function obliqueDegrees(direction: VolumeHeader['direction']): number {
+  const a = assignAxes(direction);
+  let worst = 0;
+  for (let c = 0; c < 3; c++) {
+    const col = [direction[c]!, direction[3 + c]!, direction[6 + c]!];
+    const norm = Math.hypot(...col) || 1;
+    const cos = Math.min(1, Math.abs(col[a[c]!.worldAxis]!) / norm);
+    worst = Math.max(worst, (Math.acos(cos) * 180) / Math.PI);
+  }
+  return worst;
+}
+
+/** Below this tilt (degrees) a volume counts as axis-aligned (rounding in file headers). */
+export const OBLIQUE_TOLERANCE_DEG = 0.5;
+
 /** A screen axis of a view: the voxel axis along it, and whether it runs backwards. */
 export interface ScreenAxis {
   axis: number;

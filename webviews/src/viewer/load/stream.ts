@@ -14,6 +14,9 @@ export interface ReadOptions {
   progress?: (out: Uint8Array, filled: number) => void;
 }
 
+/** How long reading may hold the main thread before it lets the page draw (ms). */
+const YIELD_EVERY_MS = 30;
+
 export async function readAll(url: string, o: ReadOptions): Promise<Uint8Array> {
   const res = await fetch(url);
   if (!res.ok || !res.body) throw new Error(`could not read ${decodeURIComponent(url.split('/').pop() ?? url)} (HTTP ${res.status})`);
@@ -24,8 +27,15 @@ export async function readAll(url: string, o: ReadOptions): Promise<Uint8Array> 
   let pendingBytes = 0;
   let out: Uint8Array | undefined;
   let filled = 0;
+  // Chunks can arrive back to back as resolved promises, which never lets the page render: give
+  // the browser a task boundary now and then so the first slices show while the rest streams.
+  let lastYield = performance.now();
   try {
     for (;;) {
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((r) => setTimeout(r, 0));
+        lastYield = performance.now();
+      }
       const { done, value } = await reader.read();
       if (done) break;
       if (!out) {
