@@ -180,6 +180,7 @@ export function parseExperiment(text: string, file: string): ParseResult {
     exp.name ??= path.basename(file).replace(/\.medstudio\.ya?ml$/, '');
     exp.data.path = abs(exp.data.path)!;
     exp.data.labels = abs(exp.data.labels);
+    exp.data.split = abs(exp.data.split);
     exp.data.rare ??= [];
     if (exp.data.boxes) exp.data.boxes = { ...exp.data.boxes, path: abs(exp.data.boxes.path), model: abs(exp.data.boxes.model) };
     exp.init = abs(exp.init);
