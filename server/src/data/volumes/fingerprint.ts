@@ -10,7 +10,7 @@ export interface DatasetFingerprint {
   /** Per axis (D, H, W): median, min and max over cases. */
   spacing: { median: Triple; min: Triple; max: Triple };
   size: { median: Triple; min: Triple; max: Triple };
-  /** Intensities of voxels with a label > 0 (all voxels when nothing is labelled). */
+  /** Intensities of voxels with a label > 0 (all voxels when no case has any). */
   intensity: { mean: number; sd: number; min: number; max: number; p00_5: number; p99_5: number };
   /** Smallest and largest intensity over all voxels of all cases (air at -1000 says CT). */
   range: { min: number; max: number };
@@ -52,6 +52,8 @@ export function computeFingerprint(cases: CaseVolume[], classes: number, maxSamp
   let lo = Infinity;
   let hi = -Infinity;
   const samples: number[] = [];
+  // Foreground statistics; all voxels only when no case has any foreground.
+  const anyForeground = cases.some((c) => c.label?.some((v) => v > 0));
   for (const c of cases) {
     const n = c.image.length;
     const seen = new Uint8Array(classes);
@@ -73,7 +75,7 @@ export function computeFingerprint(cases: CaseVolume[], classes: number, maxSamp
       if (v > hi) hi = v;
     }
     seen.forEach((s, k) => (presence[k]! += s));
-    const useAll = fg === 0;
+    const useAll = !anyForeground;
     const pool = useAll ? n : fg;
     const step = Math.max(1, Math.floor(pool / maxSamples));
     let k = 0;
