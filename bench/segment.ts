@@ -6,8 +6,10 @@
  * train, 20 val, 40 test), through the real runner:
  *   unet — the convolutional U-Net configured from the data (patches at native 1 mm, sliding
  *          windows with mirroring TTA), Dice and HD95 per structure on the native grid;
- *   vit  — the UNETR-style ViT (inputSize 32, patch 8, embed 96, depth 4), whose Dice is on its
- *          own 32^3 resampled grid (it has no native-resolution inference; no HD95).
+ *   vit  — the UNETR-style ViT (inputSize 32, patch 8, embed 96, depth 4) on volumes squashed
+ *          to 32^3; its test predictions are resized back to each volume's grid and scored there
+ *          (bench/vitNative.ts), so both arms are scored on the same voxels (its runner's own
+ *          32^3-grid Dice is reported beside, as vitGrid32).
  * Figures are test-split means over cases, then mean ± sd over seeds, with training time.
  * Says so and stops when the data are missing. Never fails on time.
  */
@@ -17,7 +19,8 @@ import * as path from 'node:path';
 import type { Bench } from './run';
 import { ensureBackend } from '../server/src/engine/backend';
 import { runExperiment } from '../server/src/runs/runner';
-import { HIPPOCAMPUS, writeHippocampusSplit } from './hippocampusSplit';
+import { HIPPOCAMPUS, hippocampusSplitOf, writeHippocampusSplit } from './hippocampusSplit';
+import { scoreVitOnNativeGrid } from './vitNative';
 
 interface Options {
   seeds: number;
@@ -88,9 +91,28 @@ const bench: Bench = async ({ args, log }) => {
       const file = path.join(work, `${arm}-seed${seed}.medstudio.yaml`);
       fs.writeFileSync(file, arm === 'unet' ? unetYaml(o, seed, split) : vitYaml(o, seed, split));
       const t0 = performance.now();
-      const r = await runExperiment(file, { outDir: runs });
+      let lastLog = 0;
+      const r = await runExperiment(file, {
+        outDir: runs,
+        // Progress and the run's own lines go to stderr, so a long run shows where it is.
+        onEvent: (ev) => {
+          if (ev.kind === 'log') process.stderr.write(`    ${arm}: ${ev.message}\n`);
+          else if (ev.kind === 'metrics') process.stderr.write(`    ${arm}: ${ev.metrics.split} epoch ${ev.metrics.epoch} ${JSON.stringify(ev.metrics.extra ?? {})}\n`);
+          else if (ev.kind === 'progress' && performance.now() - lastLog > 60_000) {
+            lastLog = performance.now();
+            const p = ev.progress;
+            process.stderr.write(`    ${arm}: epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`);
+          }
+        },
+      });
       const seconds = (performance.now() - t0) / 1000;
-      const x = r.result?.test?.extra ?? {};
+      let x: Record<string, number> = r.result?.test?.extra ?? {};
+      if (arm === 'vit') {
+        const names = fs.readdirSync(path.join(HIPPOCAMPUS, 'images')).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
+        const test = names.filter((_, i) => hippocampusSplitOf(i) === 'test').map((n) => ({ image: path.join(HIPPOCAMPUS, 'images', n), label: path.join(HIPPOCAMPUS, 'labels', n) }));
+        const grid32 = Object.fromEntries(Object.entries(x).map(([k, v]) => [`grid32_${k}`, v]));
+        x = { ...(await scoreVitOnNativeGrid(r.info.runDir, test)), ...grid32 };
+      }
       log(`  ${arm} seed ${seed}: ${seconds.toFixed(0)} s, test ${JSON.stringify(x)}`);
       const slot = (results[arm] ??= {});
       for (const [k, v] of Object.entries({ ...x, seconds })) (slot[k] ??= []).push(v);
@@ -103,7 +125,7 @@ const bench: Bench = async ({ args, log }) => {
       data: 'MSD Task04 hippocampus MRI (../shared/data/real/hippocampus), fixed split bench/hippocampusSplit.ts: 140 train, 20 val, 40 test',
       seeds: o.seeds,
       unet: `features ${o.features}, batch ${o.batch}, ${o.epochs} epochs x ${o.steps} steps, patch/stages/spacing/normalisation auto; Dice/HD95 on the native 1 mm grid, sliding window + mirroring TTA`,
-      vit: `UNETR-style ViT 32^3, patch 8, embed 96, depth 4, ${o.vitEpochs} epochs, batch 4; Dice on its 32^3 resampled grid`,
+      vit: `UNETR-style ViT 32^3, patch 8, embed 96, depth 4, ${o.vitEpochs} epochs, batch 4; predictions resized back to the native grid and scored there (grid32_*: its own 32^3-grid Dice)`,
     },
   };
   log('');
@@ -116,7 +138,7 @@ const bench: Bench = async ({ args, log }) => {
   }
   if (results.unet && results.vit && o.seeds > 0) {
     const d = results.unet.meanDice!.map((v, i) => v - results.vit!.meanDice![i]!);
-    figures.pairedMeanDiceUnetMinusVit = { ...stats(d), backend, note: 'different grids: U-Net native 1 mm, ViT 32^3' };
+    figures.pairedMeanDiceUnetMinusVit = { ...stats(d), backend, note: 'same seeds, both scored on the native 1 mm grid' };
   }
   figures.runsFolder = runs;
   setTimeout(() => process.exit(0), 1000).unref();
