@@ -37,6 +37,17 @@ test('the U-Net gives full-resolution logits and one lower-resolution output per
   }
 });
 
+test('with depth-1 kernels and strides the same network is a 2D U-Net on single slices', () => {
+  const ps = new ParamStore(1);
+  const strides: Triple[] = [[1, 1, 1], [1, 2, 2], [1, 2, 2]];
+  const net = new Unet3d(cfg({ strides, kernels: strides.map(() => [1, 3, 3]) }), ps);
+  assert.deepEqual(ps.get('unet/enc0/conv0/w').shape, [1, 3, 3, 1, 4]);
+  const outs = net.forward(tf.randomNormal([2, 1, 16, 16, 1]) as tf.Tensor5D, true);
+  assert.deepEqual(outs.map((o) => o.shape), [[2, 1, 16, 16, 3], [2, 1, 8, 8, 3]]);
+  tf.dispose(outs);
+  ps.dispose();
+});
+
 test('without deep supervision only the full-resolution head exists', () => {
   const ps = new ParamStore(1);
   const net = new Unet3d(cfg({ deepSupervision: false }), ps);

@@ -97,3 +97,12 @@ test('values the experiment gives win and are recorded as given; an impossible p
   assert.throws(() => planUnet(hippocampusLike, settings({ patch: [30, 48, 32] })), /side 0 must be a multiple of 4/);
   assert.throws(() => planUnet(hippocampusLike, settings({ patch: [32, 48] })), /3 sides/);
 });
+
+test('2D data (one slice per case) are planned as a 2D U-Net: depth 1, kernels and strides of 1 along it', () => {
+  const slices: DatasetFingerprint = { ...hippocampusLike, size: { median: [1, 128, 128], min: [1, 128, 128], max: [1, 128, 128] } };
+  const p = planUnet(slices, settings());
+  assert.equal(p.patch[0], 1);
+  assert.ok(p.strides.every((s) => s[0] === 1));
+  assert.ok(p.kernels.every((k) => k[0] === 1 && k[1] === 3 && k[2] === 3));
+  assert.equal(p.strides.length, 6);
+});

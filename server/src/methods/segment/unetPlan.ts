@@ -97,7 +97,8 @@ export function planUnet(fp: DatasetFingerprint, u: UnetSettings): UnetPlan {
     }
   }
   const { strides } = layout(patch);
-  const kernels = strides.map(() => [3, 3, 3] as Triple);
+  // A side of 1 voxel (2D data: one slice) gets kernels of 1 along it: the 2D U-Net.
+  const kernels = strides.map(() => patch.map((v) => (v === 1 ? 1 : 3)) as Triple);
   const perSample = estimateMB(patch, strides, feats);
   let batchSize = u.batchSize;
   if (!batchSize) {
