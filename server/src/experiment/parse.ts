@@ -203,6 +203,10 @@ export function parseExperiment(text: string, file: string): ParseResult {
       const [start, end] = at(rawData);
       problems.push({ message: "method 'care' needs data.rare: the rare classes whose lesions get attention", severity: 'error', start, end, path: ['data'] });
     }
+    if (exp.model.backbone === 'unet' && exp.method !== 'segment') {
+      const [start, end] = at(doc.getIn(['model', 'backbone'], true) as YamlNode);
+      problems.push({ message: `model.backbone 'unet' is the segmentation U-Net: it needs method 'segment' (not '${exp.method}')`, severity: 'error', start, end, path: ['model', 'backbone'] });
+    }
     if (exp.method === 'disco' && !exp.teacher) {
       const [start, end] = at(doc.contents as YamlNode);
       problems.push({ message: "method 'disco' needs 'teacher': the run directory of a trained moco teacher", severity: 'error', start, end, path: [] });

@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseExperiment } from '../../../server/src/experiment/parse';
 import { computeFingerprint, type DatasetFingerprint } from '../../../server/src/data/volumes/fingerprint';
 import { normaliseIntensities } from '../../../server/src/data/volumes/normalise';
 import type { CaseVolume } from '../../../server/src/data/volumes/caseVolume';
@@ -105,4 +106,15 @@ test('2D data (one slice per case) are planned as a 2D U-Net: depth 1, kernels a
   assert.ok(p.strides.every((s) => s[0] === 1));
   assert.ok(p.kernels.every((k) => k[0] === 1 && k[1] === 3 && k[2] === 3));
   assert.equal(p.strides.length, 6);
+});
+
+test('backbone unet with a method other than segment is refused at the backbone line', () => {
+  const r = parseExperiment('method: supervised\ndata: { format: folder, path: x }\nmodel:\n  backbone: unet\n', '/tmp/x.medstudio.yaml');
+  assert.equal(r.experiment, undefined);
+  assert.match(r.problems[0]!.message, /needs method 'segment'/);
+  assert.equal(r.problems[0]!.start.line, 3);
+  const ok = parseExperiment('method: segment\ndata: { format: volumes, path: x, labels: y }\nmodel: { backbone: unet }\nunet: { patch: [40, 56, 40] }\n', '/tmp/x.medstudio.yaml');
+  assert.deepEqual(ok.problems, []);
+  assert.deepEqual(ok.experiment!.unet.patch, [40, 56, 40]);
+  assert.equal(ok.experiment!.unet.optimizer, 'sgd');
 });
