@@ -182,6 +182,7 @@ export function parseExperiment(text: string, file: string): ParseResult {
     exp.name ??= path.basename(file).replace(/\.medstudio\.ya?ml$/, '');
     exp.data.path = abs(exp.data.path)!;
     exp.data.labels = abs(exp.data.labels);
+    exp.data.split = abs(exp.data.split);
     exp.data.rare ??= [];
     if (exp.data.boxes) exp.data.boxes = { ...exp.data.boxes, path: abs(exp.data.boxes.path), model: abs(exp.data.boxes.model) };
     exp.init = abs(exp.init);
@@ -203,6 +204,10 @@ export function parseExperiment(text: string, file: string): ParseResult {
     if (exp.method === 'care' && exp.data.rare.length === 0) {
       const [start, end] = at(rawData);
       problems.push({ message: "method 'care' needs data.rare: the rare classes whose lesions get attention", severity: 'error', start, end, path: ['data'] });
+    }
+    if (exp.model.backbone === 'unet' && exp.method !== 'segment') {
+      const [start, end] = at(doc.getIn(['model', 'backbone'], true) as YamlNode);
+      problems.push({ message: `model.backbone 'unet' is the segmentation U-Net: it needs method 'segment' (not '${exp.method}')`, severity: 'error', start, end, path: ['model', 'backbone'] });
     }
     if (exp.method === 'disco' && !exp.teacher) {
       const [start, end] = at(doc.contents as YamlNode);

@@ -17,10 +17,12 @@ export interface Experiment {
     boxes?: { source: 'manual' | 'masks' | 'saliency' | 'segmentation'; path?: string; model?: string };
     valFraction: number;
     testFraction: number;
+    /** CSV (path,split) with a fixed split. */
+    split?: string;
     labelled: number;
   };
   model: {
-    backbone: 'resnet' | 'mobilenet' | 'cnn3d' | 'vit3d';
+    backbone: 'resnet' | 'mobilenet' | 'cnn3d' | 'vit3d' | 'unet';
     width: number;
     depth: number;
     inputSize: number;
@@ -50,6 +52,26 @@ export interface Experiment {
   care: { alpha: number; threshold: number; stage1Epochs?: number; outerStart: number; outerDelta: number };
   glmae: { maskRatio: number; localViews: number; globalScale: number; localSize: number; lambdaG2G: number; lambdaL2G: number; emaMomentum: number; volumeSize: number; target: 'view' | 'patch'; predictor: boolean };
   disco: { queueSize: number; temperature: number; keyMomentum: number; infoNCE: boolean; student: 'mobilenet' | 'resnet' };
+  /** `segment` with backbone unet; undefined / 0 / 'auto' = decided from the data (methods/segment/unetPlan.ts). */
+  unet: {
+    patch?: number[];
+    spacing?: number[];
+    normalisation: 'auto' | 'ct' | 'mr' | 'none';
+    features: number;
+    maxFeatures: number;
+    stages: number;
+    block: 'plain' | 'residual';
+    deepSupervision: boolean;
+    batchSize: number;
+    memoryMB: number;
+    foreground: number;
+    stepsPerEpoch: number;
+    optimizer: 'sgd' | 'adam';
+    lr: number;
+    mirror: boolean;
+    overlap: number;
+    largestComponent: boolean;
+  };
   longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; hiResInputSize: number; hiResEpochs: number };
   output: { dir?: string };
   /** Present only when the file has a `sweep:` block (experiment/sweep rules; sweeps/expand.ts). */

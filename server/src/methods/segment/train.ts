@@ -35,6 +35,7 @@ export async function openSegmentationData(ctx: Pick<RunContext, 'experiment'>):
     testFraction: e.data.testFraction,
     classes: e.data.classes,
     labelled: e.data.labelled,
+    manifest: e.data.split,
     intensity: INTENSITY,
   });
 }
