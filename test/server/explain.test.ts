@@ -95,6 +95,9 @@ test('kernel interpretation streams its image and both losses, with work-done pr
     maxSteps: 20,
     streamEvery: 5,
     workDoneToken: 'tok-1',
+    // 'last' is this tiny model's third convolution, whose reference weights (1000, 1, 100) barely
+    // move x' in 20 steps; the later-layer weights show the optimisation acting.
+    weights: { alpha: 1, beta: 1, gamma: 1 },
   });
   assert.equal(r.layer, 'last');
   assert.ok(r.lRest < 1, `L_rest ${r.lRest}`);

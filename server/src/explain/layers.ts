@@ -1,8 +1,8 @@
 /**
  * The layers of a model as the user picks them: name, class, output shape, and whether the
  * output is a feature map (what Grad-CAM and kernel interpretation work on). Also the default
- * layer (the last convolutional block) and a layer's depth, which sets the kernel-interpretation
- * loss weights.
+ * layer (the last convolutional block) and a layer's convolution index, which sets the
+ * kernel-interpretation loss weights.
  */
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { LayerInfo } from '../protocol';

@@ -64,7 +64,7 @@ export interface KernelResult {
 }
 
 const Weight = Type.Optional(Type.Number({ minimum: 0, maximum: 1e6 }));
-/** Kernel-interpretation loss weights; unset ones take the defaults for the layer's depth. */
+/** Kernel-interpretation loss weights; unset ones take the reference's defaults for the layer's convolution index. */
 export const KernelLossWeights = Params({ alpha: Weight, beta: Weight, gamma: Weight, /** Total variation (0 by default). */ delta: Weight });
 export type KernelLossWeights = Static<typeof KernelLossWeights>;
 
