@@ -56,6 +56,33 @@ train: { epochs: 1, batchSize: 32, lr: 0.003, seed: 4 }
     await vscode.commands.executeCommand('vscode.openWith', image, 'medstudio.viewer.image');
     await a.viewer.whenRendered(image.toString(), 60_000);
     assert.ok((await a.viewer.overlays(image.toString())).includes(id), 'the heatmap is back after the tab was shown again');
+
+    // The experiment file's CodeLens "Explain", then "Grad-CAM++": the viewer comes forward with
+    // the heatmap (it used to stay hidden behind the experiment file, so nothing seemed to happen).
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(exp));
+    await vscode.window.showTextDocument(doc);
+    const lenses = await until('the experiment file\'s CodeLenses', async () => {
+      const l = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri, 10)) as vscode.CodeLens[];
+      return l.find((c) => c.command?.title === 'Explain') ? l : undefined;
+    });
+    const lens = lenses.find((c) => c.command?.title === 'Explain')!.command!;
+    assert.equal(lens.arguments?.[0], ended.runDir, 'the lens names the run it explains');
+    let lensDone = false;
+    const viaLens = (vscode.commands.executeCommand(lens.command, ...(lens.arguments ?? [])) as Thenable<{ ok: boolean; message?: string }>).then((res) => {
+      lensDone = true;
+      return res;
+    });
+    await new Promise((res) => setTimeout(res, 1000));
+    await vscode.commands.executeCommand('workbench.action.quickOpenSelectNext');
+    while (!lensDone) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    const viaLensResult = await viaLens;
+    assert.equal(viaLensResult.ok, true, viaLensResult.message);
+    const front = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    assert.ok(front instanceof vscode.TabInputCustom && front.uri.toString() === image.toString(), 'the viewer with the heatmap is in front, not the experiment file');
+    assert.ok((await a.viewer.overlays(image.toString())).includes(id), 'the Grad-CAM++ heatmap is in the viewer');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
