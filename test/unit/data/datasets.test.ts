@@ -241,3 +241,21 @@ test('segmentation dataset: volume + label pairs resized (nearest labels), manif
   }
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('a split file the experiment names must give every volume a split; a partial manifest beside the volumes is ignored', async () => {
+  const dir = tempDir('seg-split');
+  fs.mkdirSync(path.join(dir, 'volumes'));
+  const g = { spacing: [1, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
+  for (let v = 0; v < 3; v++) fs.writeFileSync(path.join(dir, 'volumes', `v${v}.nii.gz`), encodeNiftiGz({ data: new Int16Array(8), dims: [2, 2, 2], ...g }));
+  const partial = 'path,split\nvolumes/v0.nii.gz,test\nvolumes/v1.nii.gz,train\n';
+  fs.writeFileSync(path.join(dir, 'fixed.csv'), partial);
+  const spec = { path: path.join(dir, 'volumes'), size: 2, seed: 1 };
+  await assert.rejects(loadSegmentationDataset({ ...spec, manifest: path.join(dir, 'fixed.csv') }), /fixed\.csv: gives no split for 1 volume\(s\) .*v2\.nii\.gz/);
+  fs.writeFileSync(path.join(dir, 'bad.csv'), 'path,split\nvolumes/v0.nii.gz,holdout\n');
+  await assert.rejects(loadSegmentationDataset({ ...spec, manifest: path.join(dir, 'bad.csv') }), /bad\.csv: line 2: split 'holdout' is not train, val or test/);
+  await assert.rejects(loadSegmentationDataset({ ...spec, manifest: path.join(dir, 'nope.csv') }), /nope\.csv: does not exist/);
+  // The same partial file found beside the volumes (not named by the experiment) leaves the seeded split.
+  fs.writeFileSync(path.join(dir, 'manifest.csv'), partial);
+  const ds = await loadSegmentationDataset(spec);
+  assert.equal(ds.samples.length, 3);
+});

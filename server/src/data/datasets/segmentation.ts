@@ -39,7 +39,7 @@ export interface SegmentationDatasetSpec {
   intensity?: Intensity;
   /** Names of label values 0..n-1 (default 'background', '1', '2', ... up to the largest value seen in the first label map). */
   classes?: string[];
-  /** CSV (path,label,split) whose split column assigns splits by file name. Default: manifest.csv beside the volumes folder, if any. false: seeded split. */
+  /** CSV (path,split) whose split column assigns splits by file name; a path given here must name every volume. Default: manifest.csv beside the volumes folder, if any and complete. false: seeded split. */
   manifest?: string | false;
   /** Keep only this many training volumes (few-label fine-tuning); 0 = all. */
   labelled?: number;
@@ -83,18 +83,34 @@ export interface SegmentationDataset {
 
 const VOLUME_FILE = /\.(nii(\.gz)?|nrrd|nhdr|mha|mhd)$/i;
 
-function manifestSplits(file: string, volumesDir: string): Map<string, Split> {
+/**
+ * Splits by volume file name from a CSV (path,split). A manifest found beside the volumes applies
+ * only where it names every volume; a split file the experiment names (`data.split`) is `strict`:
+ * a missing column, an unknown split or a volume it does not name is an error, never a silent
+ * fall-back to a seeded split.
+ */
+function manifestSplits(file: string, volumesDir: string, names: readonly string[], strict: boolean): Map<string, Split> {
+  if (strict && !fs.existsSync(file)) throw new DatasetError(file, 'does not exist (data.split names the CSV of the fixed split)');
   const table = parseCsv(fs.readFileSync(file, 'utf8'), file);
   const p = table.header.indexOf('path');
   const s = table.header.indexOf('split');
   const out = new Map<string, Split>();
-  if (p < 0 || s < 0) return out;
+  if (p < 0 || s < 0) {
+    if (strict) throw new DatasetError(file, `needs the columns path and split (has ${table.header.join(', ')})`);
+    return out;
+  }
   for (const row of table.rows) {
     const abs = path.resolve(path.dirname(file), row.cells[p] ?? '');
     const split = row.cells[s];
-    if (path.dirname(abs) === volumesDir && (split === 'train' || split === 'val' || split === 'test')) out.set(path.basename(abs), split);
+    if (split !== 'train' && split !== 'val' && split !== 'test') {
+      if (strict) throw new DatasetError(file, `line ${row.line}: split '${split}' is not train, val or test`);
+      continue;
+    }
+    if (path.dirname(abs) === volumesDir) out.set(path.basename(abs), split);
   }
-  return out;
+  const missing = names.filter((n) => !out.has(n));
+  if (strict && missing.length) throw new DatasetError(file, `gives no split for ${missing.length} volume(s) of ${volumesDir}: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}`);
+  return missing.length ? new Map() : out;
 }
 
 export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Promise<SegmentationDataset> {
@@ -109,8 +125,8 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
   }
   const size: [number, number, number] = typeof spec.size === 'number' ? [spec.size, spec.size, spec.size] : spec.size;
   const manifest = spec.manifest === false ? undefined : spec.manifest ? path.resolve(spec.manifest) : [path.join(path.dirname(dir), 'manifest.csv')].find((f) => fs.existsSync(f));
-  const given = manifest ? manifestSplits(manifest, dir) : new Map<string, Split>();
-  const splits = names.every((n) => given.has(n)) ? names.map((n) => given.get(n)!) : stratifiedSplit(names.map(() => 0), spec.seed, spec.valFraction ?? 0.15, spec.testFraction ?? 0.15);
+  const given = manifest ? manifestSplits(manifest, dir, names, typeof spec.manifest === 'string') : new Map<string, Split>();
+  const splits = given.size ? names.map((n) => given.get(n)!) : stratifiedSplit(names.map(() => 0), spec.seed, spec.valFraction ?? 0.15, spec.testFraction ?? 0.15);
   let samples: SegmentationSample[] = names.map((n, i) => {
     const s: SegmentationSample = { id: n, path: path.join(dir, n), split: splits[i]! };
     if (labelsDir) s.labelPath = path.join(labelsDir, n);

@@ -31,7 +31,8 @@ export function volumeSizeOf(o: GlmaeOptions, configured: number): number {
 export async function openPretrainingData(ctx: Pick<RunContext, 'experiment'>, volumeSize: number): Promise<SegmentationDataset> {
   const e = ctx.experiment;
   if (e.data.format !== 'volumes') throw new Error(`${e.file}: method glmae needs data.format: volumes (got ${e.data.format})`);
-  return loadSegmentationDataset({ path: e.data.path, size: volumeSize, seed: e.train.seed, valFraction: e.data.valFraction, testFraction: e.data.testFraction, intensity: INTENSITY });
+  // A fixed split (data.split) keeps its val and test volumes out of pretraining too.
+  return loadSegmentationDataset({ path: e.data.path, size: volumeSize, seed: e.train.seed, valFraction: e.data.valFraction, testFraction: e.data.testFraction, intensity: INTENSITY, ...(e.data.split ? { manifest: e.data.split } : {}) });
 }
 
 async function volumesOf(ds: SegmentationDataset, samples: SegmentationSample[], size: number): Promise<Volume[]> {

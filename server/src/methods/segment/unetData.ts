@@ -9,7 +9,6 @@ import { loadSegmentationDataset, type SegmentationSample } from '../../data/dat
 import { readCase, type CaseVolume, type Triple } from '../../data/volumes/caseVolume';
 import { computeFingerprint, type DatasetFingerprint } from '../../data/volumes/fingerprint';
 import { normaliseIntensities } from '../../data/volumes/normalise';
-import { readSplitCsv } from '../../data/volumes/splitCsv';
 import type { Experiment } from '../../experiment/types';
 import { resizeLinear, resizeNearest } from '../../transforms/resample';
 import { planUnet, type UnetPlan } from './unetPlan';
@@ -51,11 +50,6 @@ export async function prepareUnetData(e: Experiment, log: (m: string) => void): 
     labelled: e.data.labelled,
     manifest: e.data.split ?? false,
   });
-  if (e.data.split) {
-    const fixed = readSplitCsv(e.data.split, e.data.path, ds.samples.map((s) => s.id));
-    const wrong = ds.samples.find((s) => fixed.get(s.id) !== s.split);
-    if (wrong) throw new Error(`${e.data.split}: split of ${wrong.id} not applied (${wrong.split} instead of ${fixed.get(wrong.id)})`);
-  }
   const read: PreparedCase[] = [];
   for (const s of ds.samples) read.push({ ...(await readCase(s.id, s.path, s.labelPath)), split: s.split });
   const train = read.filter((c) => c.split === 'train');
