@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { generateBoxesInto } from '../server/src/boxes/generate';
 import { resizeGray } from '../server/src/boxes/imageOps';
-import { encodeNpz, loadClassificationDataset, parseNpz, stratifiedSplit } from '../server/src/data/datasets';
+import { encodeNpz, loadClassificationDataset, parseNpz } from '../server/src/data/datasets';
 import { readImage } from '../server/src/data/readers';
 import { ensureBackend } from '../server/src/engine/backend';
 import { wrapClassifier } from '../server/src/networks/resnet';
@@ -30,12 +30,15 @@ import type { EvalMetrics } from '../server/src/protocol';
 import { loadModel, readModelMetadata } from '../server/src/runs/modelIo';
 import { runExperiment } from '../server/src/runs/runner';
 import type { Bench } from './run';
+import { readPh2, writePh2Manifest } from './data/ph2';
 
 const ROOT = path.join(__dirname, '..');
 const REAL = process.env.MEDSTUDIO_REAL_DATA ?? path.resolve(ROOT, '..', 'shared', 'data', 'real');
 const WORK = path.join(ROOT, '.medstudio', 'bench-data');
 /** The split's seed: fixed, so every condition and seed sees the same train/val/test images. */
 const SPLIT_SEED = 20130703;
+/** PH2 has no official split: a fixed stratified one, 60/15/25 per class. */
+const PH2_SPLIT = { seed: SPLIT_SEED, val: 0.15, test: 0.25 };
 
 type Condition = 'ce' | 'ceBalanced' | 'careMasks' | 'careSaliency' | 'careSegmentation';
 const LABEL: Record<Condition, string> = { ce: 'CE', ceBalanced: 'CE + balanced', careMasks: 'CARE, mask boxes', careSaliency: 'CARE, saliency boxes', careSegmentation: 'CARE, segmentation boxes' };
@@ -76,18 +79,15 @@ const PH2_STORE = 64;
  */
 async function preparePh2(): Promise<DataSet> {
   const dir = path.join(REAL, 'ph2');
-  const rows = fs.readFileSync(path.join(dir, 'labels_and_boxes.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-  const classes = ['common_nevus', 'atypical_nevus', 'melanoma'];
-  const labels = rows.map((r) => classes.indexOf(r[2]!));
-  if (labels.some((l) => l < 0)) throw new Error(`${dir}/labels_and_boxes.csv: unexpected class names`);
-  const split = stratifiedSplit(labels, SPLIT_SEED, 0.15, 0.25);
+  const ph2 = readPh2(dir);
+  const classes = ph2.classes;
+  const labels = ph2.images.map((im) => im.label);
   const out = path.join(WORK, 'ph2');
+  fs.mkdirSync(out, { recursive: true });
+  const { csv: manifest, assignment: split } = writePh2Manifest(ph2, out, PH2_SPLIT);
   const npz = path.join(out, `ph2-${PH2_STORE}.npz`);
   const coco = path.join(out, 'boxes.masks.coco.json');
   if (!fs.existsSync(npz) || !fs.existsSync(coco)) {
-    fs.mkdirSync(out, { recursive: true });
-    const manifest = path.join(out, 'labels.csv');
-    fs.writeFileSync(manifest, ['path,label,split', ...rows.map((r, i) => `${path.join(dir, 'images', `${r[0]}.png`)},${r[2]},${split[i]}`)].join('\n') + '\n');
     const ds = await loadClassificationDataset({ format: 'csv', path: manifest, classes, inputSize: PH2_STORE, seed: 1, boxes: false, cacheBytes: 0 });
     const S = PH2_STORE;
     const arrays: Record<string, { data: Uint8Array; shape: number[] }> = {};

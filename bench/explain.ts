@@ -82,7 +82,7 @@ const bench: Bench = async (io) => {
   const data = 'PH2 (200 dermoscopy images, expert lesion masks), fixed stratified split';
   io.log(`explanations on ${data}; backend ${backend} (${status.device}); ${seeds} seeds, ${epochs} epochs`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-bench-explain-'));
-  const manifest = writePh2Manifest(ph2, tmp);
+  const manifest = writePh2Manifest(ph2, tmp, { seed: 0, val: 0.2, test: 0.2 });
   const testImages: Ph2Image[] = ph2.images.filter((im) => manifest.split.get(im.id) === 'test');
   const expFile = path.join(tmp, 'ph2.medstudio.yaml');
   fs.writeFileSync(

@@ -41,11 +41,14 @@ export function readPh2(dir = PH2_DIR): Ph2 {
   return { classes, images };
 }
 
-/** Writes `ph2.csv` (path,label,split) into `dir`; the split is stratified by class with a fixed seed. */
-export function writePh2Manifest(ph2: Ph2, dir: string, seed = 0): { csv: string; split: Map<string, string> } {
-  const assignment = stratifiedSplit(ph2.images.map((im) => im.label), seed, 0.2, 0.2);
+/**
+ * Writes `ph2.csv` (path,label,split) into `dir`; the split is stratified by class with a fixed
+ * seed and fractions. `assignment` is each image's split in `ph2.images` order.
+ */
+export function writePh2Manifest(ph2: Ph2, dir: string, o: { seed: number; val: number; test: number }): { csv: string; split: Map<string, string>; assignment: string[] } {
+  const assignment = stratifiedSplit(ph2.images.map((im) => im.label), o.seed, o.val, o.test);
   const split = new Map(ph2.images.map((im, i) => [im.id, assignment[i]!]));
   const csv = path.join(dir, 'ph2.csv');
   fs.writeFileSync(csv, ['path,label,split', ...ph2.images.map((im) => `${im.image},${ph2.classes[im.label]},${split.get(im.id)}`)].join('\n') + '\n');
-  return { csv, split };
+  return { csv, split, assignment };
 }
