@@ -170,6 +170,9 @@ export async function runJourney(browser: Browser, url: string, payload: string[
     step('a box drawn with the mouse marks the file dirty');
     await page.keyboard.press('Control+Z');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    // The webview learns of the undo after the tab turns clean: until its list shows no box, a drag
+    // at the same place would grab the box it still draws ("box 1 does not exist").
+    await annot.locator('tr[data-image-id] td:nth-child(3)', { hasText: /^0$/ }).first().waitFor({ timeout: 10_000 });
     step('Ctrl+Z undid it (clean again)');
     await drag();
     await page.locator('.tab.active.dirty').waitFor({ timeout: 10_000 });
