@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpointState, restoreCheckpoint, saveCheckpoint, type CheckpointParts } from '../runs/checkpoint';
 import { truncateMetricsAfter } from '../runs/runDir';
 import type { EvalMetrics } from '../protocol';
+import { threadGovernor, type ThreadGovernor } from '../engine/threadGovernor';
 import { reportStep } from './loop';
 import { addWeightDecay, describeOptimizer, makeOptimizer, scheduleOf, setLearningRate, type Schedule, type TrainSettings } from './optim';
 import type { RunContext } from './types';
@@ -111,6 +112,7 @@ export async function train<B>(ctx: RunContext, phases: PhaseSpec<B>[], o: Train
   const first = savedPhase === undefined ? 0 : phases.findIndex((p) => p.name === savedPhase);
   if (first < 0) throw new Error(`${ctx.runDir}: the checkpoint is from phase '${savedPhase}', which this experiment does not have`);
 
+  const governor = threadGovernor(ctx.log);
   let open: OpenPhase<B> | undefined;
   let openSpec: PhaseSpec<B> | undefined;
   for (let pi = first; pi < phases.length; pi++) {
@@ -138,7 +140,7 @@ export async function train<B>(ctx: RunContext, phases: PhaseSpec<B>[], o: Train
       ctx.log(`resumed in phase ${spec.name} at epoch ${loaded.epoch + 1}, step ${loaded.step}`);
     }
     try {
-      const finished = await runEpochs(ctx, spec, phase, { optimizer, parts, base, schedule, total, start, weightDecay: t.weightDecay, batchSize: t.batchSize, checkpointEvery: t.checkpointEvery });
+      const finished = await runEpochs(ctx, spec, phase, { optimizer, parts, base, schedule, total, start, weightDecay: t.weightDecay, batchSize: t.batchSize, checkpointEvery: t.checkpointEvery, governor });
       if (!finished) {
         spec.close?.(phase);
         return undefined;
@@ -169,6 +171,7 @@ interface EpochLoop {
   weightDecay: number;
   batchSize: number;
   checkpointEvery: number;
+  governor?: ThreadGovernor;
 }
 
 async function runEpochs<B>(ctx: RunContext, spec: PhaseSpec<B>, phase: OpenPhase<B>, l: EpochLoop): Promise<boolean> {
@@ -191,6 +194,7 @@ async function runEpochs<B>(ctx: RunContext, spec: PhaseSpec<B>, phase: OpenPhas
         step++;
         continue;
       }
+      const stepStart = performance.now();
       const info: StepInfo = { epoch: e, step, lr, optimizer: l.optimizer };
       const r = await phase.step(b, info);
       if (!Number.isFinite(r.loss)) {
@@ -205,6 +209,7 @@ async function runEpochs<B>(ctx: RunContext, spec: PhaseSpec<B>, phase: OpenPhas
       sums.count++;
       for (const [k, v] of Object.entries(r.parts ?? {})) sums.parts[k] = (sums.parts[k] ?? 0) + v;
       step++;
+      l.governor?.stepDone(performance.now() - stepStart);
       await reportStep(ctx, { epoch: spec.epochOffset + e, epochs: l.total, step, steps, firstStep: skip, startedAt: t0, batchSize: l.batchSize, loss: r.loss });
       if (ctx.signal.aborted && step < steps) {
         await checkpoint(e, step, sums);
