@@ -5,8 +5,9 @@
  * a step. Measured on the 2-core host (U-Net step, 2 patches 40x56x40) with 4 busy processes
  * beside it: 2 threads over 60 s a step, 1 thread 1.1-1.3 s; with the cores free 2 threads win.
  * So every `interval` steps the governor tries the neighbouring count (half or double) for a few
- * steps, after one warm-up step (new oneDNN plans are made per thread count), keeps it when it is
- * clearly faster, and otherwise tries again twice as late. Only when the thread count is
+ * steps, after one warm-up step the first time (new oneDNN plans are made per thread count),
+ * keeps it when it is clearly faster, and otherwise tries again twice as late (a probe step twice
+ * as slow as the current ones ends the probe at once). Only when the thread count is
  * automatic (`compute.threads` 0): an explicit setting is left alone.
  */
 
@@ -35,6 +36,8 @@ export class ThreadGovernor {
   private countdown: number;
   private gap: number;
   private up = false;
+  /** Counts whose plans exist (their first step is no longer a warm-up). */
+  private readonly warmed = new Set<number>();
   private readonly o: Required<GovernorOptions>;
 
   constructor(
@@ -46,6 +49,7 @@ export class ThreadGovernor {
     this.o = { interval: 20, maxInterval: 640, probeSteps: 3, margin: 0.15, ...o };
     this.current = this.base = max;
     set(max);
+    this.warmed.add(max);
     this.gap = this.countdown = this.o.interval;
   }
 
@@ -77,8 +81,9 @@ export class ThreadGovernor {
     }
     if (this.mode === 'probe') {
       this.probe.push(ms);
-      if (this.probe.length < this.o.probeSteps) return;
       const was = median(this.recent);
+      // A probe step twice as slow settles it at once: under load a losing probe is expensive.
+      if (this.probe.length < this.o.probeSteps && ms < 2 * was) return;
       const now = median(this.probe);
       this.probe.length = 0;
       this.recent.length = 0;
@@ -97,8 +102,10 @@ export class ThreadGovernor {
     this.recent.push(ms);
     if (this.recent.length > this.o.probeSteps) this.recent.shift();
     if (--this.countdown > 0 || this.recent.length < this.o.probeSteps) return;
-    this.use(this.neighbour(this.base));
-    this.mode = 'warm';
+    const next = this.neighbour(this.base);
+    this.use(next);
+    this.mode = this.warmed.has(next) ? 'probe' : 'warm';
+    this.warmed.add(next);
   }
 }
 

@@ -32,11 +32,11 @@ test('on free cores the governor keeps every thread, probing fewer less and less
 test('when other work takes the cores it drops to one thread, and returns to two once they are free', () => {
   const logs: string[] = [];
   const g = new ThreadGovernor(2, () => undefined, (m) => logs.push(m), { interval: 10, maxInterval: 40, probeSteps: 3 });
-  // Busy host for 100 steps: 2 threads 9 s a step, 1 thread 1.2 s (the first step at a new count builds plans: 20 s).
-  let last = 0;
+  // Busy host for 100 steps: 2 threads 9 s a step, 1 thread 1.2 s (the first step ever at a count builds its plans: 20 s).
+  const built = new Set<number>();
   const busy = (t: number, s: number) => {
-    const warm = t !== last ? 20_000 : 0;
-    last = t;
+    const warm = built.has(t) ? 0 : 20_000;
+    built.add(t);
     return warm + (s < 100 ? (t === 2 ? 9000 : 1200) : t === 2 ? 450 : 800);
   };
   const seen = drive(g, 300, busy);
