@@ -114,11 +114,11 @@ export const experimentSchema = obj(
       infoNCE: bool('DisCo: keep the InfoNCE term (false = MSE distillation only).', true),
       student: str('DisCo student network.', { enum: ['mobilenet', 'resnet'], default: 'mobilenet' }),
     }),
-    unet: obj('`segment` with `model.backbone: unet`: a convolutional U-Net trained on patches at the data\'s own resolution and predicted with sliding windows. Unset keys are configured from the dataset fingerprint (fingerprint.json and plan.json in the run; the run\'s experiment.json records the values used).', {
+    unet: obj('`segment` with `model.backbone: unet`: a convolutional U-Net trained on patches at the data\'s own resolution and predicted with sliding windows. Unset keys are configured from the dataset fingerprint (fingerprint.json and plan.json in the run; the run\'s experiment.json records the values used). The optimiser is `train.*`, with nnU-Net\'s defaults for the U-Net: sgd, momentum 0.99, nesterov, lr 0.01, schedule poly.', {
       patch: { kind: 'array', doc: 'Patch size [D, H, W] in voxels. Default: the median volume at the target spacing, fitted to memoryMB.', items: int('Voxels.', { min: 1, max: 1024 }), minItems: 3 },
       spacing: { kind: 'array', doc: 'Target voxel spacing [D, H, W] in mm. Default: the dataset\'s median spacing.', items: num('mm.', { min: 0 }), minItems: 3 },
       normalisation: str('Intensity normalisation: `ct` (clip to the foreground 0.5-99.5 percentiles, z-score with the dataset\'s foreground statistics), `mr` (z-score per volume), `none`, or `auto` (ct when the data reach below -500, else mr).', { enum: ['auto', 'ct', 'mr', 'none'], default: 'auto' }),
-      features: int('Feature maps of the first stage (double per stage).', { min: 2, max: 256, default: 32 }),
+      features: int('Feature maps of the first stage (double per stage). 0 = from the compute budget: nnU-Net\'s 32 on a GPU backend, 16 on the CPU (a third of the step time, measured on 2 cores).', { min: 0, max: 256, default: 0 }),
       maxFeatures: int('Feature maps of any stage at most.', { min: 2, max: 1024, default: 320 }),
       stages: int('Resolution stages (0 = as many as keep feature maps of at least 4 voxels, up to 6).', { min: 0, max: 8, default: 0 }),
       block: str('`plain` (two conv-norm-lrelu) or `residual` blocks.', { enum: ['plain', 'residual'], default: 'plain' }),
@@ -127,8 +127,6 @@ export const experimentSchema = obj(
       memoryMB: int('Training memory budget used to size the patch and the batch.', { min: 64, default: 2048 }),
       foreground: num('Share of each batch\'s patches forced to contain foreground.', { min: 0, max: 1, default: 0.33 }),
       stepsPerEpoch: int('Training steps per epoch.', { min: 1, default: 250 }),
-      optimizer: str('`sgd` (Nesterov momentum 0.99, nnU-Net\'s) or `adam`; the learning rate follows the poly schedule lr * (1 - step/steps)^0.9.', { enum: ['sgd', 'adam'], default: 'sgd' }),
-      lr: num('Initial learning rate (train.lr and train.optimizer apply to the other backbones).', { min: 0, max: 10, default: 0.01 }),
       mirror: bool('Test-time augmentation: average predictions over mirrorings along every axis.', true),
       overlap: num('Sliding-window overlap between neighbouring windows.', { min: 0, max: 0.9, default: 0.5 }),
       largestComponent: bool('Keep only the largest connected component of each class.', false),
