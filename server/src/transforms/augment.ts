@@ -26,9 +26,15 @@ export interface AugmentOptions {
   colour?: number;
   /** Standard deviation of added Gaussian noise (default 0). */
   noise?: number;
+  /**
+   * What the intensities are: `unit` images in [0, 1] (contrast about 0.5, clamped back to
+   * [0, 1]; the default), or `zscore` volumes normalised to mean 0, sd 1 (contrast about 0, no
+   * clamp: clamping would cut away every intensity below the mean).
+   */
+  intensity?: 'unit' | 'zscore';
 }
 
-export const DEFAULT_AUGMENT: Required<AugmentOptions> = { flip: ['x'], shift: 0.1, rotate: 15, scale: [0.9, 1.1], brightness: 0.1, contrast: 0.1, colour: 0.05, noise: 0 };
+export const DEFAULT_AUGMENT: Required<AugmentOptions> = { flip: ['x'], shift: 0.1, rotate: 15, scale: [0.9, 1.1], brightness: 0.1, contrast: 0.1, colour: 0.05, noise: 0, intensity: 'unit' };
 
 /** Output voxel (z, y, x) samples the input at matrix * (p - centre) + centre + offset. */
 export interface SpatialTransform {
@@ -137,18 +143,20 @@ export function applySpatialTransform(v: Volume, t: SpatialTransform, interp: 'l
   return out;
 }
 
-/** Brightness, contrast, per-channel gain and noise, in place, clamped to [0, 1]. */
+/** Brightness, contrast, per-channel gain and noise, in place; `unit` images are clamped to [0, 1]. */
 export function jitterIntensity(v: Volume, rng: Rng, opts: AugmentOptions = {}): void {
   const o = { ...DEFAULT_AUGMENT, ...opts };
   const brightness = rng.uniform(-o.brightness, o.brightness);
   const contrast = 1 + rng.uniform(-o.contrast, o.contrast);
   const gains = Array.from({ length: v.channels }, () => (v.channels >= 3 ? 1 + rng.uniform(-o.colour, o.colour) : 1));
   const noise = o.noise;
+  const unit = o.intensity === 'unit';
+  const centre = unit ? 0.5 : 0;
   for (let i = 0; i < v.data.length; i++) {
-    let x = (v.data[i]! - 0.5) * contrast + 0.5 + brightness;
+    let x = (v.data[i]! - centre) * contrast + centre + brightness;
     x *= gains[i % v.channels]!;
     if (noise > 0) x += rng.normal() * noise;
-    v.data[i] = x < 0 ? 0 : x > 1 ? 1 : x;
+    v.data[i] = unit ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
   }
 }
 

@@ -34,7 +34,8 @@ import { predictCase, scoreCase, summarise, type CaseScores } from './unetPredic
 export const UNET_FORMAT = 'medstudio-unet3d';
 const MODEL_DIR = 'model';
 
-const AUGMENT: AugmentOptions = { flip: ['x', 'y', 'z'], shift: 0, rotate: 15, scale: [0.85, 1.25], brightness: 0.1, contrast: 0.15, noise: 0.05 };
+/** The training patches' augmentation; the patches are z-scored (or CT-normalised), not [0, 1] images. */
+export const UNET_AUGMENT: AugmentOptions = { flip: ['x', 'y', 'z'], shift: 0, rotate: 15, scale: [0.85, 1.25], brightness: 0.1, contrast: 0.15, noise: 0.05, intensity: 'zscore' };
 
 /** The experiment with the plan's choices filled into `unet`, as the run's record. */
 export function resolvedExperiment(e: Experiment, d: UnetData): Experiment {
@@ -87,7 +88,7 @@ export async function trainUnet(ctx: RunContext): Promise<RunResult> {
     const y = new Int32Array(B * pv);
     patches.forEach((p, k) => {
       if (e.train.augment) {
-        const r = augment({ data: p.image, shape: plan.patch, channels: 1 }, rng, 3, AUGMENT, { data: Float32Array.from(p.label!), shape: plan.patch, channels: 1 });
+        const r = augment({ data: p.image, shape: plan.patch, channels: 1 }, rng, 3, UNET_AUGMENT, { data: Float32Array.from(p.label!), shape: plan.patch, channels: 1 });
         x.set(r.image.data, k * pv);
         y.set(Int32Array.from(r.mask!.data), k * pv);
       } else {
