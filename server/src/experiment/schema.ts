@@ -123,7 +123,7 @@ export const experimentSchema = obj(
       stages: int('Resolution stages (0 = as many as keep feature maps of at least 4 voxels, up to 6).', { min: 0, max: 8, default: 0 }),
       block: str('`plain` (two conv-norm-lrelu) or `residual` blocks.', { enum: ['plain', 'residual'], default: 'plain' }),
       deepSupervision: bool('Also supervise the decoder\'s lower-resolution outputs (weights halving per level).', true),
-      batchSize: int('Patches per step (0 = what fits memoryMB, at least 2).', { min: 0, max: 256, default: 0 }),
+      batchSize: int('Patches per step (0 = on a GPU what fits memoryMB, at least 2; on the CPU 2, the most updates per hour).', { min: 0, max: 256, default: 0 }),
       memoryMB: int('Training memory budget used to size the patch and the batch.', { min: 64, default: 2048 }),
       foreground: num('Share of each batch\'s patches forced to contain foreground.', { min: 0, max: 1, default: 0.33 }),
       stepsPerEpoch: int('Training steps per epoch.', { min: 1, default: 250 }),

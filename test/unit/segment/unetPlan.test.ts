@@ -14,6 +14,7 @@ import type { CaseVolume } from '../../../server/src/data/volumes/caseVolume';
 import { estimateMB, planUnet, type UnetSettings } from '../../../server/src/methods/segment/unetPlan';
 
 const CPU = { gpu: false };
+const GPU = { gpu: true };
 
 const settings = (over: Partial<UnetSettings> = {}): UnetSettings => ({
   normalisation: 'auto', features: 32, maxFeatures: 320, stages: 0, block: 'plain', deepSupervision: true, batchSize: 0, memoryMB: 2048,
@@ -81,8 +82,8 @@ test('data that reach air (-1000) are normalised as CT', () => {
 
 test('a small memory budget shrinks the patch until it fits', () => {
   const big: DatasetFingerprint = { ...hippocampusLike, size: { ...hippocampusLike.size, median: [160, 256, 256] } };
-  const roomy = planUnet(big, settings({ memoryMB: 1e6 }), CPU);
-  const tight = planUnet(big, settings({ memoryMB: 1024 }), CPU);
+  const roomy = planUnet(big, settings({ memoryMB: 1e6 }), GPU);
+  const tight = planUnet(big, settings({ memoryMB: 1024 }), GPU);
   assert.deepEqual(roomy.patch, [160, 256, 256]);
   const vox = (t: number[]) => t[0]! * t[1]! * t[2]!;
   assert.ok(vox(tight.patch) < vox(roomy.patch) / 4, `${tight.patch.join('x')}`);
@@ -121,14 +122,16 @@ test('backbone unet with a method other than segment is refused at the backbone 
   assert.deepEqual(ok.experiment!.unet.patch, [40, 56, 40]);
 });
 
-test('the first stage\'s features come from the compute budget: nnU-Net\'s 32 on a GPU backend, 16 on the CPU; a given value wins', () => {
+test('features and batch come from the compute budget: nnU-Net\'s 32 features and a memory-sized batch on a GPU backend, 16 and a batch of 2 on the CPU; a given value wins', () => {
   const cpu = planUnet(hippocampusLike, settings({ features: 0 }), CPU);
-  const gpu = planUnet(hippocampusLike, settings({ features: 0 }), { gpu: true });
+  const gpu = planUnet(hippocampusLike, settings({ features: 0 }), GPU);
   assert.equal(cpu.features, 16);
   assert.equal(gpu.features, 32);
   assert.equal(cpu.source.features, 'auto');
   assert.ok(cpu.estimatedMB / cpu.batchSize < gpu.estimatedMB / gpu.batchSize, 'the memory estimate follows the features');
-  const given = planUnet(hippocampusLike, settings({ features: 8 }), { gpu: true });
+  assert.equal(cpu.batchSize, 2, 'on the CPU the smallest batch: most updates per hour');
+  assert.ok(gpu.batchSize > 2, `GPU batch ${gpu.batchSize}`);
+  const given = planUnet(hippocampusLike, settings({ features: 8 }), GPU);
   assert.equal(given.features, 8);
   assert.equal(given.source.features, 'experiment');
 });

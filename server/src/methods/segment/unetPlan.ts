@@ -4,8 +4,8 @@
  * air, < -500) or MR (per-volume z-score); a patch the size of the median volume at that
  * spacing, rounded up to what the downsampling needs, shrunk along its longest side while the
  * estimated training memory exceeds the budget; as many stride-2 stages per axis as keep a
- * feature map of at least 4 voxels; the batch size that fits the budget (at least 2, at most
- * what covers 5% of the dataset's voxels per step); the first stage's features from the compute
+ * feature map of at least 4 voxels; on a GPU the batch size that fits the budget (at least 2, at
+ * most what covers 5% of the dataset's voxels per step), on the CPU 2; the first stage's features from the compute
  * budget (nnU-Net's 32 on a GPU backend; 16 on the CPU, where a step at 40x56x40 costs a third of
  * the time at 32: measured 1.2 vs 3.6 s on 2 shared cores, so three times the steps in the same
  * hours). Every value the experiment gives wins; the plan records which came from where.
@@ -120,7 +120,9 @@ export function planUnet(fp: DatasetFingerprint, u: UnetSettings, compute: PlanC
   if (!batchSize) {
     const datasetVoxels = fp.cases * median[0] * median[1] * median[2];
     const cap = Math.max(2, Math.floor((0.05 * datasetVoxels) / (patch[0] * patch[1] * patch[2])));
-    batchSize = Math.max(2, Math.min(cap, Math.floor(u.memoryMB / Math.max(perSample, 1e-6))));
+    // On the CPU a step costs time in proportion to its patches, so nnU-Net's smallest batch (2)
+    // gives the most updates per hour; a GPU runs a larger batch in about the time of a small one.
+    batchSize = compute.gpu ? Math.max(2, Math.min(cap, Math.floor(u.memoryMB / Math.max(perSample, 1e-6)))) : 2;
   }
   return {
     spacing,
