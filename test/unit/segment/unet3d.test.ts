@@ -85,7 +85,8 @@ test('the matMul upsampling is the transposed convolution with kernel = stride',
 });
 
 test('the U-Net\'s leaky ReLU gives the values and gradients of tfjs\'s own (zeros, negatives, NaN; native-sized and small tensors)', () => {
-  for (const n of [37, 40 * 56 * 4]) {
+  // 17920 elements: above the size from which Multiply runs natively (NATIVE_MIN_ELEMENTS).
+  for (const n of [37, 40 * 56 * 8]) {
     const v = new Float32Array(n).map((_, i) => (i % 7 === 0 ? 0 : Math.sin(i * 1.7) * 3));
     v[5] = NaN;
     const x = tf.tensor1d(v);
