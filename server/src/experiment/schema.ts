@@ -140,6 +140,8 @@ export const experimentSchema = obj(
       cleaningFraction: num('Fraction of training samples flagged as suspect per round.', { min: 0, max: 0.5, default: 0.05 }),
       hiResInputSize: int('High-resolution fine-tuning: after training, fine-tune at this input size (0 = off).', { min: 0, max: 512, default: 0 }),
       hiResEpochs: int('Epochs of high-resolution fine-tuning.', { min: 0, default: 2 }),
+      crtEpochs: int('Classifier re-training (cRT): after training, epochs that re-train a re-initialised classifier on the frozen backbone with class-balanced sampling (0 = off).', { min: 0, default: 0 }),
+      crtLr: num('Learning rate of classifier re-training, with its own optimiser and schedule (default: train.lr).', { min: 0, max: 10 }),
     }),
     output: obj('Where runs go.', {
       dir: str('Runs folder (default: .medstudio/runs in the workspace).', { path: 'dir' }),

@@ -1,11 +1,11 @@
 /**
  * CARE and its cross-entropy baseline (`method: supervised`) through one code path: phases
- * (cleaning rounds, main training with CARE's two stages, hi-res fine-tuning), then classifier
- * weight normalisation, the test evaluation (optionally with TTA), the final model and the report.
+ * (cleaning rounds, main training with CARE's two stages, hi-res fine-tuning, classifier
+ * re-training on the frozen backbone), then classifier weight normalisation, the test evaluation (optionally with TTA), the final model and the report.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import { trainingInputMean, type ClassificationBatch, type ClassificationDataset } from '../../data/datasets';
+import { classBalancedWeights, trainingInputMean, type ClassificationBatch, type ClassificationDataset } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
 import { buildResNetClassifier, defaultStages, wrapClassifier, type ResNetClassifier } from '../../networks/resnet';
 import { buildMobileNetClassifier } from '../../networks/mobilenet';
@@ -16,6 +16,7 @@ import { kernelVariables } from '../../training/optim';
 import { train, type OpenPhase, type PhaseSpec } from '../../training/trainer';
 import type { RunContext, RunResult } from '../../training/types';
 import { balancePlan } from '../longtail/balance';
+import { classifierGradients, classifierVariables, transferBackbone } from '../longtail/classifierRetrain';
 import { flagSuspects, scoreLabels, suspectsReport, writeSuspectsReport } from '../longtail/cleaning';
 import { transferWeights } from '../longtail/hiRes';
 import { applyWeightNorm } from '../longtail/weightNorm';
@@ -73,6 +74,7 @@ export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: R
       featureLayer: net.featureLayer,
       logitsLayer: net.logitsLayer,
       weightNorm: exp.longtail.weightNorm,
+      classifierRetrainEpochs: exp.longtail.crtEpochs,
       tta: exp.longtail.tta,
       ...(inputMean ? { inputMean } : {}),
     },
@@ -120,7 +122,9 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
   let previous: ClassifierPhase | undefined;
 
   const specs = phases.map((phase, pi): PhaseSpec<ClassificationBatch> => {
-    const batchPlan: CareBatchPlan = { phaseIndex: pi, attention: phase.attention, rare: new Set(rare), excluded, ...plan };
+    // cRT samples class-balanced whatever train.balance says (its point), without loss re-weighting.
+    const phasePlan = phase.classifierOnly ? { samplerWeights: classBalancedWeights(base.counts.train) } : plan;
+    const batchPlan: CareBatchPlan = { phaseIndex: pi, attention: phase.attention, rare: new Set(rare), excluded, ...phasePlan };
     return {
       name: phase.name,
       epochs: phase.epochs,
@@ -130,13 +134,17 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
         const ds = phase.inputSize === base.inputShape[0] ? base : await openClassificationData(exp, { inputSize: phase.inputSize, boxes: boxes.file });
         const net = buildNet(exp, ds, phase.inputSize, exp.train.seed);
         // Stage 2 and hi-res fine-tuning start from the previous phase's weights (a resumed run loads them from its checkpoint instead).
-        if (phase.from === 'previous' && previous) transferWeights(previous.net.model, net.model);
-        else if (phase.from === 'init') await initialiseFromRun(ctx, net);
+        if (phase.from === 'previous' && previous) {
+          if (phase.classifierOnly) transferBackbone(previous.net, net);
+          else transferWeights(previous.net.model, net.model);
+        } else if (phase.from === 'init') await initialiseFromRun(ctx, net);
+        const trained = phase.classifierOnly ? classifierVariables(net) : net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+        if (phase.classifierOnly) ctx.log(`${phase.name}: classifier re-training: backbone frozen (${net.model.weights.length - trained.length} weights, BatchNorm statistics included), classifier '${net.logitsLayer}' re-initialised (${trained.length} weights) and trained ${phase.epochs} epochs with class-balanced sampling, lr ${phase.lr}`);
         const open: ClassifierPhase = {
           net,
           ds,
           parts: { models: { net: net.model } },
-          decayed: kernelVariables(net.model.trainableWeights),
+          decayed: phase.classifierOnly ? kernelVariables(net.model.getLayer(net.logitsLayer).trainableWeights) : kernelVariables(net.model.trainableWeights),
           batches: (epoch) => {
             const o = batchOptions(exp, batchPlan, epoch);
             return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y, b.mask].filter((x): x is tf.Tensor => x !== undefined)) };
@@ -144,6 +152,7 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
           step: async (b) => {
             const input = await stepInput(exp, b, phase.inputSize, batchPlan);
             try {
+              if (phase.classifierOnly) return classifierGradients(net, input.x, input.y, input.itemWeights);
               const r = careGradients(net, input);
               const parts: Record<string, number> = phase.attention ? { attentionLoss: r.attention } : {};
               return { loss: r.loss, grads: r.grads, parts };
@@ -153,6 +162,7 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
           },
           endEpoch: async (sum) => {
             const extra: Record<string, number> = { trainLoss: sum.trainLoss, stage: phase.attention ? 2 : 1, lr: sum.lr };
+            if (phase.classifierOnly) extra.classifierRetrain = 1;
             if (phase.attention) extra.attentionLoss = sum.parts.attentionLoss ?? 0;
             if (!phase.reportMetrics) {
               ctx.log(`${phase.name}: epoch ${sum.epoch + 1}/${phase.epochs} train loss ${sum.trainLoss.toFixed(4)}`);
