@@ -1,6 +1,7 @@
 /**
- * The phases of a classifier run, in order: data-cleaning rounds (each trains from scratch on
- * the labels kept so far, then flags suspects), the main training (CARE: stage 1, cross-entropy,
+ * The phases of a classifier run, in order: data-cleaning rounds (each trains k models from
+ * scratch, one per fold, on the labels kept so far minus that fold; each scores the fold it held
+ * out; then the round flags suspects per class), the main training (CARE: stage 1, cross-entropy,
  * then stage 2, a run of its own with a fresh optimiser and learning-rate schedule that starts
  * from the stage-1 weights and adds the attention loss), high-resolution fine-tuning, and
  * classifier re-training (cRT: the backbone frozen, a fresh classifier trained with class-balanced
@@ -22,6 +23,8 @@ export interface Phase {
   from: 'init' | 'previous';
   /** Whether epochs report validation metrics (cleaning rounds only log). */
   reportMetrics: boolean;
+  /** A cleaning round's fold phase: it trains without fold `fold` (0-based) of `folds`, then scores it. */
+  heldOutFold?: { round: number; fold: number; folds: number };
   /** cRT: only the re-initialised classifier trains (backbone frozen), with class-balanced sampling. */
   classifierOnly: boolean;
 }
@@ -37,7 +40,9 @@ export function planPhases(exp: Experiment): Phase[] {
   const size = exp.model.inputSize;
   const phases: Phase[] = [];
   for (let r = 1; r <= lt.cleaningRounds; r++) {
-    phases.push({ name: `clean${r}`, inputSize: size, epochs: exp.train.epochs, epochOffset: 0, lr: exp.train.lr, attention: false, from: 'init', reportMetrics: false, classifierOnly: false });
+    for (let f = 0; f < lt.cleaningFolds; f++) {
+      phases.push({ name: `clean${r}-fold${f + 1}`, inputSize: size, epochs: exp.train.epochs, epochOffset: 0, lr: exp.train.lr, attention: false, from: 'init', reportMetrics: false, classifierOnly: false, heldOutFold: { round: r, fold: f, folds: lt.cleaningFolds } });
+    }
   }
   if (care) {
     const s1 = stage1Epochs(exp);

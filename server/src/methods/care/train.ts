@@ -18,6 +18,7 @@ import type { RunContext, RunResult } from '../../training/types';
 import { balancePlan } from '../longtail/balance';
 import { classifierGradients, classifierVariables, transferBackbone } from '../longtail/classifierRetrain';
 import { flagSuspects, scoreLabels, suspectsReport, writeSuspectsReport } from '../longtail/cleaning';
+import { heldOutIds, recordFold, roundFromJson, roundProbs, roundToJson, startRound, type OutOfFoldRound } from '../longtail/outOfFold';
 import { transferWeights } from '../longtail/hiRes';
 import { applyWeightNorm } from '../longtail/weightNorm';
 import { prepareBoxes } from './boxSource';
@@ -81,25 +82,25 @@ export function modelMetadata(exp: Experiment, ds: ClassificationDataset, net: R
   };
 }
 
-async function cleaningRound(ctx: RunContext, phase: Phase, round: number, net: ResNetClassifier, ds: ClassificationDataset, excluded: Set<string>): Promise<string> {
+/** A fold phase of a cleaning round ended: its model scores the images it held out; after the last fold, the round flags suspects per class. */
+async function scoreFold(ctx: RunContext, phase: Phase, round: OutOfFoldRound, net: ResNetClassifier, ds: ClassificationDataset, excluded: Set<string>): Promise<string | undefined> {
+  const { fold, folds } = phase.heldOutFold!;
   const pred = await predictSplit(net, ds, 'train', { batchSize: ctx.experiment.train.batchSize });
-  const items = pred.samples.map((s) => ({ id: s.id, image: s.path ?? s.id, ...(s.imageId !== undefined ? { imageId: s.imageId } : {}), label: s.label }));
-  const kept = items.map((it, i) => [it, i] as const).filter(([it]) => !excluded.has(it.id));
-  const k = ds.classes.length;
-  const probs = new Float32Array(kept.length * k);
-  kept.forEach(([, i], j) => probs.set(pred.probs.subarray(i * k, (i + 1) * k), j * k));
-  const flagged = flagSuspects(
-    scoreLabels(
-      probs,
-      kept.map(([it]) => it),
-      k,
-    ),
-    ctx.experiment.longtail.cleaningFraction,
-  );
+  recordFold(round, fold, { ids: pred.samples.map((s) => s.id), probs: pred.probs });
+  ctx.log(`${phase.name}: scored the ${heldOutIds(round, fold).size} training images this model did not train on`);
+  if (fold < folds - 1) return undefined;
+  const byId = new Map(pred.samples.map((s) => [s.id, s]));
+  const items = round.ids.map((id, i) => {
+    const s = byId.get(id)!;
+    return { id, image: s.path ?? s.id, ...(s.imageId !== undefined ? { imageId: s.imageId } : {}), label: s.label, fold: round.folds[i]! + 1 };
+  });
+  const flagged = flagSuspects(scoreLabels(roundProbs(round), items, ds.classes.length), ctx.experiment.longtail.cleaningFraction);
   for (const f of flagged) excluded.add(f.id);
-  const rel = path.join('cleaning', `round-${round}.suspects.json`);
-  await writeSuspectsReport(path.join(ctx.runDir, rel), suspectsReport(round, ds.classes, flagged, kept.length));
-  ctx.log(`${phase.name}: flagged ${flagged.length} of ${kept.length} training labels as suspect (${rel}); they leave the loss from the next round on`);
+  const rel = path.join('cleaning', `round-${round.round}.suspects.json`);
+  const report = suspectsReport(round.round, ds.classes, flagged, items.length, 'out-of-fold', folds);
+  await writeSuspectsReport(path.join(ctx.runDir, rel), report);
+  const perClass = Object.entries(report.removedPerClass).map(([c, n]) => `${c} ${n}`).join(', ');
+  ctx.log(`clean${round.round}: out of fold (${folds} folds), flagged ${flagged.length} of ${items.length} training labels as suspect (${perClass}; ${rel}); they leave the loss from the next phase on`);
   return rel;
 }
 
@@ -119,6 +120,8 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
   if (boxed) ctx.log(`CARE attends to ${boxed.map((b) => `${b.class} (${b.withBoxes} of ${b.images} training images with boxes)`).join(', ')}`);
   const plan = balancePlan(exp.train.balance, base.counts.train);
   const excluded = new Set<string>();
+  // The cleaning round being scored (its folds span several phases).
+  let round: OutOfFoldRound | undefined;
   let previous: ClassifierPhase | undefined;
 
   const specs = phases.map((phase, pi): PhaseSpec<ClassificationBatch> => {
@@ -138,6 +141,8 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
           if (phase.classifierOnly) transferBackbone(previous.net, net);
           else transferWeights(previous.net.model, net.model);
         } else if (phase.from === 'init') await initialiseFromRun(ctx, net);
+        const hf = phase.heldOutFold;
+        if (hf && round?.round !== hf.round) round = startRound(hf.round, base.split('train').filter((x) => !excluded.has(x.id)), hf.folds, base.classes.length, exp.train.seed);
         const trained = phase.classifierOnly ? classifierVariables(net) : net.model.trainableWeights.map((w) => w.read() as tf.Variable);
         if (phase.classifierOnly) ctx.log(`${phase.name}: classifier re-training: backbone frozen (${net.model.weights.length - trained.length} weights, BatchNorm statistics included), classifier '${net.logitsLayer}' re-initialised (${trained.length} weights) and trained ${phase.epochs} epochs with class-balanced sampling, lr ${phase.lr}`);
         const open: ClassifierPhase = {
@@ -146,7 +151,7 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
           parts: { models: { net: net.model } },
           decayed: phase.classifierOnly ? kernelVariables(net.model.getLayer(net.logitsLayer).trainableWeights) : kernelVariables(net.model.trainableWeights),
           batches: (epoch) => {
-            const o = batchOptions(exp, batchPlan, epoch);
+            const o = { ...batchOptions(exp, batchPlan, epoch), ...(hf ? { skip: heldOutIds(round!, hf.fold) } : {}) };
             return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y, b.mask].filter((x): x is tf.Tensor => x !== undefined)) };
           },
           step: async (b) => {
@@ -171,16 +176,19 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
             const { metrics } = await evaluateSplit(net, ds, 'val', sum.reportedEpoch, { batchSize: exp.train.batchSize });
             return { ...metrics, extra };
           },
-          state: () => ({ excluded: [...excluded] }),
+          state: () => ({ excluded: [...excluded], ...(round ? { round: roundToJson(round) } : {}) }),
           restore: (st) => {
             for (const id of (st.excluded as string[] | undefined) ?? []) excluded.add(id);
+            if (st.round) round = roundFromJson(st.round as Record<string, unknown>);
           },
         };
         previous = open;
         return open;
       },
       done: async (open) => {
-        if (phase.name.startsWith('clean')) artifacts[`suspects-${phase.name}`] = await cleaningRound(ctx, phase, Number(phase.name.slice(5)), (open as ClassifierPhase).net, (open as ClassifierPhase).ds, excluded);
+        if (!phase.heldOutFold) return;
+        const rel = await scoreFold(ctx, phase, round!, (open as ClassifierPhase).net, (open as ClassifierPhase).ds, excluded);
+        if (rel) artifacts[`suspects-clean${phase.heldOutFold.round}`] = rel;
       },
       close: (open) => (open as ClassifierPhase).net.dispose(),
     };
