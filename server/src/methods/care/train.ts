@@ -1,7 +1,8 @@
 /**
  * CARE and its cross-entropy baseline (`method: supervised`) through one code path: phases
  * (cleaning rounds, main training with CARE's two stages, hi-res fine-tuning, classifier
- * re-training on the frozen backbone), then classifier weight normalisation, the test evaluation (optionally with TTA), the final model and the report.
+ * re-training on the frozen backbone), then classifier weight normalisation, the test evaluation
+ * (optionally with TTA), the final model and the report.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
@@ -143,8 +144,10 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
         } else if (phase.from === 'init') await initialiseFromRun(ctx, net);
         const hf = phase.heldOutFold;
         if (hf && round?.round !== hf.round) round = startRound(hf.round, base.split('train').filter((x) => !excluded.has(x.id)), hf.folds, base.classes.length, exp.train.seed);
-        const trained = phase.classifierOnly ? classifierVariables(net) : net.model.trainableWeights.map((w) => w.read() as tf.Variable);
-        if (phase.classifierOnly) ctx.log(`${phase.name}: classifier re-training: backbone frozen (${net.model.weights.length - trained.length} weights, BatchNorm statistics included), classifier '${net.logitsLayer}' re-initialised (${trained.length} weights) and trained ${phase.epochs} epochs with class-balanced sampling, lr ${phase.lr}`);
+        if (phase.classifierOnly) {
+          const head = classifierVariables(net).length;
+          ctx.log(`${phase.name}: classifier re-training: backbone frozen (${net.model.weights.length - head} weights, BatchNorm statistics included), classifier '${net.logitsLayer}' re-initialised (${head} weights) and trained ${phase.epochs} epochs with class-balanced sampling, lr ${phase.lr}`);
+        }
         const open: ClassifierPhase = {
           net,
           ds,
