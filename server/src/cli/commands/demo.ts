@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBackend } from '../../engine/backend';
 import type { EvalMetrics } from '../../protocol';
+import { runHeatInBoxes } from '../../methods/care/heatInBoxes';
 import { runExperiment, type RunOutcome } from '../../runs/runner';
 import type { CliCommand, CliIo } from '../types';
 import { cliEventPrinter, stopOnSigint, testSummary } from './train';
@@ -62,6 +63,7 @@ function rows(classes: readonly string[], rare: readonly string[]): Row[] {
     ['mean class error rate', (m) => val(m.meanClassError)],
     ['macro AUC', (m) => val(m.auc)],
     ['accuracy', (m) => val(m.accuracy)],
+    [`Grad-CAM heat in the box (${rare.join(', ')})`, (m) => val(m.extra?.heatInBox)],
   ];
 }
 
@@ -129,13 +131,21 @@ export const demo: CliCommand = {
           if (seed === 1 && out.info.reportPath) reports.push(out.info.reportPath);
         }
         rare = runs[1]!.experiment.data.rare;
-        pairs.push({ seed, ce: runs[0]!.result!.test!, care: runs[1]!.result!.test!, runDirs: { ce: runs[0]!.info.runDir, care: runs[1]!.info.runDir } });
+        // Where each model looks on the rare class's test images, against the true lesion boxes.
+        const [ce, care] = await Promise.all(
+          runs.map(async (r) => {
+            const h = await runHeatInBoxes(r.info.runDir, r.experiment, rare);
+            return { ...r.result!.test!, extra: { ...r.result!.test!.extra, heatInBox: h.share, boxArea: h.area } };
+          }),
+        );
+        pairs.push({ seed, ce: ce!, care: care!, runDirs: { ce: runs[0]!.info.runDir, care: runs[1]!.info.runDir } });
       }
       const says = verdict(pairs, rare);
       if (!io.json) {
         io.out('');
         io.out(`Shortcut-lesion sample, test split, seeds 1..${seeds}: mean ± sd (${status.backend}, ${((Date.now() - t0) / 1000).toFixed(0)} s in all):`);
         for (const l of comparisonTable(pairs, rare)) io.out(l);
+        io.out(`(Grad-CAM heat in the box: the share of each model's heat on the ${rare.join(', ')} test images inside the true lesion box; the boxes cover ${(100 * stat(pairs.map((p) => val(p.ce.extra?.boxArea))).mean).toFixed(0)}% of those images, what uniform heat would score.)`);
         io.out('');
         io.out(says);
         io.out('');
