@@ -137,9 +137,12 @@ export const experimentSchema = obj(
       weightNorm: num('Classifier weight normalisation: tau (0 = off, 1 = full normalisation).', { min: 0, max: 2, default: 0 }),
       tta: bool('Test-time augmentation: average predictions over flips and small shifts.', false),
       cleaningRounds: int('Iterative data cleaning: rounds of train, score labels, flag suspects, retrain.', { min: 0, max: 10, default: 0 }),
-      cleaningFraction: num('Fraction of training samples flagged as suspect per round.', { min: 0, max: 0.5, default: 0.05 }),
+      cleaningFraction: num('Fraction of the training samples of each class flagged as suspect per round.', { min: 0, max: 0.5, default: 0.05 }),
+      cleaningFolds: int('Data cleaning scores each image with a model that did not train on it: the training images are split into this many folds (stratified by class), and the images of each fold are scored by a model trained on the other folds (so each round trains this many models).', { min: 2, max: 10, default: 3 }),
       hiResInputSize: int('High-resolution fine-tuning: after training, fine-tune at this input size (0 = off).', { min: 0, max: 512, default: 0 }),
       hiResEpochs: int('Epochs of high-resolution fine-tuning.', { min: 0, default: 2 }),
+      crtEpochs: int('Classifier re-training (cRT): after training, epochs that re-train a re-initialised classifier on the frozen backbone with class-balanced sampling (0 = off).', { min: 0, default: 0 }),
+      crtLr: num('Learning rate of classifier re-training, with its own optimiser and schedule (default: train.lr).', { min: 0, max: 10 }),
     }),
     output: obj('Where runs go.', {
       dir: str('Runs folder (default: .medstudio/runs in the workspace).', { path: 'dir' }),

@@ -72,7 +72,7 @@ export interface Experiment {
     overlap: number;
     largestComponent: boolean;
   };
-  longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; hiResInputSize: number; hiResEpochs: number };
+  longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; cleaningFolds: number; hiResInputSize: number; hiResEpochs: number; crtEpochs: number; crtLr?: number };
   output: { dir?: string };
   /** Present only when the file has a `sweep:` block (experiment/sweep rules; sweeps/expand.ts). */
   sweep?: SweepBlock;

@@ -65,6 +65,8 @@ export interface ClassificationBatchOptions extends OrderOptions {
   dropLast?: boolean;
   /** Also yield `mask`: 1 inside the sample's lesion boxes (same geometric augmentation as x). 2D only. */
   boxMask?: boolean;
+  /** Sample ids left out of the epoch (a cleaning fold's held-out images). */
+  skip?: ReadonlySet<string>;
 }
 
 export interface ClassificationBatch {
@@ -244,6 +246,7 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
 
   const boxesOf = (s: DatasetSample): InputBox[] => (boxIndex && s.imageId !== undefined ? boxIndex.boxes(s.imageId, spec.inputSize) : []);
   const splitOf = (s: Split) => samples.filter((x) => x.split === s);
+  const poolOf = (s: Split, skip?: ReadonlySet<string>) => (skip?.size ? splitOf(s).filter((x) => !skip.has(x.id)) : splitOf(s));
   const shape3 = (): [number, number, number] => (spatialDims === 2 ? [1, spec.inputSize, spec.inputSize] : [spec.inputSize, spec.inputSize, spec.inputSize]);
 
   const ds: ClassificationDataset = {
@@ -260,11 +263,11 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
     load: async (sample) => (await loadShared(sample)).slice(),
     boxesOf,
     batchCount(s, o) {
-      const n = o.weights ? (o.epochSize ?? splitOf(s).length) : splitOf(s).length;
+      const n = o.weights ? (o.epochSize ?? poolOf(s, o.skip).length) : poolOf(s, o.skip).length;
       return o.dropLast ? Math.floor(n / o.batchSize) : Math.ceil(n / o.batchSize);
     },
     async *batches(s, o) {
-      const pool = splitOf(s);
+      const pool = poolOf(s, o.skip);
       const order = epochOrder(pool.map((p) => p.label), o);
       const groups = chunk(order, o.batchSize, o.dropLast);
       const aug = o.augment === true ? {} : o.augment || undefined;
