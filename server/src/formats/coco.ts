@@ -6,9 +6,9 @@
  */
 import { isFiniteNumber, isNumberArray, isRecord, parseJsonText, stringifyStable, type FormatIssue } from './jsonText';
 
-/** Who drew a box: a person, a saliency method, or a segmentation network. */
-export type BoxSource = 'manual' | 'saliency' | 'segmentation';
-export const BOX_SOURCES: readonly BoxSource[] = ['manual', 'saliency', 'segmentation'];
+/** Who drew a box: a person, a saliency method, a segmentation network, or a trained detector (`model`). */
+export type BoxSource = 'manual' | 'saliency' | 'segmentation' | 'model';
+export const BOX_SOURCES: readonly BoxSource[] = ['manual', 'saliency', 'segmentation', 'model'];
 
 /** `[x, y, width, height]` in pixels; (x, y) is the top-left corner, pixel (0,0)'s top-left is 0,0. */
 export type CocoBBox = [number, number, number, number];

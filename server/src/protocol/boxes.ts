@@ -3,7 +3,7 @@ import { request } from './defs';
 import { IndexParam, OneOf, Params, PathParam } from './limits';
 import { Type } from '@sinclair/typebox';
 
-export const BOX_SOURCES = ['manual', 'saliency', 'segmentation'] as const;
+export const BOX_SOURCES = ['manual', 'saliency', 'segmentation', 'model'] as const;
 export type BoxSource = (typeof BOX_SOURCES)[number];
 /** Sources of proposed boxes (not drawn by a person). */
 export const ProposedBoxSource = OneOf(['saliency', 'segmentation'] as const);
