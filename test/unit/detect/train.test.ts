@@ -1,0 +1,123 @@
+/**
+ * `method: detect` end to end on a tiny generated lesion set (one disc per 32 px image, its box
+ * drawn by hand): the run learns to find the lesions (test AP@0.5 well above chance), writes its
+ * model, metrics and COCO predictions with `source: model` and scores, evaluates again from the
+ * run folder, explains with Grad-CAM on the trunk's feature map, starts from a classifier run's
+ * weights with `init:`, and refuses data where nobody drew a box instead of reporting success.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureBackend } from '../../../server/src/engine/backend';
+import { readMetrics, readRunInfo, runExperiment, type RunEvent } from '../../../server/src/runs';
+import { evaluateRun } from '../../../server/src/jobs/evaluate';
+import { parseCoco } from '../../../server/src/formats/coco';
+import { openRunModel } from '../../../server/src/explain/runModel';
+import { gradCam } from '../../../server/src/explain/gradcam';
+import { parseExperiment } from '../../../server/src/experiment/parse';
+import { makeLesionFixture, writeExperiment, type Fixture } from '../care/fixture';
+
+const detectYaml = (extra = '') => `name: tiny detector
+method: detect
+data:
+  format: coco
+  path: data/boxes.coco.json
+  split: data/labels.csv
+model: { backbone: resnet, width: 4, depth: 1, inputSize: 32 }
+train: { epochs: 16, batchSize: 8, lr: 0.01, seed: 2 }
+${extra}`;
+
+let fx: Fixture;
+before(async () => {
+  // wasm (with the native kernels where they built): the pure-JS cpu backend takes minutes for these runs.
+  await ensureBackend({ backend: 'wasm', threads: 1 });
+  fx = makeLesionFixture({ size: 32, perSplit: { train: [12, 12, 12], val: [2, 2, 2], test: [4, 4, 4] }, seed: 5 });
+});
+
+test('a detector trained on hand-drawn boxes finds the lesions and writes COCO predictions with source model and scores', async () => {
+  const exp = writeExperiment(fx, 'detect', detectYaml());
+  const before = tf.memory().numTensors;
+  const run = await runExperiment(exp);
+  assert.equal(tf.memory().numTensors, before, 'no tensors leak across the run');
+  const dir = run.info.runDir;
+  assert.equal(run.info.state, 'finished');
+  for (const f of ['model/model.json', 'predictions.coco.json', 'metrics.jsonl', 'checkpoints/latest.json']) assert.ok(fs.existsSync(path.join(dir, f)), `${f} is missing`);
+  const history = await readMetrics(dir);
+  assert.deepEqual(history.map((m) => `${m.split}${m.epoch}`), [...Array.from({ length: 16 }, (_, i) => `val${i + 1}`), 'test16']);
+  const t = history[history.length - 1]!.extra!;
+  for (const k of ['ap50', 'ap75', 'ap', 'recall', 'recall@1fppi']) assert.ok(Number.isFinite(t[k]), `test ${k} = ${t[k]}`);
+  assert.ok(t.ap50! >= 0.6, `test AP@0.5 ${t.ap50} should be far above chance on these easy lesions`);
+  assert.ok(t.ap! <= t.ap50!);
+  assert.ok(history[0]!.extra!.heatmapLoss! > history[15]!.extra!.heatmapLoss!, 'the heatmap loss fell');
+
+  const preds = parseCoco(fs.readFileSync(path.join(dir, 'predictions.coco.json'), 'utf8'));
+  assert.equal(preds.images.length, 12, 'one entry per test image');
+  assert.ok(preds.annotations.length >= 12);
+  assert.ok(preds.annotations.every((a) => a.source === 'model' && a.score !== undefined && a.score >= 0.05 && a.score <= 1));
+  const img = preds.images[0]!;
+  assert.ok(fs.existsSync(path.resolve(dir, img.file_name)), 'image paths are relative to the predictions file');
+
+  const again = await evaluateRun(dir);
+  assert.equal(again.extra!.ap50, t.ap50, 'medstudio eval gives the same test AP as the run');
+
+  const rm = await openRunModel(dir);
+  try {
+    assert.deepEqual(rm.classes, ['background', 'lesion']);
+    assert.equal(rm.featureLayer, 'features');
+    const x = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 1);
+    const r = gradCam(rm.model, x, 'features', 'gradcam', 1, rm.logitsLayer);
+    assert.equal(r.cam.size, 64, 'the trunk\'s 8x8 map at 32 px');
+    assert.ok(r.cam.dataSync().every(Number.isFinite));
+    tf.dispose([x, r.cam]);
+  } finally {
+    rm.model.dispose();
+  }
+});
+
+test('init: copies a classifier run\'s trunk into the detector, and a run of another width is refused naming the weight', async () => {
+  const cls = (width: number) => writeExperiment(fx, `cls${width}`, `method: supervised
+data: { format: csv, path: data/labels.csv }
+model: { backbone: resnet, width: ${width}, depth: 1, inputSize: 32 }
+train: { epochs: 1, batchSize: 16, lr: 0.01, seed: 1 }
+`);
+  const base = await runExperiment(cls(4));
+  const logs: string[] = [];
+  const onEvent = (e: RunEvent) => e.kind === 'log' && logs.push(e.message);
+  const run = await runExperiment(writeExperiment(fx, 'detect-init', detectYaml(`init: ${base.info.runDir}\n`).replace('epochs: 16', 'epochs: 1')), { onEvent });
+  assert.equal(run.info.state, 'finished');
+  const line = logs.find((l) => l.startsWith('init:'));
+  assert.match(line ?? '', /init: \d+ weights copied from the classifier/);
+  assert.ok(Number(/init: (\d+)/.exec(line!)![1]) >= 10);
+
+  const wide = await runExperiment(cls(8));
+  await assert.rejects(runExperiment(writeExperiment(fx, 'detect-wide', detectYaml(`init: ${wide.info.runDir}\n`).replace('epochs: 16', 'epochs: 1'))), /weight stem_conv\/kernel is \[3,3,3,8\] there but \[3,3,3,4\]/);
+});
+
+test('data where nobody drew or accepted a box is refused before training, not reported as a detector', async () => {
+  const coco = JSON.parse(fs.readFileSync(fx.coco, 'utf8')) as { annotations: { source: string; score?: number }[] };
+  for (const a of coco.annotations) Object.assign(a, { source: 'saliency', score: 0.5 });
+  const file = path.join(fx.root, 'data', 'proposed.coco.json');
+  fs.writeFileSync(file, JSON.stringify(coco));
+  const exp = writeExperiment(fx, 'detect-unreviewed', detectYaml().replace('boxes.coco.json', 'proposed.coco.json'));
+  let runDir = '';
+  await assert.rejects(runExperiment(exp, { onRunCreated: (i) => (runDir = i.runDir) }), /training split has no boxes drawn or accepted by a person/);
+  assert.equal((await readRunInfo(runDir)).state, 'failed');
+});
+
+test('a detector that proposes no box on any test image fails its run, saying it learned nothing usable', async () => {
+  // A score threshold of 1 keeps no box: what an untrained or collapsed heatmap gives.
+  const exp = writeExperiment(fx, 'detect-silent', detectYaml('detect: { scoreThreshold: 1 }\n').replace('epochs: 16', 'epochs: 1'));
+  let runDir = '';
+  await assert.rejects(runExperiment(exp, { onRunCreated: (i) => (runDir = i.runDir) }), /proposed no box above detect.scoreThreshold on any of the 12 test images: it learned nothing usable/);
+  assert.equal((await readRunInfo(runDir)).state, 'failed');
+});
+
+test('an experiment file pairing detect with classification data (or COCO data with another method) is flagged at data.format', () => {
+  const wrong = parseExperiment(detectYaml().replace('format: coco', 'format: csv'), path.join(fx.root, 'x.medstudio.yaml'));
+  assert.match(wrong.problems.map((p) => p.message).join('\n'), /method 'detect' trains on COCO boxes: it needs data.format 'coco'/);
+  assert.deepEqual(wrong.problems[0]!.path, ['data', 'format']);
+  const other = parseExperiment(detectYaml().replace('method: detect', 'method: supervised'), path.join(fx.root, 'x.medstudio.yaml'));
+  assert.match(other.problems.map((p) => p.message).join('\n'), /data.format 'coco' is the detector's box file: it needs method 'detect'/);
+});
