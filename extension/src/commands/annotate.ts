@@ -168,8 +168,8 @@ async function suggestBoxes(provider: AnnotatorEditorProvider): Promise<void> {
     void vscode.window.showInformationMessage('Open a box file in the MedStudio annotator (Annotate Dataset) and pick an image first.');
     return;
   }
-  const pick = await vscode.window.showQuickPick(['saliency', 'segmentation'], { placeHolder: 'Suggest boxes from…' });
-  if (pick !== 'saliency' && pick !== 'segmentation') return;
+  const pick = await vscode.window.showQuickPick(['saliency', 'segmentation', 'model'], { placeHolder: 'Suggest boxes from… (model: a trained detection run)' });
+  if (pick !== 'saliency' && pick !== 'segmentation' && pick !== 'model') return;
   const source = pick;
   const categoryId = active.doc.session.state().dataset?.categories[0]?.id;
   if (categoryId === undefined) throw new AnnotateError('the box file has no classes.');

@@ -16,7 +16,12 @@ import { evaluateRun } from '../../../server/src/jobs/evaluate';
 import { parseCoco } from '../../../server/src/formats/coco';
 import { openRunModel } from '../../../server/src/explain/runModel';
 import { gradCam } from '../../../server/src/explain/gradcam';
+import { openDetectionData } from '../../../server/src/methods/detect/dataset';
+import { loadExperiment } from '../../../server/src/experiment/load';
 import { parseExperiment } from '../../../server/src/experiment/parse';
+import { suggestBoxes } from '../../../server/src/boxes/suggest';
+import { iou } from '../../../server/src/metrics/detection';
+import { openRunDetector, rankByUncertainty, uncertainty } from '../../../server/src/methods/detect/fromRun';
 import { makeLesionFixture, writeExperiment, type Fixture } from '../care/fixture';
 
 const detectYaml = (extra = '') => `name: tiny detector
@@ -30,6 +35,8 @@ train: { epochs: 16, batchSize: 8, lr: 0.01, seed: 2 }
 ${extra}`;
 
 let fx: Fixture;
+/** The run of the first test, for the annotator-facing tests after it. */
+let trainedRun = '';
 before(async () => {
   // wasm (with the native kernels where they built): the pure-JS cpu backend takes minutes for these runs.
   await ensureBackend({ backend: 'wasm', threads: 1 });
@@ -42,6 +49,7 @@ test('a detector trained on hand-drawn boxes finds the lesions and writes COCO p
   const run = await runExperiment(exp);
   assert.equal(tf.memory().numTensors, before, 'no tensors leak across the run');
   const dir = run.info.runDir;
+  trainedRun = dir;
   assert.equal(run.info.state, 'finished');
   for (const f of ['model/model.json', 'predictions.coco.json', 'metrics.jsonl', 'checkpoints/latest.json']) assert.ok(fs.existsSync(path.join(dir, f)), `${f} is missing`);
   const history = await readMetrics(dir);
@@ -76,6 +84,29 @@ test('a detector trained on hand-drawn boxes finds the lesions and writes COCO p
   }
 });
 
+test("the annotator's Suggest Boxes with source model gives the detector's boxes in image pixels, and the queue orders images by its uncertainty", async () => {
+  assert.ok(trainedRun, 'needs the first test\'s run');
+  const [file, truth] = [...fx.boxes.entries()][0]!;
+  const boxes = await suggestBoxes(path.join(fx.root, 'data', file), 'model', { runDir: trainedRun });
+  assert.ok(boxes.length >= 1 && boxes.every((b) => b.source === 'model' && b.score >= 0.05 && b.score <= 1));
+  assert.ok(Math.max(...boxes.map((b) => iou(b.bbox, truth))) > 0.3, `a suggestion overlaps the lesion ${truth}: ${JSON.stringify(boxes)}`);
+  await assert.rejects(suggestBoxes(path.join(fx.root, 'data', file), 'model', { runDir: fx.root }), /has no trained detector/);
+
+  assert.equal(uncertainty(0.5), 1);
+  assert.equal(uncertainty(1), 0);
+  assert.equal(uncertainty(0), 0);
+  const files = [...fx.boxes.keys()].slice(0, 6).map((f) => path.join(fx.root, 'data', f));
+  const det = await openRunDetector(trainedRun);
+  try {
+    const ranked = await rankByUncertainty(det, files);
+    assert.deepEqual([...ranked.map((r) => r.imagePath)].sort(), [...files].sort());
+    for (let i = 1; i < ranked.length; i++) assert.ok(ranked[i - 1]!.uncertainty >= ranked[i]!.uncertainty);
+    assert.ok(ranked.every((r) => Math.abs(r.uncertainty - uncertainty(r.topScore)) < 1e-12));
+  } finally {
+    det.dispose();
+  }
+});
+
 test('init: copies a classifier run\'s trunk into the detector, and a run of another width is refused naming the weight', async () => {
   const cls = (width: number) => writeExperiment(fx, `cls${width}`, `method: supervised
 data: { format: csv, path: data/labels.csv }
@@ -104,6 +135,12 @@ test('data where nobody drew or accepted a box is refused before training, not r
   let runDir = '';
   await assert.rejects(runExperiment(exp, { onRunCreated: (i) => (runDir = i.runDir) }), /training split has no boxes drawn or accepted by a person/);
   assert.equal((await readRunInfo(runDir)).state, 'failed');
+  // The same boxes proposed by a detector and accepted in the annotator are ground truth.
+  for (const x of coco.annotations) Object.assign(x, { source: 'model', accepted: true });
+  fs.writeFileSync(file, JSON.stringify(coco));
+  const data = await openDetectionData((await loadExperiment(exp)));
+  assert.equal(data.counts.train.boxes, 36);
+  assert.equal(data.unreviewed, 0);
 });
 
 test('a detector that proposes no box on any test image fails its run, saying it learned nothing usable', async () => {

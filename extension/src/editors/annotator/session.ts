@@ -6,7 +6,7 @@
  */
 import { CocoFormatError } from '../../../../server/src/formats/coco';
 import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorPatch, AnnotatorState, EditResult, RoiIntent, SuspectItem, VolumeSource } from '../../../../server/src/protocol';
-import type { SuggestedBox } from '../../../../server/src/protocol';
+import type { SuggestedBox, SuggestSource } from '../../../../server/src/protocol';
 import { AnnotatorModel, patchOf, type AppliedEdit } from './model';
 import { RoiModel } from './roiModel';
 
@@ -22,7 +22,7 @@ export interface SessionHost {
   /** A URI the webview can load the image from; throws when the path is refused. */
   imageSrc(fileName: string): Promise<string>;
   /** Boxes the compute server proposes for the image. */
-  suggest(fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]>;
+  suggest(fileName: string, source: SuggestSource): Promise<SuggestedBox[]>;
   /** The volume a .mrk.json's boxes belong to (throws a clear error when none is found). */
   volumeSource(): Promise<{ source: VolumeSource; maxBytes: number }>;
   /** Lets the person choose a suspects report; null when cancelled. */
@@ -196,7 +196,7 @@ export class AnnotatorSession {
       image: async ({ imageId }) => ({ src: await imageSrc(this.image(imageId).file_name) }),
       suggest: async ({ imageId, source, categoryId }) => {
         const boxes = await this.host.suggest(this.image(imageId).file_name, source);
-        const suggestions = boxes.filter((b) => b.source !== 'manual').map((b) => ({ bbox: b.bbox, score: b.score, source: b.source as 'saliency' | 'segmentation' }));
+        const suggestions = boxes.filter((b) => b.source !== 'manual').map((b) => ({ bbox: b.bbox, score: b.score, source: b.source as SuggestSource }));
         return this.apply({ kind: 'addSuggestions', imageId, categoryId, boxes: suggestions });
       },
       openReviewQueue: async () => {

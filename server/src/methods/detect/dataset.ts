@@ -1,8 +1,8 @@
 /**
  * The detector's data: a COCO file (`data.format: coco`, `data.path`), its images read and resized
- * to the square model input, and its person-drawn boxes (`source: manual`) scaled with them.
- * Boxes a model or saliency proposed and nobody accepted are not ground truth: they are counted
- * and left out. An image without boxes is a negative (no lesion). The split is `data.split`
+ * to the square model input, and its ground-truth boxes scaled with them: drawn by a person
+ * (`source: manual`) or proposed by a detector and accepted (`accepted: true`). Boxes proposed
+ * and not accepted are not ground truth: they are counted and left out. An image without boxes is a negative (no lesion). The split is `data.split`
  * (CSV path,split, paths relative to it; it must name every image) or seeded by train.seed.
  */
 import * as fs from 'node:fs';
@@ -11,7 +11,7 @@ import { parseCsv, stratifiedSplit, toModelInput, type Split } from '../../data/
 import { readCocoFile } from '../../data/boxes';
 import { readImage } from '../../data/readers';
 import type { Experiment } from '../../experiment/types';
-import { annotationsByImage, type CocoDataset } from '../../formats/coco';
+import { annotationsByImage, isPendingSuggestion, type CocoDataset } from '../../formats/coco';
 import type { Box } from '../../metrics/detection';
 
 export interface DetectionSample {
@@ -84,7 +84,7 @@ export async function openDetectionData(exp: Experiment, o: { imagesOnly?: Reado
     channels ??= img.components >= 3 ? 3 : 1;
     const x = toModelInput({ data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, { spatialDims: 2, size: S, channels, intensity: 'auto' }, files[i]!);
     const anns = byImage.get(im.id) ?? [];
-    const truth = anns.filter((a) => a.source === 'manual').map((a) => [...a.bbox] as unknown as Box);
+    const truth = anns.filter((a) => !isPendingSuggestion(a)).map((a) => [...a.bbox] as unknown as Box);
     unreviewed += anns.length - truth.length;
     const sx = S / im.width;
     const sy = S / im.height;
