@@ -207,7 +207,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
       volumeSource: async () => {
         throw new Error('no webview to show the volume in');
       },
-      suggest: (fileName, source) => this.suggest(doc, fileName, source),
+      suggest: (fileName, source, runDir) => this.suggest(doc, fileName, source, runDir),
       canEdit: () => vscode.workspace.isTrusted,
     }, (holds) => runsHolding(this.svc.server, holds));
     this.documents.add(doc);
@@ -219,10 +219,10 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
     return doc;
   }
 
-  private async suggest(doc: AnnotatorDocument, fileName: string, source: SuggestSource): Promise<SuggestedBox[]> {
+  private async suggest(doc: AnnotatorDocument, fileName: string, source: SuggestSource, given?: string): Promise<SuggestedBox[]> {
     if (!vscode.workspace.isTrusted) throw new Error('box suggestions run models: trust this workspace first');
     const imagePath = await doc.imagePath(fileName);
-    const runDir = source === 'segmentation' ? await pickSegmentationRun(this.svc.server) : source === 'model' ? await pickDetectionRun(this.svc.server) : undefined;
+    const runDir = source === 'saliency' ? undefined : given !== undefined ? given : source === 'segmentation' ? await pickSegmentationRun(this.svc.server) : source === 'model' ? await pickDetectionRun(this.svc.server) : undefined;
     if (source !== 'saliency' && !runDir) return [];
     try {
       const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source, ...(runDir ? { runDir } : {}) });
