@@ -126,21 +126,30 @@ train: { epochs: 1, batchSize: 16, lr: 0.01, seed: 1 }
   await assert.rejects(runExperiment(writeExperiment(fx, 'detect-wide', detectYaml(`init: ${wide.info.runDir}\n`).replace('epochs: 16', 'epochs: 1'))), /weight stem_conv\/kernel is \[3,3,3,8\] there but \[3,3,3,4\]/);
 });
 
-test('data where nobody drew or accepted a box is refused before training, not reported as a detector', async () => {
+test('data where nobody drew or accepted a box is refused before training; accepted detector boxes are ground truth; unlabelled and excluded images are left out', async () => {
   const coco = JSON.parse(fs.readFileSync(fx.coco, 'utf8')) as { annotations: { source: string; score?: number }[] };
   for (const a of coco.annotations) Object.assign(a, { source: 'saliency', score: 0.5 });
   const file = path.join(fx.root, 'data', 'proposed.coco.json');
   fs.writeFileSync(file, JSON.stringify(coco));
   const exp = writeExperiment(fx, 'detect-unreviewed', detectYaml().replace('boxes.coco.json', 'proposed.coco.json'));
   let runDir = '';
-  await assert.rejects(runExperiment(exp, { onRunCreated: (i) => (runDir = i.runDir) }), /training split has no boxes drawn or accepted by a person/);
+  await assert.rejects(runExperiment(exp, { onRunCreated: (i) => (runDir = i.runDir) }), /none of its 54 images is labelled \(no box drawn or accepted, none marked reviewed\)/);
   assert.equal((await readRunInfo(runDir)).state, 'failed');
   // The same boxes proposed by a detector and accepted in the annotator are ground truth.
   for (const x of coco.annotations) Object.assign(x, { source: 'model', accepted: true });
   fs.writeFileSync(file, JSON.stringify(coco));
-  const data = await openDetectionData((await loadExperiment(exp)));
+  const data = await openDetectionData(await loadExperiment(exp));
   assert.equal(data.counts.train.boxes, 36);
   assert.equal(data.unreviewed, 0);
+
+  // Images without any box: unlabelled (left out) unless reviewed; a reviewed one is a negative; an excluded one is left out.
+  const [a1, a2, a3] = coco.annotations.splice(0, 3) as unknown as { image_id: number }[];
+  Object.assign(coco, { info: { medstudio: { review: { [a1!.image_id]: { status: 'reviewed' }, [a2!.image_id]: { status: 'excluded' } } } } });
+  fs.writeFileSync(file, JSON.stringify(coco));
+  const d2 = await openDetectionData(await loadExperiment(exp));
+  assert.deepEqual([d2.samples.length, d2.unlabelled, d2.excluded], [52, 1, 1]);
+  assert.deepEqual(d2.samples.find((x) => x.imageId === a1!.image_id)?.truth, [], 'the reviewed image without a box is a negative');
+  assert.equal(d2.samples.some((x) => x.imageId === a3!.image_id), false);
 });
 
 test('a detector that proposes no box on any test image fails its run, saying it learned nothing usable', async () => {

@@ -2,8 +2,12 @@
  * The detector's data: a COCO file (`data.format: coco`, `data.path`), its images read and resized
  * to the square model input, and its ground-truth boxes scaled with them: drawn by a person
  * (`source: manual`) or proposed by a detector and accepted (`accepted: true`). Boxes proposed
- * and not accepted are not ground truth: they are counted and left out. An image without boxes is a negative (no lesion). The split is `data.split`
- * (CSV path,split, paths relative to it; it must name every image) or seeded by train.seed.
+ * and not accepted are not ground truth: they are counted and left out. An image without
+ * ground-truth boxes is a negative (no lesion) only when a person marked it reviewed in the
+ * annotator (`info.medstudio.review`); otherwise it is unlabelled and left out (it is what the
+ * annotator's uncertainty queue offers next). An image whose review says `excluded` is left out
+ * too. The split is `data.split` (CSV path,split, paths relative to it; it must name every
+ * labelled image) or seeded by train.seed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,6 +42,22 @@ export interface DetectionData {
   counts: Record<Split, { images: number; boxes: number }>;
   /** Proposed boxes nobody accepted (not used as ground truth). */
   unreviewed: number;
+  /** Images left out: no ground-truth box and no review decision, or excluded in review. */
+  unlabelled: number;
+  excluded: number;
+}
+
+/** Review statuses by image id from `info.medstudio.review` (what the annotator saves). */
+function reviewStatuses(coco: CocoDataset): Map<number, string> {
+  const ms = coco.info?.medstudio;
+  const review = ms && typeof ms === 'object' ? (ms as Record<string, unknown>).review : undefined;
+  const out = new Map<number, string>();
+  if (!review || typeof review !== 'object') return out;
+  for (const [k, v] of Object.entries(review as Record<string, unknown>)) {
+    const status = v && typeof v === 'object' ? (v as Record<string, unknown>).status : undefined;
+    if (Number.isInteger(Number(k)) && typeof status === 'string') out.set(Number(k), status);
+  }
+  return out;
 }
 
 function readSplitCsv(file: string): Map<string, Split> {
@@ -55,14 +75,25 @@ function readSplitCsv(file: string): Map<string, Split> {
   return out;
 }
 
-export async function openDetectionData(exp: Experiment, o: { imagesOnly?: ReadonlySet<number> } = {}): Promise<DetectionData> {
+export async function openDetectionData(exp: Experiment): Promise<DetectionData> {
   if (exp.data.format !== 'coco') throw new Error(`${exp.file}: method detect needs data.format: coco (got ${exp.data.format})`);
   const cocoFile = exp.data.path;
   const coco = await readCocoFile(cocoFile);
   const dir = path.dirname(cocoFile);
   const byImage = annotationsByImage(coco);
-  const images = [...coco.images].sort((a, b) => a.id - b.id).filter((im) => !o.imagesOnly || o.imagesOnly.has(im.id));
-  if (!images.length) throw new Error(`${cocoFile}: the COCO file lists no images`);
+  if (!coco.images.length) throw new Error(`${cocoFile}: the COCO file lists no images`);
+  const review = reviewStatuses(coco);
+  const hasTruth = (id: number) => (byImage.get(id) ?? []).some((a) => !isPendingSuggestion(a));
+  let unlabelled = 0;
+  let excluded = 0;
+  const images = [...coco.images]
+    .sort((a, b) => a.id - b.id)
+    .filter((im) => {
+      if (review.get(im.id) === 'excluded') return (excluded++, false);
+      if (!hasTruth(im.id) && !review.has(im.id)) return (unlabelled++, false);
+      return true;
+    });
+  if (!images.length) throw new Error(`${cocoFile}: none of its ${coco.images.length} images is labelled (no box drawn or accepted, none marked reviewed), so there is nothing to learn from`);
   const files = images.map((im) => path.resolve(dir, im.file_name));
   let splits: Split[];
   if (exp.data.split) {
@@ -95,5 +126,5 @@ export async function openDetectionData(exp: Experiment, o: { imagesOnly?: Reado
     counts[s.split].images++;
     counts[s.split].boxes += s.truth.length;
   }
-  return { cocoFile, coco, samples, inputSize: S, channels: channels ?? 3, counts, unreviewed };
+  return { cocoFile, coco, samples, inputSize: S, channels: channels ?? 3, counts, unreviewed, unlabelled, excluded };
 }

@@ -102,7 +102,7 @@ export async function trainDetector(ctx: RunContext): Promise<RunResult> {
   const e = ctx.experiment;
   const data = await openDetectionData(e);
   const c = data.counts;
-  ctx.log(`detect: ${data.samples.length} images (train ${c.train.images} with ${c.train.boxes} boxes, val ${c.val.images} with ${c.val.boxes}, test ${c.test.images} with ${c.test.boxes}) from ${data.cocoFile}${data.unreviewed ? `; ${data.unreviewed} proposed box(es) nobody accepted are not ground truth` : ''}`);
+  ctx.log(`detect: ${data.samples.length} images (train ${c.train.images} with ${c.train.boxes} boxes, val ${c.val.images} with ${c.val.boxes}, test ${c.test.images} with ${c.test.boxes}) from ${data.cocoFile}${data.unreviewed ? `; ${data.unreviewed} proposed box(es) nobody accepted are not ground truth` : ''}${data.unlabelled ? `; ${data.unlabelled} unlabelled image(s) (no box, not marked reviewed) left out` : ''}${data.excluded ? `; ${data.excluded} excluded in review` : ''}`);
   if (!c.train.boxes) throw new Error(`${data.cocoFile}: the training split has no boxes drawn or accepted by a person (source: manual, or accepted: true), so there is nothing to learn; draw boxes in the annotator first`);
   if (!c.test.boxes) ctx.log('warning: the test split has no boxes: test AP cannot be measured');
   const det = buildDetector({ backbone: backboneOf(e), inputSize: data.inputSize, channels: data.channels, width: e.model.width, depth: e.model.depth, seed: e.train.seed });
