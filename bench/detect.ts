@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- detect [--json] [--seeds N] [--epochs N] [--size PX] [--width N]`
+ * `npm run bench -- detect [--json] [--seeds N] [--epochs N] [--size PX] [--width N] [--no-init]`
  *
  * The lesion detector (`method: detect`) on PH2 (../shared/data/real/ph2): ground-truth boxes
  * around the expert lesion masks (server/src/boxes/fromMasks.ts), the fixed stratified 60/20/20
@@ -7,7 +7,9 @@
  * recall and recall at fixed false positives per image, mean ± sd over seeds. Beside it, a
  * detector that learned nothing but the training boxes' average: one box of the mean training
  * size and position on every test image (PH2's lesions are large and central, so this prior
- * scores well), and the paired difference per seed.
+ * scores well), and the paired difference per seed. A third arm starts the detector from a
+ * cross-entropy classifier trained on the same training images' labels (`init:`, the trunk's
+ * weights by name; same seed), paired with the detector trained from scratch (`--no-init` skips it).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,7 +35,7 @@ const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const ms = (xs: number[]) => ({ mean: r4(mean(xs)), sd: r4(sd(xs)), n: xs.length });
 const pm = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
 
-const FIGURES = ['ap50', 'ap', 'recall', 'recall@0.5fppi', 'recall@1fppi'] as const;
+const FIGURES = ['ap50', 'ap75', 'ap', 'recall', 'recall@0.5fppi', 'recall@1fppi'] as const;
 type Figure = (typeof FIGURES)[number];
 
 function figures(m: Record<string, number>): Record<Figure, number> {
@@ -41,13 +43,14 @@ function figures(m: Record<string, number>): Record<Figure, number> {
 }
 
 function flat(m: DetectionMetrics): Record<string, number> {
-  return { ap50: m.ap50, ap: m.ap, recall: m.recall, ...m.recallAtFppi };
+  return { ap50: m.ap50, ap75: m.ap75, ap: m.ap, recall: m.recall, ...m.recallAtFppi };
 }
 
 const bench: Bench = async (io) => {
   const seeds = arg(io.args, 'seeds', 3);
   const epochs = arg(io.args, 'epochs', 30);
   const size = arg(io.args, 'size', 64);
+  const withInit = !io.args.includes('--no-init');
   const width = arg(io.args, 'width', 8);
   const ph2 = readPh2();
   const status = await ensureBackend({ threads: 1 });
@@ -86,15 +89,29 @@ const bench: Bench = async (io) => {
     `name: ph2 lesion detector\nmethod: detect\ndata: { format: coco, path: ${coco}, split: ${manifest.csv} }\n` +
       `model: { backbone: resnet, width: ${width}, depth: 1, inputSize: ${size} }\ntrain: { epochs: ${epochs}, batchSize: 16, lr: 0.003, seed: 1 }\n`,
   );
-  const runs: { seed: number; seconds: number; figures: Record<Figure, number> }[] = [];
-  for (let seed = 1; seed <= seeds; seed++) {
+  const clsFile = path.join(tmp, 'ph2-ce.medstudio.yaml');
+  fs.writeFileSync(
+    clsFile,
+    `name: ph2 cross-entropy (detector init)\nmethod: supervised\ndata: { format: csv, path: ${manifest.csv}, classes: [${ph2.classes.join(', ')}] }\n` +
+      `model: { backbone: resnet, width: ${width}, depth: 1, inputSize: ${size} }\ntrain: { epochs: ${epochs}, batchSize: 16, lr: 0.003, seed: 1, balance: sampler }\n`,
+  );
+  const detectOnce = async (seed: number, init: string | undefined, label: string) => {
     const t0 = performance.now();
-    const out = await runExperiment(expFile, { outDir: path.join(tmp, 'runs'), adjust: (e) => ({ ...e, train: { ...e.train, seed } }) });
+    const out = await runExperiment(expFile, { outDir: path.join(tmp, 'runs'), adjust: (e) => ({ ...e, ...(init ? { init } : {}), train: { ...e.train, seed } }) });
     const m = out.result?.test?.extra;
     if (!m) throw new Error(`seed ${seed}: the run has no test metrics`);
     const seconds = Math.round((performance.now() - t0) / 1000);
-    runs.push({ seed, seconds, figures: figures(m) });
-    io.log(`seed ${seed}: AP@0.5 ${m.ap50!.toFixed(3)}, AP@[.5:.95] ${m.ap!.toFixed(3)}, recall ${m.recall!.toFixed(3)}, recall@1fppi ${m['recall@1fppi']!.toFixed(3)} (${seconds} s)`);
+    io.log(`seed ${seed} ${label}: AP@0.5 ${m.ap50!.toFixed(3)}, AP@[.5:.95] ${m.ap!.toFixed(3)}, recall ${m.recall!.toFixed(3)}, recall@1fppi ${m['recall@1fppi']!.toFixed(3)} (${seconds} s)`);
+    return { seed, seconds, figures: figures(m) };
+  };
+  const runs: { seed: number; seconds: number; figures: Record<Figure, number> }[] = [];
+  const initRuns: typeof runs = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    runs.push(await detectOnce(seed, undefined, 'scratch'));
+    if (!withInit) continue;
+    const ce = await runExperiment(clsFile, { outDir: path.join(tmp, 'runs'), adjust: (e) => ({ ...e, train: { ...e.train, seed } }) });
+    io.log(`seed ${seed}: CE classifier for init, test balanced accuracy ${ce.result?.test?.balancedAccuracy?.toFixed(3)}`);
+    initRuns.push(await detectOnce(seed, ce.info.runDir, 'init from CE'));
   }
   const col = (k: Figure) => runs.map((r) => r.figures[k]);
   io.log('');
@@ -103,6 +120,11 @@ const bench: Bench = async (io) => {
   io.log(`| CenterNet detector (ResNet width ${width}, ${size} px, ${epochs} epochs) | ${FIGURES.map((k) => pm(col(k))).join(' | ')} |`);
   io.log(`| mean training box on every image (no learning) | ${FIGURES.map((k) => prior[k]!.toFixed(3)).join(' | ')} |`);
   io.log(`| paired difference, detector − prior | ${FIGURES.map((k) => pm(col(k).map((v) => v - prior[k]!))).join(' | ')} |`);
+  const icol = (k: Figure) => initRuns.map((r) => r.figures[k]);
+  if (withInit) {
+    io.log(`| detector initialised from a CE classifier (same seed) | ${FIGURES.map((k) => pm(icol(k))).join(' | ')} |`);
+    io.log(`| paired difference, init − scratch | ${FIGURES.map((k) => pm(icol(k).map((v, i) => v - col(k)[i]!))).join(' | ')} |`);
+  }
   return {
     bench: 'detect',
     backend,
@@ -116,6 +138,12 @@ const bench: Bench = async (io) => {
     detector: Object.fromEntries(FIGURES.map((k) => [k, ms(col(k))])),
     prior: Object.fromEntries(FIGURES.map((k) => [k, r4(prior[k]!)])),
     detectorMinusPrior: Object.fromEntries(FIGURES.map((k) => [k, ms(col(k).map((v) => v - prior[k]!))])),
+    ...(withInit
+      ? {
+          detectorInitFromCE: Object.fromEntries(FIGURES.map((k) => [k, ms(icol(k))])),
+          initMinusScratch: Object.fromEntries(FIGURES.map((k) => [k, ms(icol(k).map((v, i) => v - col(k)[i]!))])),
+        }
+      : {}),
     seconds: runs.map((r) => r.seconds),
   };
 };

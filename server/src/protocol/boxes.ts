@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import { request } from './defs';
-import { IndexParam, ListOf, OneOf, Params, PathParam } from './limits';
+import { IndexParam, OneOf, Params, PathParam } from './limits';
 import { Type } from '@sinclair/typebox';
 
 export const BOX_SOURCES = ['manual', 'saliency', 'segmentation', 'model'] as const;
@@ -56,7 +56,7 @@ export const GenerateBoxesRequest = request<
 export const RankByUncertaintyParams = Params({
   /** A finished `method: detect` run. */
   runDir: PathParam,
-  imagePaths: ListOf(PathParam, 10_000),
+  imagePaths: Type.Array(PathParam, { minItems: 1, maxItems: 10_000 }),
 });
 
 /**
