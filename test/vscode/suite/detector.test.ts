@@ -2,7 +2,8 @@
  * The detector loop in a real VS Code host: a tiny `method: detect` experiment on the bundled skin
  * samples' boxes trains from the palette, its detector's boxes arrive in the annotator as
  * suggestions with source model and a score, and "Label Next Image by Detector Uncertainty" shows
- * an unlabelled image with the detector's suggestions on it.
+ * an unlabelled image with the detector's suggestions on it; "Retrain Detector" trains the run's
+ * experiment again.
  */
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
@@ -38,7 +39,7 @@ suite('Lesion detector and its suggestions in a real VS Code host', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  test("a tiny detector trained from the palette suggests boxes with source model and score, and the uncertainty queue shows an unlabelled image with its suggestions", async () => {
+  test("a tiny detector trained from the palette suggests boxes with source model and score, the uncertainty queue shows an unlabelled image with its suggestions, and Retrain Detector trains it again", async () => {
     const a = await api();
     const ws = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
     const { uri, unlabelled } = makeBoxFile(ws);
@@ -79,6 +80,13 @@ train: { epochs: 6, batchSize: 16, lr: 0.01, seed: 1 }
       return on.length ? on : undefined;
     });
     assert.ok(next.every((b) => b.image_id === next[0]!.image_id), 'one image at a time');
-    await vscode.commands.executeCommand('workbench.action.files.revert');
+    // Retrain Detector: saves the box file (its suggestions are not ground truth until accepted) and trains the run's experiment again, as a new run.
+    const again = waitFor('the retrained detector to finish', a, (e) => (e.kind === 'state' && e.job.experimentPath === exp && e.job.id !== job.id && ['finished', 'failed'].includes(e.job.state) ? e.job : undefined));
+    await vscode.commands.executeCommand('medstudio.retrainDetector');
+    const retrained = await again;
+    assert.equal(retrained.state, 'finished', retrained.error);
+    assert.notEqual(retrained.runDir, ended.runDir);
+    const saved = JSON.parse(fs.readFileSync(uri.fsPath, 'utf8')) as { annotations: { source: string; image_id: number }[] };
+    assert.ok(saved.annotations.some((b) => b.source === 'model' && b.image_id === first), 'the box file was saved before retraining');
   });
 });
