@@ -16,6 +16,7 @@ import { evaluateRun } from '../../../server/src/jobs/evaluate';
 import { parseCoco } from '../../../server/src/formats/coco';
 import { openRunModel } from '../../../server/src/explain/runModel';
 import { gradCam } from '../../../server/src/explain/gradcam';
+import { Explainer } from '../../../server/src/explain/explainer';
 import { openDetectionData } from '../../../server/src/methods/detect/dataset';
 import { loadExperiment } from '../../../server/src/experiment/load';
 import { parseExperiment } from '../../../server/src/experiment/parse';
@@ -70,6 +71,10 @@ test('a detector trained on hand-drawn boxes finds the lesions and writes COCO p
   const again = await evaluateRun(dir);
   assert.equal(again.extra!.ap50, t.ap50, 'medstudio eval gives the same test AP as the run');
 
+  // Explanations default to the trunk's feature map, not the last head conv (whose output the lesion score does not depend on).
+  const explainer = new Explainer();
+  assert.equal((await explainer.layers(dir)).defaultLayer, 'features');
+  explainer.dispose();
   const rm = await openRunModel(dir);
   try {
     assert.deepEqual(rm.classes, ['background', 'lesion']);
