@@ -17,6 +17,9 @@ import { parseCoco } from '../../../server/src/formats/coco';
 import { openRunModel } from '../../../server/src/explain/runModel';
 import { gradCam } from '../../../server/src/explain/gradcam';
 import { Explainer } from '../../../server/src/explain/explainer';
+import { evaluate as evalCmd } from '../../../server/src/cli/commands/eval';
+import { explain as explainCmd } from '../../../server/src/cli/commands/explain';
+import type { CliIo } from '../../../server/src/cli/types';
 import { openDetectionData } from '../../../server/src/methods/detect/dataset';
 import { loadExperiment } from '../../../server/src/experiment/load';
 import { parseExperiment } from '../../../server/src/experiment/parse';
@@ -69,7 +72,18 @@ test('a detector trained on hand-drawn boxes finds the lesions and writes COCO p
   assert.ok(fs.existsSync(path.resolve(dir, img.file_name)), 'image paths are relative to the predictions file');
 
   const again = await evaluateRun(dir);
-  assert.equal(again.extra!.ap50, t.ap50, 'medstudio eval gives the same test AP as the run');
+  assert.equal(again.extra!.ap50, t.ap50, 'evaluating the run folder gives the same test AP as the run');
+
+  // The CLI as a user runs it: `medstudio eval` prints the detection figures, `medstudio explain` writes Grad-CAM of the lesion score.
+  const lines: string[] = [];
+  const io: CliIo = { json: false, out: (l) => lines.push(l), err: (l) => lines.push(l), tty: false };
+  const summary = (await evalCmd.run({ positionals: [dir, exp], values: {} }, io)) as { extra?: Record<string, number> };
+  assert.equal(summary.extra?.ap50, t.ap50);
+  assert.match(lines.join('\n'), /test \(detect.medstudio.yaml\): AP@0.5 \d\.\d{3}, AP@\[\.5:\.95\] \d\.\d{3}, recall \d\.\d{3}, recall at 0.5\/1\/2 false positives per image/);
+  const out = path.join(fx.root, 'explain-out');
+  const ex = (await explainCmd.run({ positionals: [dir, path.join(fx.root, 'data', [...fx.boxes.keys()][0]!)], values: { out, method: 'gradcam' } }, io)) as { files: string[]; className: string };
+  assert.equal(ex.className, 'lesion');
+  assert.ok(ex.files.length >= 1 && ex.files.every((f) => fs.existsSync(f)));
 
   // Explanations default to the trunk's feature map, not the last head conv (whose output the lesion score does not depend on).
   const explainer = new Explainer();
