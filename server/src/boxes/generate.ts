@@ -45,7 +45,7 @@ export async function readPixels(file: string): Promise<PixelImage> {
 }
 
 async function openData(exp: Experiment, inputSize: number) {
-  if (exp.data.format === 'volumes') throw new Error(`${exp.file}: boxes are generated for 2D classification data, not 'volumes'`);
+  if (exp.data.format === 'volumes' || exp.data.format === 'coco') throw new Error(`${exp.file}: boxes are generated for 2D classification data, not 'volumes'`);
   return loadClassificationDataset({
     format: exp.data.format,
     path: exp.data.path,

@@ -209,6 +209,10 @@ export function parseExperiment(text: string, file: string): ParseResult {
       const [start, end] = at(doc.getIn(['model', 'backbone'], true) as YamlNode);
       problems.push({ message: `model.backbone 'unet' is the segmentation U-Net: it needs method 'segment' (not '${exp.method}')`, severity: 'error', start, end, path: ['model', 'backbone'] });
     }
+    if ((exp.method === 'detect') !== (exp.data.format === 'coco')) {
+      const [start, end] = at(doc.getIn(['data', 'format'], true) as YamlNode);
+      problems.push({ message: exp.method === 'detect' ? "method 'detect' trains on COCO boxes: it needs data.format 'coco'" : `data.format 'coco' is the detector's box file: it needs method 'detect' (not '${exp.method}')`, severity: 'error', start, end, path: ['data', 'format'] });
+    }
     if (exp.method === 'disco' && !exp.teacher) {
       const [start, end] = at(doc.contents as YamlNode);
       problems.push({ message: "method 'disco' needs 'teacher': the run directory of a trained moco teacher", severity: 'error', start, end, path: [] });

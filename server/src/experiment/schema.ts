@@ -12,7 +12,7 @@ export type SchemaNode =
   /** Free keys (a sweep's `train.lr: [...]`); the parser checks each entry with `check`'s rules (experiment/sweepParams.ts). */
   | { kind: 'map'; doc: string; check: 'sweepParam' };
 
-export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco'] as const;
+export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco', 'detect'] as const;
 export type Method = (typeof METHODS)[number];
 
 const str = (doc: string, extra: Partial<Extract<SchemaNode, { kind: 'string' }>> = {}): SchemaNode => ({ kind: 'string', doc, ...extra });
@@ -26,7 +26,7 @@ export const experimentSchema = obj(
   {
     name: str('A short name for the experiment, shown in the run list.'),
     method: str(
-      'Training method. `care`: cross-entropy then CARE attention to lesion boxes of rare classes. `supervised`: cross-entropy only (the baseline). `glmae`: GL-MAE self-supervised pretraining of a 3D ViT. `segment`: 3D segmentation (UNETR-style decoder), optionally from a GL-MAE encoder. `moco`: MoCo-v2 self-supervised teacher. `disco`: DisCo distillation of a teacher into a lightweight student.',
+      'Training method. `care`: cross-entropy then CARE attention to lesion boxes of rare classes. `supervised`: cross-entropy only (the baseline). `glmae`: GL-MAE self-supervised pretraining of a 3D ViT. `segment`: 3D segmentation (UNETR-style decoder), optionally from a GL-MAE encoder. `moco`: MoCo-v2 self-supervised teacher. `disco`: DisCo distillation of a teacher into a lightweight student. `detect`: a 2D lesion detector (CenterNet-style heatmap) trained on COCO boxes.',
       { enum: METHODS },
     ),
     init: str('Run directory whose trained encoder initialises this model: a GL-MAE run for `vit3d`, a MoCo teacher (`resnet`) or DisCo student (`mobilenet`) for 2D classifiers. model.width/depth must match the run.', { path: 'dir' }),
@@ -34,8 +34,8 @@ export const experimentSchema = obj(
     data: obj(
       'Where the data is and how to read it.',
       {
-        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`).', {
-          enum: ['folder', 'csv', 'npz', 'volumes'],
+        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`), `coco` (a COCO box file, for `detect`).', {
+          enum: ['folder', 'csv', 'npz', 'volumes', 'coco'],
         }),
         path: str('The dataset: a folder, a CSV manifest or an .npz file.', { path: 'fileOrDir' }),
         labels: str('For `volumes`: folder of label maps matching the volumes by file name.', { path: 'dir' }),
@@ -132,6 +132,11 @@ export const experimentSchema = obj(
       mirror: bool('Test-time augmentation: average predictions over mirrorings along every axis.', true),
       overlap: num('Sliding-window overlap between neighbouring windows.', { min: 0, max: 0.9, default: 0.5 }),
       largestComponent: bool('Keep only the largest connected component of each class.', false),
+    }),
+    detect: obj('`detect`: decoding the heatmap into boxes (methods/detect).', {
+      scoreThreshold: num('Boxes scoring below this are dropped (evaluation keeps everything above it, so keep it low).', { min: 0, max: 1, default: 0.05 }),
+      nmsIou: num('Non-maximum suppression: a box overlapping a higher-scoring one by more than this IoU is dropped.', { min: 0, max: 1, default: 0.5 }),
+      maxDetections: int('Boxes kept per image at most.', { min: 1, max: 100, default: 10 }),
     }),
     longtail: obj('Long-tail toolkit.', {
       weightNorm: num('Classifier weight normalisation: tau (0 = off, 1 = full normalisation).', { min: 0, max: 2, default: 0 }),

@@ -25,6 +25,8 @@ export interface RunModel {
   inputMean?: number[];
   /** The layer whose output is the class scores. */
   logitsLayer: string;
+  /** The model's own explanation layer (saved `featureLayer`, e.g. a detector's trunk output before its heads), else undefined: the last feature map. */
+  featureLayer?: string;
   /** model.json's modification time when loaded (a retrained run reloads). */
   stamp: number;
 }
@@ -90,7 +92,8 @@ export async function openRunModel(runDir: string): Promise<RunModel> {
     const classes = named && named.length === numClasses ? named : Array.from({ length: numClasses }, (_, i) => `class ${i}`);
     const intensity = intensityOf(meta.intensity ?? asRecord(experiment.data).intensity);
     const inputMean = Array.isArray(meta.inputMean) && meta.inputMean.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (meta.inputMean as number[]) : undefined;
-    return { runDir, model, classes, spatialDims, inputSpatial, channels: shape[shape.length - 1] ?? 1, intensity, ...(inputMean ? { inputMean } : {}), logitsLayer, stamp };
+    const featureLayer = typeof meta.featureLayer === 'string' && model.layers.some((l) => l.name === meta.featureLayer) ? meta.featureLayer : undefined;
+    return { runDir, model, classes, spatialDims, inputSpatial, channels: shape[shape.length - 1] ?? 1, intensity, ...(inputMean ? { inputMean } : {}), logitsLayer, ...(featureLayer ? { featureLayer } : {}), stamp };
   } catch (e) {
     model.dispose();
     throw e;

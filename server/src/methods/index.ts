@@ -6,6 +6,7 @@ import { careRunner, supervisedRunner } from './care';
 import { glmaeRunner } from './glmae/runner';
 import { segmentRunner } from './segment/runner';
 import { vit3dAware } from './segment/classify3d';
+import { detectRunner } from './detect/runner';
 
 export const methods: MethodRunner[] = [
   mocoRunner,
@@ -14,6 +15,7 @@ export const methods: MethodRunner[] = [
   vit3dAware(supervisedRunner), // model.backbone vit3d -> 3D ViT classifier, the rest unchanged
   glmaeRunner,
   segmentRunner,
+  detectRunner,
 ];
 
 export function methodRunner(method: string): MethodRunner {

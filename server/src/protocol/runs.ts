@@ -3,8 +3,8 @@ import { request } from './defs';
 import { OneOf, Params } from './limits';
 import type { JobState } from './jobs';
 
-/** What a caller needs a run to hold: a saved model, a segmentation model, or cleaning reports. */
-export const RUN_HOLDS = ['model', 'segmentationModel', 'suspects'] as const;
+/** What a caller needs a run to hold: a saved model, a segmentation model, cleaning reports, or a trained detector (a `detect` run's model). */
+export const RUN_HOLDS = ['model', 'segmentationModel', 'suspects', 'detector'] as const;
 export type RunHolds = (typeof RUN_HOLDS)[number];
 
 /** One run folder as the server found it (times are ISO strings). */

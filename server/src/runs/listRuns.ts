@@ -81,6 +81,7 @@ const holdsTest: Record<RunHolds, (r: RunSummary) => boolean> = {
   model: (r) => r.modelSavedAt !== undefined,
   segmentationModel: (r) => r.segmentationModelSavedAt !== undefined,
   suspects: (r) => r.suspectReports.length > 0,
+  detector: (r) => r.method === 'detect' && r.modelSavedAt !== undefined,
 };
 
 /** The newest output a picker cares about (models, cleaning reports); the run's start when it has none. */

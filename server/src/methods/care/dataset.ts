@@ -4,7 +4,7 @@ import type { Experiment } from '../../experiment/types';
 
 export async function openClassificationData(exp: Experiment, opts: { inputSize?: number; boxes: string | false | undefined }): Promise<ClassificationDataset> {
   const d = exp.data;
-  if (d.format === 'volumes') throw new Error(`${exp.file}: method '${exp.method}' trains 2D classifiers; data.format 'volumes' is for segment/glmae`);
+  if (d.format === 'volumes' || d.format === 'coco') throw new Error(`${exp.file}: method '${exp.method}' trains 2D classifiers; data.format 'volumes' is for segment/glmae`);
   const channels = exp.model.channels;
   if (channels !== undefined && channels !== 1 && channels !== 3) throw new Error(`${exp.file}: model.channels must be 1 or 3 for a 2D classifier, got ${channels}`);
   const ds = await loadClassificationDataset({
