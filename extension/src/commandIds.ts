@@ -20,4 +20,5 @@ export const COMMANDS = {
   submitSlurm: 'medstudio.submitSlurm',
   cancelSweep: 'medstudio.cancelSweep',
   compareRuns: 'medstudio.compareRuns',
+  runModel: 'medstudio.runModel',
 } as const;

@@ -13,36 +13,12 @@ import { readImage } from '../data/readers';
 import { formatFromName, imageStem } from '../data/readers/sniff';
 import { encodeNiftiGz } from '../data/writers/nifti';
 import { openRunModel } from '../explain/runModel';
-import { RUN_FILES } from '../runs/runDir';
+import type { PredictOutput, PredictSummary } from '../protocol/predict';
 import { classifyImage } from './classifyImage';
 import { peakMemoryMB } from './memory';
 import { segmentVolume } from './segmentVolume';
-import { loadUnetModel, unetModelFile } from './unetModel';
-
-export type PredictKind = 'segmentation' | 'classification';
-
-export interface PredictOutput {
-  input: string;
-  /** The label map written (segmentation). */
-  output?: string;
-  /** Voxels per class (segmentation). */
-  counts?: Record<string, number>;
-  /** Most probable class and all probabilities (classification). */
-  predicted?: string;
-  probabilities?: Record<string, number>;
-  seconds: number;
-}
-
-export interface PredictSummary {
-  kind: PredictKind;
-  runDir: string;
-  classes: string[];
-  outputs: PredictOutput[];
-  /** The CSV written (classification). */
-  table?: string;
-  seconds: number;
-  peakMemoryMB: number;
-}
+import { loadUnetModel } from './unetModel';
+import { predictKind } from './predictor';
 
 export interface PredictOptions {
   outDir: string;
@@ -51,16 +27,6 @@ export interface PredictOptions {
   log?(line: string): void;
   /** Input `index` of `count`: `done` of `total` windows (segmentation) or 1 of 1. */
   onProgress?(p: { index: number; count: number; done: number; total: number; input: string }): void;
-}
-
-/** What a run can predict, from the model it saved. */
-export function predictKind(runDir: string): PredictKind {
-  if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) throw new Error(`${runDir}: not a run folder`);
-  if (fs.existsSync(unetModelFile(runDir))) return 'segmentation';
-  if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) return 'classification';
-  throw new Error(
-    `${runDir} has no model that predicts: expected a U-Net segmentation run (model/segmenter.json of model.backbone: unet) or a classification run (model/model.json); has training finished?`,
-  );
 }
 
 const isDicom = (f: string) => /\.dcm$/i.test(f) || formatFromName(f) === 'dicom';
