@@ -11,17 +11,7 @@ import { loadParams } from '../networks/vit3dWeights';
 import type { UnetPlan } from '../methods/segment/unetPlan';
 import { UNET_FORMAT } from '../methods/segment/unetTrain';
 
-export interface UnetModel {
-  net: Unet3d;
-  plan: UnetPlan;
-  classes: string[];
-  fingerprint: DatasetFingerprint;
-  mirror: boolean;
-  overlap: number;
-  largestComponent: boolean;
-  dispose(): void;
-}
-
+/** What the run saved beside the weights (unetTrain.ts). */
 interface SavedUnet {
   unet: Unet3dConfig;
   plan: UnetPlan;
@@ -30,6 +20,11 @@ interface SavedUnet {
   mirror: boolean;
   overlap: number;
   largestComponent: boolean;
+}
+
+export interface UnetModel extends Omit<SavedUnet, 'unet'> {
+  net: Unet3d;
+  dispose(): void;
 }
 
 export const unetModelFile = (runDir: string) => path.join(runDir, 'model', 'segmenter.json');
