@@ -1,8 +1,9 @@
 /**
- * `npm run bench -- predict [--json] [--size 512,512,300] [--spacing 0.75,0.75,1.5] [--steps 20]`
+ * `npm run bench -- predict [--json] [--size 512,512,300] [--spacing 0.75,0.75,1.5] [--steps 40]`
  *
  * Predict on a real-size CT through the packaged CLI, as a user runs it: a small U-Net is
- * trained on generated CT-like volumes (air, body, bone ring, one organ; 1.5 mm), then
+ * trained on generated CT-like volumes of the same anatomy and field of view (air, body, bone
+ * ring, one organ; 256x256x64 at 1.5 mm), then
  * `medstudio predict` runs in its own process on a generated x*y*z CT at the given spacing
  * (default 512x512x300 at 0.75x0.75x1.5 mm, int16 NIfTI): resampled to the plan's 1.5 mm,
  * sliding windows, the label map resampled back and written in the CT's own grid. Reports the
@@ -75,12 +76,13 @@ const bench: Bench = async ({ args, log }) => {
   const size = triple(args, 'size', [512, 512, 300]);
   const spacing = triple(args, 'spacing', [0.75, 0.75, 1.5]);
   const si = args.indexOf('--steps');
-  const steps = si >= 0 ? Number(args[si + 1]) : 20;
+  const steps = si >= 0 ? Number(args[si + 1]) : 40;
   const compute = await ensureBackend();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-predict-'));
   try {
     for (const sub of ['volumes', 'labels']) fs.mkdirSync(path.join(dir, sub));
-    const small: Triple = [96, 96, 64];
+    // The same field of view in-plane as the big CT (384 mm), so the anatomy is at the same scale.
+    const small: Triple = [256, 256, 64];
     for (let s = 0; s < 6; s++) {
       const v = ctLike(small, [1.5, 1.5, 1.5], 100 + s);
       writeCt(path.join(dir, 'volumes', `ct${s}.nii.gz`), small, [1.5, 1.5, 1.5], v.image);
@@ -93,7 +95,7 @@ const bench: Bench = async ({ args, log }) => {
       `method: segment
 data: { format: volumes, path: volumes, labels: labels, classes: [background, organ], split: split.csv }
 model: { backbone: unet }
-unet: { features: 8, maxFeatures: 64, patch: [48, 64, 64], stepsPerEpoch: ${steps}, batchSize: 2, mirror: false }
+unet: { features: 8, maxFeatures: 64, patch: [48, 64, 64], stepsPerEpoch: ${steps}, batchSize: 2, foreground: 0.5, mirror: false }
 train: { epochs: 1, seed: 1 }
 `,
     );
@@ -101,7 +103,7 @@ train: { epochs: 1, seed: 1 }
     const run = await runExperiment(exp, { outDir: path.join(dir, 'runs') });
     if (run.info.state !== 'finished') throw new Error(`the U-Net did not train: ${run.info.error ?? run.info.state}`);
     const trainSeconds = (performance.now() - t0) / 1000;
-    log(`U-Net trained on 5 generated CT-like volumes (96x96x64 at 1.5 mm) in ${trainSeconds.toFixed(0)} s`);
+    log(`U-Net trained on 5 generated CT-like volumes (${small.join('x')} at 1.5 mm) in ${trainSeconds.toFixed(0)} s`);
 
     const big = ctLike(size, spacing, 7);
     const bigFile = path.join(dir, 'big.nii.gz');
