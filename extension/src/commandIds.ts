@@ -22,4 +22,5 @@ export const COMMANDS = {
   submitSlurm: 'medstudio.submitSlurm',
   cancelSweep: 'medstudio.cancelSweep',
   compareRuns: 'medstudio.compareRuns',
+  runModel: 'medstudio.runModel',
 } as const;

@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { ensureBackend } from '../../engine/backend';
+import { imageStem } from '../../data/readers/sniff';
 import { Explainer } from '../../explain/explainer';
 import { writeHeatmapFiles, writeKernelImageFiles } from '../../explain/outputs';
 import type { BackendPreference } from '../../protocol';
@@ -20,11 +21,6 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, not '${v}'`);
   return n;
-}
-
-/** The file name without its image extension(s): ct-001.nii.gz -> ct-001. */
-function stemOf(file: string): string {
-  return path.basename(file).replace(/\.(nii\.gz|nii|nrrd|mha|mhd|dcm|png|jpe?g)$/i, '');
 }
 
 export const explain: CliCommand = {
@@ -54,7 +50,7 @@ export const explain: CliCommand = {
     await ensureBackend({ backend: (values.backend as BackendPreference | undefined) ?? 'auto' });
     const explainer = new Explainer();
     const target = { runDir: path.resolve(runDir), imagePath: path.resolve(imagePath), layer };
-    const stem = stemOf(imagePath);
+    const stem = imageStem(imagePath);
     const zoom = positiveInt(values.zoom as string | undefined, 'zoom');
     if (zoom === 0) throw new UsageError('--zoom must be at least 1');
     try {
