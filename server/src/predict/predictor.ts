@@ -22,8 +22,20 @@ export function predictorOf(runDir: string): PredictKind | { refused: string } {
     if (format === UNET_FORMAT) return 'segmentation';
     return { refused: `its segmentation model is '${format}' (the UNETR-style ViT, trained on whole volumes squashed to a cube); predict takes U-Net runs (model.backbone: unet), which work at the data's own resolution` };
   }
-  if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) return 'classification';
+  if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {
+    // A detector saves model/model.json too; its output is boxes, not class probabilities.
+    if (runMethod(runDir) === 'detect') return { refused: "is a detection run: its boxes come from the annotator's Suggest Boxes (source model) or medstudio eval (predictions.coco.json)" };
+    return 'classification';
+  }
   return { refused: 'has no model that predicts: expected a U-Net segmentation run (model/segmenter.json of model.backbone: unet) or a classification run (model/model.json); has training finished?' };
+}
+
+function runMethod(runDir: string): string | undefined {
+  try {
+    return String((JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.info), 'utf8')) as { method?: unknown }).method ?? '');
+  } catch {
+    return undefined;
+  }
 }
 
 function savedFormat(file: string): string {

@@ -101,6 +101,12 @@ test('predict can be cancelled, and refuses what it cannot predict with a reason
   const empty = fs.mkdtempSync(path.join(dir, 'empty-'));
   await assert.rejects(predictRun(unetRun, empty, { outDir: path.join(dir, 'x') }), /no images in this folder/);
   await assert.rejects(predictRun(empty, path.join(dir, 'volumes'), { outDir: path.join(dir, 'x') }), /has no model that predicts/);
+  // A detector also saves model/model.json: its output is boxes, never read as class probabilities.
+  const detector = fs.mkdtempSync(path.join(dir, 'detect-'));
+  fs.mkdirSync(path.join(detector, 'model'));
+  fs.writeFileSync(path.join(detector, 'model', 'model.json'), '{}');
+  fs.writeFileSync(path.join(detector, 'run.json'), JSON.stringify({ runId: 'd', method: 'detect', state: 'finished' }));
+  await assert.rejects(predictRun(detector, path.join(dir, 'volumes'), { outDir: path.join(dir, 'x') }), /is a detection run/);
   const flat = path.join(dir, 'flat.nii');
   fs.writeFileSync(flat, encodeNifti({ data: new Int16Array(12 * 10), dims: [12, 10, 1], spacing: [1, 1, 1], origin: [0, 0, 0], direction: IDENTITY }));
   await assert.rejects(predictRun(unetRun, flat, { outDir: path.join(dir, 'x') }), /2D image .* segments 3D volumes/);
