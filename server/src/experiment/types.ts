@@ -9,7 +9,7 @@ export interface Experiment {
   init?: string;
   teacher?: string;
   data: {
-    format: 'folder' | 'csv' | 'npz' | 'volumes';
+    format: 'folder' | 'csv' | 'npz' | 'volumes' | 'images';
     path: string;
     labels?: string;
     classes?: string[];

@@ -5,6 +5,7 @@ import { discoRunner } from './disco/runner';
 import { careRunner, supervisedRunner } from './care';
 import { glmaeRunner } from './glmae/runner';
 import { segmentRunner } from './segment/runner';
+import { segment2dRunner } from './segment2d/runner';
 import { vit3dAware } from './segment/classify3d';
 
 export const methods: MethodRunner[] = [
@@ -14,6 +15,7 @@ export const methods: MethodRunner[] = [
   vit3dAware(supervisedRunner), // model.backbone vit3d -> 3D ViT classifier, the rest unchanged
   glmaeRunner,
   segmentRunner,
+  segment2dRunner,
 ];
 
 export function methodRunner(method: string): MethodRunner {
