@@ -1,0 +1,94 @@
+/**
+ * `npm run bench -- segment2d [--json] [--seeds 3] [--epochs 3] [--size 64] [--features 8] [--batch 4] [--lr 0.003]`
+ *
+ * 2D lesion segmentation of PH2 dermoscopy (../shared/data/real/ph2/: 200 images with expert
+ * lesion masks) with `method: segment2d` through the real runner, on PH2's fixed stratified split
+ * (bench/data/ph2.ts, 60/20/20 per class, seed 0: 120 train, 40 val, 40 test; the explain
+ * benchmark's split). Test Dice and HD95 (pixels) are measured on each expert mask's own grid
+ * (382x286 and similar), then mean ± sd over training seeds 1..N. Says so and stops when the data
+ * are missing. Never fails on time.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Bench } from './run';
+import { ensureBackend } from '../server/src/engine/backend';
+import { runExperiment } from '../server/src/runs/runner';
+import { PH2_DIR, readPh2, writePh2Manifest } from './data/ph2';
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(args[i + 1]) : dflt;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+const ms = (xs: number[]) => ({ mean: r4(mean(xs)), sd: r4(sd(xs)), values: xs.map(r4) });
+
+const bench: Bench = async ({ args, log }) => {
+  if (!fs.existsSync(path.join(PH2_DIR, 'labels_and_boxes.csv'))) {
+    log(`segment2d bench: ${PH2_DIR} is missing (the real PH2 data live in ../shared/data/real/); nothing measured`);
+    return { skipped: `missing ${PH2_DIR}` };
+  }
+  const seeds = arg(args, 'seeds', 3);
+  const epochs = arg(args, 'epochs', 3);
+  const size = arg(args, 'size', 64);
+  const features = arg(args, 'features', 8);
+  const batch = arg(args, 'batch', 4);
+  const lr = arg(args, 'lr', 0.003);
+  const ph2 = readPh2();
+  const status = await ensureBackend();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-bench-segment2d-'));
+  fs.writeFileSync(path.join(tmp, 'package.json'), '{}');
+  const manifest = writePh2Manifest(ph2, tmp, { seed: 0, val: 0.2, test: 0.2 });
+  const counts = ['train', 'val', 'test'].map((s) => [...manifest.split.values()].filter((v) => v === s).length);
+  const data = `PH2 (${ph2.images.length} dermoscopy images with expert lesion masks), fixed stratified split ${counts.join('/')} train/val/test`;
+  log(`segment2d on ${data}; ${size}px input, U-Net features ${features}, ${epochs} epochs, batch ${batch}, Adam ${lr} cosine; backend ${status.backend} (${status.device})`);
+  const file = path.join(tmp, 'ph2-segment2d.medstudio.yaml');
+  fs.writeFileSync(
+    file,
+    `name: ph2 segment2d\nmethod: segment2d\n` +
+      `data: { format: images, path: ${path.join(PH2_DIR, 'images')}, labels: ${path.join(PH2_DIR, 'masks')}, split: ${manifest.csv}, classes: [background, lesion] }\n` +
+      `model: { inputSize: ${size} }\nunet: { features: ${features}, maxFeatures: ${features * 8} }\n` +
+      `train: { epochs: ${epochs}, batchSize: ${batch}, lr: ${lr}, optimizer: adam, schedule: cosine, seed: 1, augment: true, checkpointEvery: 1000 }\n`,
+  );
+  const rows: { seed: number; dice: number; hd95: number; empty: number; seconds: number; runDir: string }[] = [];
+  try {
+    for (let seed = 1; seed <= seeds; seed++) {
+      const t0 = performance.now();
+      const out = await runExperiment(file, {
+        outDir: path.join(tmp, 'runs'),
+        adjust: (e) => ({ ...e, train: { ...e.train, seed } }),
+        onEvent: (ev) => {
+          if (ev.kind === 'log' && (/^(segment2d|epoch|test)/.test(ev.message))) log(`  [${Math.round((performance.now() - t0) / 1000)} s] ${ev.message}`);
+        },
+      });
+      const t = out.result?.test?.extra;
+      if (!t) throw new Error(`seed ${seed}: training did not finish (${out.info.state}${out.info.error ? `: ${out.info.error}` : ''})`);
+      const row = { seed, dice: t.meanDice ?? NaN, hd95: t.meanHD95 ?? NaN, empty: t.imagesPredictedEmpty ?? 0, seconds: Math.round((performance.now() - t0) / 1000), runDir: out.info.runDir };
+      rows.push(row);
+      log(`seed ${seed}: test Dice ${row.dice.toFixed(3)}, HD95 ${row.hd95.toFixed(1)} px${row.empty ? ` (${row.empty} test images predicted empty, left out of HD95)` : ''}, ${row.seconds} s`);
+    }
+  } finally {
+    if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const dice = ms(rows.map((r) => r.dice));
+  const hd95 = ms(rows.map((r) => r.hd95));
+  log(`test Dice ${dice.mean.toFixed(3)} ± ${dice.sd.toFixed(3)}, HD95 ${hd95.mean.toFixed(1)} ± ${hd95.sd.toFixed(1)} px over ${rows.length} seeds [${status.backend}]`);
+  return {
+    bench: 'segment2d',
+    backend: status.backend,
+    device: status.device,
+    data,
+    settings: { inputSize: size, features, epochs, batchSize: batch, lr, optimizer: 'adam', schedule: 'cosine', augment: true },
+    testDice: dice,
+    testHD95px: hd95,
+    testImagesPredictedEmpty: rows.map((r) => r.empty),
+    secondsPerSeed: rows.map((r) => r.seconds),
+  };
+};
+
+export default bench;
