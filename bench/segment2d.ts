@@ -5,8 +5,9 @@
  * lesion masks) with `method: segment2d` through the real runner, on PH2's fixed stratified split
  * (bench/data/ph2.ts, 60/20/20 per class, seed 0: 120 train, 40 val, 40 test; the explain
  * benchmark's split). Test Dice and HD95 (pixels) are measured on each expert mask's own grid
- * (382x286 and similar), then mean ± sd over training seeds 1..N. Says so and stops when the data
- * are missing. Never fails on time.
+ * (382x286 and similar), then mean ± sd over training seeds 1..N; and the boxes CARE would take
+ * from each run (`boxes: {source: segmentation, model: <run>}`) on the test images, as IoU with
+ * the box around the expert mask. Says so and stops when the data are missing. Never fails on time.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +15,10 @@ import * as path from 'node:path';
 import type { Bench } from './run';
 import { ensureBackend } from '../server/src/engine/backend';
 import { runExperiment } from '../server/src/runs/runner';
-import { PH2_DIR, readPh2, writePh2Manifest } from './data/ph2';
+import { maskBox } from '../server/src/boxes/fromMasks';
+import { openSegment2dBoxer } from '../server/src/boxes/fromSegment2d';
+import { readImage } from '../server/src/data/readers';
+import { PH2_DIR, readPh2, writePh2Manifest, type Ph2Image } from './data/ph2';
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -27,6 +31,36 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const ms = (xs: number[]) => ({ mean: r4(mean(xs)), sd: r4(sd(xs)), values: xs.map(r4) });
+
+function iou(a: number[], b: number[]): number {
+  const ix = Math.max(0, Math.min(a[0]! + a[2]!, b[0]! + b[2]!) - Math.max(a[0]!, b[0]!));
+  const iy = Math.max(0, Math.min(a[1]! + a[3]!, b[1]! + b[3]!) - Math.max(a[1]!, b[1]!));
+  return (ix * iy) / (a[2]! * a[3]! + b[2]! * b[3]! - ix * iy);
+}
+
+/**
+ * The boxes CARE would get from this run (boxes/fromSegment2d.ts, what `boxes: {source:
+ * segmentation, model: <run>}` uses) on the held-out test images, against the box around each
+ * expert mask: mean IoU (an image with no predicted box scores 0) and how many got none.
+ */
+async function testBoxIou(runDir: string, images: Ph2Image[]): Promise<{ iou: number; missing: number }> {
+  const boxer = openSegment2dBoxer(runDir);
+  try {
+    const scores: number[] = [];
+    let missing = 0;
+    for (const im of images) {
+      const [img, mask] = await Promise.all([readImage(im.image), readImage(im.mask)]);
+      const truth = maskBox(mask.data, mask.dims[0]!, mask.dims[1]!, mask.components);
+      if (!truth) continue;
+      const [b] = boxer.boxes([{ image: { data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, what: im.image }]);
+      if (!b) missing++;
+      scores.push(b ? iou(b.bbox, truth) : 0);
+    }
+    return { iou: mean(scores), missing };
+  } finally {
+    boxer.dispose();
+  }
+}
 
 const bench: Bench = async ({ args, log }) => {
   if (!fs.existsSync(path.join(PH2_DIR, 'labels_and_boxes.csv'))) {
@@ -44,6 +78,7 @@ const bench: Bench = async ({ args, log }) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-bench-segment2d-'));
   fs.writeFileSync(path.join(tmp, 'package.json'), '{}');
   const manifest = writePh2Manifest(ph2, tmp, { seed: 0, val: 0.2, test: 0.2 });
+  const testImages = ph2.images.filter((im) => manifest.split.get(im.id) === 'test');
   const counts = ['train', 'val', 'test'].map((s) => [...manifest.split.values()].filter((v) => v === s).length);
   const data = `PH2 (${ph2.images.length} dermoscopy images with expert lesion masks), fixed stratified split ${counts.join('/')} train/val/test`;
   log(`segment2d on ${data}; ${size}px input, U-Net features ${features}, ${epochs} epochs, batch ${batch}, Adam ${lr} cosine; backend ${status.backend} (${status.device})`);
@@ -55,7 +90,7 @@ const bench: Bench = async ({ args, log }) => {
       `model: { inputSize: ${size} }\nunet: { features: ${features}, maxFeatures: ${features * 8} }\n` +
       `train: { epochs: ${epochs}, batchSize: ${batch}, lr: ${lr}, optimizer: adam, schedule: cosine, seed: 1, augment: true, checkpointEvery: 1000 }\n`,
   );
-  const rows: { seed: number; dice: number; hd95: number; empty: number; seconds: number; runDir: string }[] = [];
+  const rows: { seed: number; dice: number; hd95: number; empty: number; boxIou: number; noBox: number; seconds: number; runDir: string }[] = [];
   try {
     for (let seed = 1; seed <= seeds; seed++) {
       const t0 = performance.now();
@@ -68,16 +103,19 @@ const bench: Bench = async ({ args, log }) => {
       });
       const t = out.result?.test?.extra;
       if (!t) throw new Error(`seed ${seed}: training did not finish (${out.info.state}${out.info.error ? `: ${out.info.error}` : ''})`);
-      const row = { seed, dice: t.meanDice ?? NaN, hd95: t.meanHD95 ?? NaN, empty: t.imagesPredictedEmpty ?? 0, seconds: Math.round((performance.now() - t0) / 1000), runDir: out.info.runDir };
+      const seconds = Math.round((performance.now() - t0) / 1000);
+      const boxes = await testBoxIou(out.info.runDir, testImages);
+      const row = { seed, dice: t.meanDice ?? NaN, hd95: t.meanHD95 ?? NaN, empty: t.imagesPredictedEmpty ?? 0, boxIou: boxes.iou, noBox: boxes.missing, seconds, runDir: out.info.runDir };
       rows.push(row);
-      log(`seed ${seed}: test Dice ${row.dice.toFixed(3)}, HD95 ${row.hd95.toFixed(1)} px${row.empty ? ` (${row.empty} test images predicted empty, left out of HD95)` : ''}, ${row.seconds} s`);
+      log(`seed ${seed}: test Dice ${row.dice.toFixed(3)}, HD95 ${row.hd95.toFixed(1)} px${row.empty ? ` (${row.empty} test images predicted empty, left out of HD95)` : ''}; boxes from its masks vs the expert masks' boxes: IoU ${row.boxIou.toFixed(3)}, ${row.noBox} test images without a box; ${row.seconds} s`);
     }
   } finally {
     if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
   }
   const dice = ms(rows.map((r) => r.dice));
   const hd95 = ms(rows.map((r) => r.hd95));
-  log(`test Dice ${dice.mean.toFixed(3)} ± ${dice.sd.toFixed(3)}, HD95 ${hd95.mean.toFixed(1)} ± ${hd95.sd.toFixed(1)} px over ${rows.length} seeds [${status.backend}]`);
+  const boxIou = ms(rows.map((r) => r.boxIou));
+  log(`test Dice ${dice.mean.toFixed(3)} ± ${dice.sd.toFixed(3)}, HD95 ${hd95.mean.toFixed(1)} ± ${hd95.sd.toFixed(1)} px, box IoU ${boxIou.mean.toFixed(3)} ± ${boxIou.sd.toFixed(3)} over ${rows.length} seeds [${status.backend}]`);
   return {
     bench: 'segment2d',
     backend: status.backend,
@@ -87,6 +125,8 @@ const bench: Bench = async ({ args, log }) => {
     testDice: dice,
     testHD95px: hd95,
     testImagesPredictedEmpty: rows.map((r) => r.empty),
+    testBoxIouVsMaskBoxes: boxIou,
+    testImagesWithoutBox: rows.map((r) => r.noBox),
     secondsPerSeed: rows.map((r) => r.seconds),
   };
 };

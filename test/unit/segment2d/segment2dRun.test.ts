@@ -1,8 +1,8 @@
 /**
  * `method: segment2d` end to end on generated image + mask pairs: the U-Net learns the lesions
  * (test Dice and HD95 on the masks' own grid in the run's metrics), the saved model evaluates to
- * the same figures through the method's evaluator, a cancelled run resumes to the same weights'
- * result, and bad data is refused with the file named.
+ * the same figures through the method's evaluator, a cancelled run resumes to the same result,
+ * and bad data is refused with the file named.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,6 +50,19 @@ test('segment2d learns the lesions: test Dice and HD95 at the masks\' resolution
   const m = await methodRunner('segment2d').evaluate!(out.info.runDir, e, { experiment: e, runDir: out.info.runDir, runId: 'x', compute: out.info as never, signal: new AbortController().signal, metrics: () => undefined, progress: () => undefined, log: () => undefined });
   assert.equal(m.extra!.meanDice!.toFixed(6), t.extra!.meanDice!.toFixed(6));
   assert.equal(m.extra!.meanHD95!.toFixed(6), t.extra!.meanHD95!.toFixed(6));
+});
+
+test('a cancelled segment2d run resumes from its checkpoint to the same test figures as an uninterrupted one', async () => {
+  const short = exp().replace('epochs: 8', 'epochs: 3');
+  const whole = await runExperiment(writeExperiment(fx, 'whole', short), { outDir: path.join(fx.root, 'runs') });
+  const ac = new AbortController();
+  let steps = 0;
+  const cut = await runExperiment(writeExperiment(fx, 'cut', short), { outDir: path.join(fx.root, 'runs'), signal: ac.signal, onEvent: (e) => e.kind === 'progress' && ++steps === 7 && ac.abort() });
+  assert.equal(cut.info.state, 'cancelled');
+  const resumed = await runExperiment(undefined, { resume: cut.info.runDir });
+  assert.equal(resumed.info.state, 'finished', resumed.info.error);
+  const [a, b] = [whole.result!.test!.extra!, resumed.result!.test!.extra!];
+  for (const k of ['meanDice', 'meanHD95']) assert.ok(Math.abs(a[k]! - b[k]!) < 1e-6, `${k}: ${a[k]} vs ${b[k]}`);
 });
 
 test('segment2d refuses data it cannot pair or read, naming the file', async () => {
