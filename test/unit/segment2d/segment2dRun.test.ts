@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { loadExperiment } from '../../../server/src/experiment/load';
+import { Explainer } from '../../../server/src/explain/explainer';
 import { methodRunner } from '../../../server/src/methods';
 import { runExperiment } from '../../../server/src/runs/runner';
 import { writeExperiment } from '../care/fixture';
@@ -50,6 +51,14 @@ test('segment2d learns the lesions: test Dice and HD95 at the masks\' resolution
   const m = await methodRunner('segment2d').evaluate!(out.info.runDir, e, { experiment: e, runDir: out.info.runDir, runId: 'x', compute: out.info as never, signal: new AbortController().signal, metrics: () => undefined, progress: () => undefined, log: () => undefined });
   assert.equal(m.extra!.meanDice!.toFixed(6), t.extra!.meanDice!.toFixed(6));
   assert.equal(m.extra!.meanHD95!.toFixed(6), t.extra!.meanHD95!.toFixed(6));
+
+  // The palette's Grad-CAM says what the run is instead of "has training finished?".
+  const explainer = new Explainer();
+  try {
+    await assert.rejects(explainer.gradCam({ runDir: out.info.runDir, imagePath: path.join(fx.root, 'data', 'images', 'img-001.png') }), /holds a segmentation U-Net \(model\/segmenter.json\)/);
+  } finally {
+    explainer.dispose();
+  }
 });
 
 test('a cancelled segment2d run resumes from its checkpoint to the same test figures as an uninterrupted one', async () => {
