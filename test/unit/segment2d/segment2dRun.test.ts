@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { loadExperiment } from '../../../server/src/experiment/load';
 import { Explainer } from '../../../server/src/explain/explainer';
@@ -85,6 +86,14 @@ test('segment2d refuses data it cannot pair or read, naming the file', async () 
     await assert.rejects(runExperiment(writeExperiment(fx, 'lonely', exp().replace(', split: data/split.csv', '')), { outDir: path.join(fx.root, 'runs') }), /has no mask for 1 image\(s\): zz-no-mask.png/);
   } finally {
     fs.rmSync(lonely);
+  }
+  const maskFile = path.join(fx.masks, 'img-001_lesion.png');
+  const kept = fs.readFileSync(maskFile);
+  fs.writeFileSync(maskFile, PNG.sync.write(new PNG({ width: 16, height: 16 })));
+  try {
+    await assert.rejects(runExperiment(writeExperiment(fx, 'small-mask', exp()), { outDir: path.join(fx.root, 'runs') }), /img-001_lesion.png: is 16x16, its image .*img-001.png is 32x32/);
+  } finally {
+    fs.writeFileSync(maskFile, kept);
   }
   const three = writeExperiment(fx, 'three', exp().replace('split: data/split.csv', 'split: data/split.csv, classes: [background, a, b]'));
   await assert.rejects(runExperiment(three, { outDir: path.join(fx.root, 'runs') }), /pixel value 255 is not a class index 0..2/);
