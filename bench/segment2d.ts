@@ -7,7 +7,9 @@
  * benchmark's split). Test Dice and HD95 (pixels) are measured on each expert mask's own grid
  * (382x286 and similar), then mean ± sd over training seeds 1..N; and the boxes CARE would take
  * from each run (`boxes: {source: segmentation, model: <run>}`) on the test images, as IoU with
- * the box around the expert mask. Says so and stops when the data are missing. Never fails on time.
+ * the box around the expert mask; and the same runs' test predictions with only the largest
+ * lesion component kept (unet.largestComponent), as paired differences. Says so and stops when
+ * the data are missing. Never fails on time.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +20,10 @@ import { runExperiment } from '../server/src/runs/runner';
 import { maskBox } from '../server/src/boxes/fromMasks';
 import { openSegment2dBoxer } from '../server/src/boxes/fromSegment2d';
 import { readImage } from '../server/src/data/readers';
+import { loadExperiment } from '../server/src/experiment/load';
+import { loadSegment2dModel } from '../server/src/methods/segment2d/model';
+import { scoreSamples } from '../server/src/methods/segment2d/score';
+import { openSegment2dData } from '../server/src/methods/segment2d/train';
 import { PH2_DIR, readPh2, writePh2Manifest, type Ph2Image } from './data/ph2';
 
 function arg(args: string[], name: string, dflt: number): number {
@@ -90,7 +96,7 @@ const bench: Bench = async ({ args, log }) => {
       `model: { inputSize: ${size} }\nunet: { features: ${features}, maxFeatures: ${features * 8} }\n` +
       `train: { epochs: ${epochs}, batchSize: ${batch}, lr: ${lr}, optimizer: adam, schedule: cosine, seed: 1, augment: true, checkpointEvery: 1000 }\n`,
   );
-  const rows: { seed: number; dice: number; hd95: number; empty: number; boxIou: number; noBox: number; seconds: number; runDir: string }[] = [];
+  const rows: { seed: number; dice: number; hd95: number; empty: number; boxIou: number; noBox: number; lcDice: number; lcHd95: number; seconds: number; runDir: string }[] = [];
   try {
     for (let seed = 1; seed <= seeds; seed++) {
       const t0 = performance.now();
@@ -105,9 +111,18 @@ const bench: Bench = async ({ args, log }) => {
       if (!t) throw new Error(`seed ${seed}: training did not finish (${out.info.state}${out.info.error ? `: ${out.info.error}` : ''})`);
       const seconds = Math.round((performance.now() - t0) / 1000);
       const boxes = await testBoxIou(out.info.runDir, testImages);
-      const row = { seed, dice: t.meanDice ?? NaN, hd95: t.meanHD95 ?? NaN, empty: t.imagesPredictedEmpty ?? 0, boxIou: boxes.iou, noBox: boxes.missing, seconds, runDir: out.info.runDir };
+      // The same run's test predictions with only the largest component kept (unet.largestComponent), paired.
+      const model = loadSegment2dModel(out.info.runDir);
+      let lc: Record<string, number>;
+      try {
+        const ds = await openSegment2dData(await loadExperiment(file));
+        lc = await scoreSamples(model, ds, ds.split('test'), undefined, true);
+      } finally {
+        model.dispose();
+      }
+      const row = { seed, dice: t.meanDice ?? NaN, hd95: t.meanHD95 ?? NaN, empty: t.imagesPredictedEmpty ?? 0, boxIou: boxes.iou, noBox: boxes.missing, lcDice: lc.meanDice ?? NaN, lcHd95: lc.meanHD95 ?? NaN, seconds, runDir: out.info.runDir };
       rows.push(row);
-      log(`seed ${seed}: test Dice ${row.dice.toFixed(3)}, HD95 ${row.hd95.toFixed(1)} px${row.empty ? ` (${row.empty} test images predicted empty, left out of HD95)` : ''}; boxes from its masks vs the expert masks' boxes: IoU ${row.boxIou.toFixed(3)}, ${row.noBox} test images without a box; ${row.seconds} s`);
+      log(`seed ${seed}: test Dice ${row.dice.toFixed(3)}, HD95 ${row.hd95.toFixed(1)} px${row.empty ? ` (${row.empty} test images predicted empty, left out of HD95)` : ''}; boxes from its masks vs the expert masks' boxes: IoU ${row.boxIou.toFixed(3)}, ${row.noBox} test images without a box; largest component only: Dice ${row.lcDice.toFixed(3)}, HD95 ${row.lcHd95.toFixed(1)} px; ${row.seconds} s`);
     }
   } finally {
     if (!args.includes('--keep')) fs.rmSync(tmp, { recursive: true, force: true });
@@ -115,6 +130,11 @@ const bench: Bench = async ({ args, log }) => {
   const dice = ms(rows.map((r) => r.dice));
   const hd95 = ms(rows.map((r) => r.hd95));
   const boxIou = ms(rows.map((r) => r.boxIou));
+  const lcDice = ms(rows.map((r) => r.lcDice));
+  const lcHd95 = ms(rows.map((r) => r.lcHd95));
+  const dDice = ms(rows.map((r) => r.lcDice - r.dice));
+  const dHd95 = ms(rows.map((r) => r.lcHd95 - r.hd95));
+  log(`largest component only: Dice ${lcDice.mean.toFixed(3)} ± ${lcDice.sd.toFixed(3)} (paired difference ${dDice.mean.toFixed(3)} ± ${dDice.sd.toFixed(3)}), HD95 ${lcHd95.mean.toFixed(1)} ± ${lcHd95.sd.toFixed(1)} px (${dHd95.mean.toFixed(1)} ± ${dHd95.sd.toFixed(1)})`);
   log(`test Dice ${dice.mean.toFixed(3)} ± ${dice.sd.toFixed(3)}, HD95 ${hd95.mean.toFixed(1)} ± ${hd95.sd.toFixed(1)} px, box IoU ${boxIou.mean.toFixed(3)} ± ${boxIou.sd.toFixed(3)} over ${rows.length} seeds [${status.backend}]`);
   return {
     bench: 'segment2d',
@@ -126,6 +146,7 @@ const bench: Bench = async ({ args, log }) => {
     testHD95px: hd95,
     testImagesPredictedEmpty: rows.map((r) => r.empty),
     testBoxIouVsMaskBoxes: boxIou,
+    largestComponent: { testDice: lcDice, testHD95px: lcHd95, pairedDiceDifference: dDice, pairedHD95Difference: dHd95 },
     testImagesWithoutBox: rows.map((r) => r.noBox),
     secondsPerSeed: rows.map((r) => r.seconds),
   };

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { hd95 } from '../../../server/src/metrics/surfaceDistance';
 import { deepSupervisionLoss } from '../../../server/src/methods/segment/unetLoss';
+import { labelsAtSize } from '../../../server/src/methods/segment2d/model';
 import { autoStages, Unet2d } from '../../../server/src/networks/unet2d';
 import { conv2dOfDepth1 } from '../../../server/src/networks/unet3dOps';
 import { ParamStore } from '../../../server/src/networks/vit3dParams';
@@ -89,4 +90,18 @@ test('HD95 on a one-slice grid measures the in-plane boundary (a 2D metric), and
   slab.set(square(2, 2, 6), 0);
   slab.set(square(2, 2, 6), W * W);
   assert.equal(hd95(slab, slab, [2, W, W]), 0);
+});
+
+test('predicted labels are resized to the mask\'s grid, and largestComponent keeps only the biggest lesion island', () => {
+  // 4x4 two-class probabilities: a 2x2 lesion top-left, a 1-pixel island bottom-right.
+  const probs = new Float32Array(16 * 2);
+  for (let p = 0; p < 16; p++) probs[p * 2] = 1;
+  for (const p of [0, 1, 4, 5, 15]) [probs[p * 2], probs[p * 2 + 1]] = [0, 1];
+  const all = labelsAtSize(probs, 4, 2, 4, 4);
+  assert.deepEqual(Array.from(all), [1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  assert.deepEqual(Array.from(labelsAtSize(probs, 4, 2, 4, 4, true)), [1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  const big = labelsAtSize(probs, 4, 2, 8, 6);
+  assert.equal(big.length, 48);
+  assert.equal(big[0], 1);
+  assert.equal(big[47], 1);
 });

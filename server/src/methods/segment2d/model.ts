@@ -10,6 +10,7 @@ import { toModelInput, type RawImage } from '../../data/datasets/preprocess';
 import { Unet2d, type Unet2dConfig } from '../../networks/unet2d';
 import { ParamStore } from '../../networks/vit3dParams';
 import { loadParams, saveParams } from '../../networks/vit3dWeights';
+import { keepLargestComponent } from '../../transforms/largestComponent';
 import { resizeLinear } from '../../transforms/resample';
 
 export const UNET2D_FORMAT = 'medstudio-unet2d';
@@ -20,6 +21,8 @@ export interface Segment2dMeta {
   unet: Unet2dConfig;
   inputSize: number;
   classes: string[];
+  /** Keep only each class's largest connected component (unet.largestComponent). */
+  largestComponent: boolean;
   runId?: string;
 }
 
@@ -80,8 +83,8 @@ export function foregroundMap(probs: Float32Array, classes: number): Float32Arra
   return out;
 }
 
-/** Argmax labels of probabilities [S*S*K] resized (linear) to width x height. */
-export function labelsAtSize(probs: Float32Array, size: number, classes: number, width: number, height: number): Int32Array {
+/** Argmax labels of probabilities [S*S*K] resized (linear) to width x height, optionally only each class's largest component. */
+export function labelsAtSize(probs: Float32Array, size: number, classes: number, width: number, height: number, largestComponent = false): Int32Array {
   const big = width === size && height === size ? probs : resizeLinear({ data: probs, shape: [1, size, size], channels: classes }, [1, height, width]).data;
   const out = new Int32Array(width * height);
   for (let p = 0; p < out.length; p++) {
@@ -89,7 +92,7 @@ export function labelsAtSize(probs: Float32Array, size: number, classes: number,
     for (let k = 1; k < classes; k++) if (big[p * classes + k]! > big[p * classes + best]!) best = k;
     out[p] = best;
   }
-  return out;
+  return largestComponent ? keepLargestComponent(out, [1, height, width], classes) : out;
 }
 
 /** The model input for a decoded image. */

@@ -59,7 +59,7 @@ export async function trainSegment2d(ctx: RunContext): Promise<RunResult> {
   const [val, test] = [ds.split('val'), ds.split('test')];
   const ps = new ParamStore(e.train.seed);
   const net = new Unet2d(config, ps);
-  const meta: Segment2dMeta = { unet: config, inputSize: ds.size, classes: ds.classes, runId: ctx.runId };
+  const meta: Segment2dMeta = { unet: config, inputSize: ds.size, classes: ds.classes, largestComponent: e.unet.largestComponent, runId: ctx.runId };
   const live: Segment2dModel = { net, meta, dispose: () => undefined };
   const S = ds.size;
   const C = ds.channels;
@@ -125,7 +125,7 @@ export async function trainSegment2d(ctx: RunContext): Promise<RunResult> {
     const testMetrics: EvalMetrics = { split: 'test', epoch: e.train.epochs, classes: ds.classes, extra: t };
     ctx.metrics(testMetrics);
     await saveSegment2dModel(ctx.runDir, meta, ps);
-    ctx.log(`test (${test.length} images, scored at each mask's own resolution): Dice ${t.meanDice?.toFixed(3)}, HD95 ${t.meanHD95?.toFixed(1)} px${t.imagesPredictedEmpty ? `; ${t.imagesPredictedEmpty} image(s) with no foreground predicted (no HD95 for them)` : ''} [${ctx.compute.backend}]`);
+    ctx.log(`test (${test.length} images, scored at each mask's own resolution${meta.largestComponent ? ', largest component' : ''}): Dice ${t.meanDice?.toFixed(3)}, HD95 ${t.meanHD95?.toFixed(1)} px${t.imagesPredictedEmpty ? `; ${t.imagesPredictedEmpty} image(s) with no foreground predicted (no HD95 for them)` : ''} [${ctx.compute.backend}]`);
     return { test: testMetrics, artifacts: { model: SEGMENT2D_MODEL_DIR } };
   } finally {
     ps.dispose();
