@@ -5,8 +5,8 @@
  * Without a trained segmentation model (data.boxes.model), MedStudio trains this small net on
  * pseudo-masks — the saliency source's component for each training image — so the network
  * learns what lesions look like across the dataset and smooths out the single-image saliency
- * failures (MedStudio's choice, documented; give ground-truth masks' model through
- * data.boxes.model to do better).
+ * failures (MedStudio's choice, documented). With data.boxes.model, a segment2d run trained on
+ * real masks makes the boxes instead (fromSegment2d.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -12,7 +12,7 @@ export type SchemaNode =
   /** Free keys (a sweep's `train.lr: [...]`); the parser checks each entry with `check`'s rules (experiment/sweepParams.ts). */
   | { kind: 'map'; doc: string; check: 'sweepParam' };
 
-export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco', 'detect'] as const;
+export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco', 'detect', 'segment2d'] as const;
 export type Method = (typeof METHODS)[number];
 
 const str = (doc: string, extra: Partial<Extract<SchemaNode, { kind: 'string' }>> = {}): SchemaNode => ({ kind: 'string', doc, ...extra });
@@ -34,11 +34,11 @@ export const experimentSchema = obj(
     data: obj(
       'Where the data is and how to read it.',
       {
-        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`), `coco` (a COCO box file, for `detect`).', {
-          enum: ['folder', 'csv', 'npz', 'volumes', 'coco'],
+        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`), `coco` (a COCO box file, for `detect`), `images` (2D images in `path` with their masks in `labels`, for `segment2d`).', {
+          enum: ['folder', 'csv', 'npz', 'volumes', 'coco', 'images'],
         }),
         path: str('The dataset: a folder, a CSV manifest or an .npz file.', { path: 'fileOrDir' }),
-        labels: str('For `volumes`: folder of label maps matching the volumes by file name.', { path: 'dir' }),
+        labels: str('For `volumes`: folder of label maps matching the volumes by file name. For `images`: folder of masks (`<image stem>.png` or `<image stem>_<anything>.png`; binary masks: any value > 0 is foreground; more classes: pixel values are class indices).', { path: 'dir' }),
         classes: { kind: 'array', doc: 'Class names, in label order. Must match the classes found in the data.', items: str('A class name.') },
         rare: { kind: 'array', doc: 'CARE: the rare classes whose lesion regions get attention during training.', items: str('A class name from `classes`.') },
         boxes: obj('CARE: where the lesion boxes of rare-class images come from.', {
@@ -46,7 +46,7 @@ export const experimentSchema = obj(
             enum: ['manual', 'masks', 'saliency', 'segmentation'],
           }),
           path: str('COCO JSON with the boxes (for `manual`), or the folder of lesion masks (for `masks`).', { path: 'fileOrDir' }),
-          model: str('Run directory of the segmentation model (for `segmentation`).', { path: 'dir' }),
+          model: str('Run directory of a `segment2d` run (for `segmentation`): its masks on the images give the boxes. Without it, a small net is trained on saliency pseudo-masks.', { path: 'dir' }),
         }),
         valFraction: num('Fraction of the data for validation when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
         testFraction: num('Fraction of the data for testing when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
@@ -114,7 +114,7 @@ export const experimentSchema = obj(
       infoNCE: bool('DisCo: keep the InfoNCE term (false = MSE distillation only).', true),
       student: str('DisCo student network.', { enum: ['mobilenet', 'resnet'], default: 'mobilenet' }),
     }),
-    unet: obj('`segment` with `model.backbone: unet`: a convolutional U-Net trained on patches at the data\'s own resolution and predicted with sliding windows. Unset keys are configured from the dataset fingerprint (fingerprint.json and plan.json in the run; the run\'s experiment.json records the values used).', {
+    unet: obj('`segment` with `model.backbone: unet`: a convolutional U-Net trained on patches at the data\'s own resolution and predicted with sliding windows. Unset keys are configured from the dataset fingerprint (fingerprint.json and plan.json in the run; the run\'s experiment.json records the values used). `segment2d` uses `features`, `maxFeatures`, `stages` (0 = halving down to at least 4 pixels, up to 6), `block`, `deepSupervision` and `largestComponent`; it trains with `train.*`.', {
       patch: { kind: 'array', doc: 'Patch size [D, H, W] in voxels. Default: the median volume at the target spacing, fitted to memoryMB.', items: int('Voxels.', { min: 1, max: 1024 }), minItems: 3 },
       spacing: { kind: 'array', doc: 'Target voxel spacing [D, H, W] in mm. Default: the dataset\'s median spacing.', items: num('mm.', { min: 0 }), minItems: 3 },
       normalisation: str('Intensity normalisation: `ct` (clip to the foreground 0.5-99.5 percentiles, z-score with the dataset\'s foreground statistics), `mr` (z-score per volume), `none`, or `auto` (ct when the data reach below -500, else mr).', { enum: ['auto', 'ct', 'mr', 'none'], default: 'auto' }),

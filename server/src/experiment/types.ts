@@ -9,7 +9,7 @@ export interface Experiment {
   init?: string;
   teacher?: string;
   data: {
-    format: 'folder' | 'csv' | 'npz' | 'volumes' | 'coco';
+    format: 'folder' | 'csv' | 'npz' | 'volumes' | 'coco' | 'images';
     path: string;
     labels?: string;
     classes?: string[];

@@ -5,6 +5,7 @@ import { discoRunner } from './disco/runner';
 import { careRunner, supervisedRunner } from './care';
 import { glmaeRunner } from './glmae/runner';
 import { segmentRunner } from './segment/runner';
+import { segment2dRunner } from './segment2d/runner';
 import { vit3dAware } from './segment/classify3d';
 import { detectRunner } from './detect/runner';
 
@@ -16,6 +17,7 @@ export const methods: MethodRunner[] = [
   glmaeRunner,
   segmentRunner,
   detectRunner,
+  segment2dRunner,
 ];
 
 export function methodRunner(method: string): MethodRunner {

@@ -31,7 +31,10 @@ export const evaluate: CliCommand = {
     });
     const det = detectionLine(m);
     if (!io.json && det) io.out(`test (${path.basename(exp.file)}): ${det}`);
-    else if (!io.json) {
+    else if (!io.json && m.extra?.meanDice !== undefined) {
+      io.out(`test (${path.basename(exp.file)}): Dice ${m.extra.meanDice.toFixed(3)}, HD95 ${m.extra.meanHD95?.toFixed(1)}`);
+      for (const [k, v] of Object.entries(m.extra)) if (/^(dice|hd95)_/.test(k)) io.out(`  ${k.padEnd(24)} ${v.toFixed(3)}`);
+    } else if (!io.json) {
       io.out(`test (${path.basename(exp.file)}): accuracy ${m.accuracy?.toFixed(3)}, balanced accuracy ${m.balancedAccuracy?.toFixed(3)}, mean class error ${m.meanClassError?.toFixed(3)}, macro AUC ${m.auc?.toFixed(3)}`);
       for (const c of m.classes ?? []) io.out(`  ${c.padEnd(14)} recall ${m.recall?.[c]?.toFixed(3)}  precision ${m.precision?.[c]?.toFixed(3)}`);
     }

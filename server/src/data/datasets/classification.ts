@@ -22,7 +22,8 @@ import { csvSource, DatasetError, folderSource, npzSource, type Source, type Sou
 import { countByClass, describeImbalance, stratifiedSplit, type ClassCounts, type Split } from './splits';
 
 export interface ClassificationDatasetSpec {
-  format: 'folder' | 'csv' | 'npz';
+  /** 'images' (image + mask pairs, segmentation2d.ts) is refused here with a message saying so. */
+  format: 'folder' | 'csv' | 'npz' | 'images';
   /** The class folder root, the CSV manifest, or the .npz file. */
   path: string;
   /** Class names in label order. Default: the COCO categories' order when a boxes file covers every label, else sorted names (npz: '0', '1', ...). */
@@ -173,6 +174,7 @@ function keepLabelled(samples: DatasetSample[], n: number, seed: number): Datase
 export async function loadClassificationDataset(spec: ClassificationDatasetSpec): Promise<ClassificationDataset> {
   const root = path.resolve(spec.path);
   if (!(spec.inputSize >= 1)) throw new DatasetError(root, `inputSize must be a positive integer, got ${spec.inputSize}`);
+  if (spec.format === 'images') throw new DatasetError(root, "data.format 'images' is image + mask pairs for method segment2d; classification needs 'folder', 'csv' or 'npz'");
   const src = spec.format === 'csv' ? csvSource(root) : spec.format === 'folder' ? folderSource(root) : npzSource(root);
   const boxesFile = spec.boxes === false ? undefined : spec.boxes ? path.resolve(spec.boxes) : findDefaultBoxes(src.home);
   const boxIndex = boxesFile ? loadBoxIndex(boxesFile) : undefined;

@@ -61,7 +61,8 @@ export function requireRareBoxes(exp: Experiment, ds: ClassificationDataset, rar
   const none = counts.filter((r) => r.withBoxes === 0);
   if (none.length) {
     const src = exp.data.boxes?.source ?? 'manual';
-    const where = boxesFile ? `boxes.source '${src}', ${boxesFile}` : `boxes.source '${src}', and no boxes file (none given, no boxes.coco.json beside the data)`;
+    const model = exp.data.boxes?.model ? ` from the segment2d run ${exp.data.boxes.model}, which found no lesion in them` : '';
+    const where = boxesFile ? `boxes.source '${src}'${model}, ${boxesFile}` : `boxes.source '${src}', and no boxes file (none given, no boxes.coco.json beside the data)`;
     const names = none.map((r) => `'${r.class}' (0 of ${r.images} training images)`).join(', ');
     throw new Error(`${exp.file}: CARE cannot start stage 2: rare class ${names} has no lesion box (${where}); the attention loss would never act. ${exp.data.format === 'npz' ? "npz images are named '<file>.npz#<split>/<index>' in a COCO file. " : ''}Give boxes for the rare classes, or train with method: supervised.`);
   }
