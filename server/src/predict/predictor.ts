@@ -1,6 +1,7 @@
 /** Which runs `predict` takes, from the files they saved (no weights are read). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UNET2D_FORMAT } from '../methods/segment2d/model';
 import { UNET_FORMAT } from '../methods/segment/unetTrain';
 import type { PredictKind } from '../protocol/predict';
 import { RUN_FILES } from '../runs/runDir';
@@ -20,6 +21,7 @@ export function predictorOf(runDir: string): PredictKind | { refused: string } {
   if (fs.existsSync(seg)) {
     const format = savedFormat(seg);
     if (format === UNET_FORMAT) return 'segmentation';
+    if (format === UNET2D_FORMAT) return { refused: 'is a 2D segmentation run (segment2d): medstudio explain <run> <image> --out DIR writes its mask' };
     return { refused: `its segmentation model is '${format}' (the UNETR-style ViT, trained on whole volumes squashed to a cube); predict takes U-Net runs (model.backbone: unet), which work at the data's own resolution` };
   }
   if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {

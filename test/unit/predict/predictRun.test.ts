@@ -107,6 +107,10 @@ test('predict can be cancelled, and refuses what it cannot predict with a reason
   fs.writeFileSync(path.join(detector, 'model', 'model.json'), '{}');
   fs.writeFileSync(path.join(detector, 'run.json'), JSON.stringify({ runId: 'd', method: 'detect', state: 'finished' }));
   await assert.rejects(predictRun(detector, path.join(dir, 'volumes'), { outDir: path.join(dir, 'x') }), /is a detection run/);
+  const seg2d = fs.mkdtempSync(path.join(dir, 'seg2d-'));
+  fs.mkdirSync(path.join(seg2d, 'model'));
+  fs.writeFileSync(path.join(seg2d, 'model', 'segmenter.json'), JSON.stringify({ format: 'medstudio-unet2d' }));
+  await assert.rejects(predictRun(seg2d, path.join(dir, 'volumes'), { outDir: path.join(dir, 'x') }), /is a 2D segmentation run/);
   const flat = path.join(dir, 'flat.nii');
   fs.writeFileSync(flat, encodeNifti({ data: new Int16Array(12 * 10), dims: [12, 10, 1], spacing: [1, 1, 1], origin: [0, 0, 0], direction: IDENTITY }));
   await assert.rejects(predictRun(unetRun, flat, { outDir: path.join(dir, 'x') }), /2D image .* segments 3D volumes/);
