@@ -1,6 +1,6 @@
 /**
  * Regenerates samples/ deterministically: `npm run samples` (same seed => byte-identical files).
- *   node --import tsx samples/generate.ts [--seed N] [--out DIR] [--only skin|ct]
+ *   node --import tsx samples/generate.ts [--seed N] [--out DIR] [--only skin|shortcut|ct]
  * Every random choice comes from server/src/transforms/rng.ts; no clock, no Math.random.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCtNodules } from './src/ctDataset';
 import { DEFAULT_SEED } from './src/seed';
+import { generateShortcutLesions } from './src/shortcutDataset';
 import { generateSkinLesions } from './src/skinDataset';
 
 
@@ -21,6 +22,12 @@ async function main(): Promise<void> {
     fs.rmSync(path.join(dir, 'images'), { recursive: true, force: true });
     const s = generateSkinLesions(dir, seed);
     console.log(`skin-lesions: ${s.images} images, ${(s.bytes / 1e6).toFixed(2)} MB of PNG, ${JSON.stringify(s.counts)}`);
+  }
+  if (!values.only || values.only === 'shortcut') {
+    const dir = path.join(out, 'shortcut-lesions');
+    fs.rmSync(path.join(dir, 'images'), { recursive: true, force: true });
+    const s = generateShortcutLesions(dir, seed);
+    console.log(`shortcut-lesions: ${s.images} images; ink mark (images with it / all) by split: ${JSON.stringify(s.inkMarks)}`);
   }
   if (!values.only || values.only === 'ct') {
     const dir = path.join(out, 'ct-nodules');

@@ -12,6 +12,8 @@ export const COMMANDS = {
   openDicomFolder: 'medstudio.openDicomFolder',
   generateBoxes: 'medstudio.generateBoxes',
   suggestBoxes: 'medstudio.suggestBoxes',
+  labelNextByUncertainty: 'medstudio.labelNextByUncertainty',
+  retrainDetector: 'medstudio.retrainDetector',
   openReport: 'medstudio.openReport',
   newExperiment: 'medstudio.newExperiment',
   showTrainingStatus: 'medstudio.showTrainingStatus',
@@ -20,4 +22,5 @@ export const COMMANDS = {
   submitSlurm: 'medstudio.submitSlurm',
   cancelSweep: 'medstudio.cancelSweep',
   compareRuns: 'medstudio.compareRuns',
+  runModel: 'medstudio.runModel',
 } as const;

@@ -92,7 +92,7 @@ test('a class the data does not have is flagged; fixing the file clears it', asy
 test('completion offers methods, the remaining keys, and class names from the data', async () => {
   const uri = await open('complete.medstudio.yaml', 'method: \ndata:\n  format: csv\n  path: data/labels.csv\n  rare: [\ntrain:\n  ');
   const methods = (await server.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 0, character: 8 } })) as CompletionItem[];
-  assert.deepEqual(methods.map((m) => m.label).sort(), ['care', 'disco', 'glmae', 'moco', 'segment', 'supervised']);
+  assert.deepEqual(methods.map((m) => m.label).sort(), ['care', 'detect', 'disco', 'glmae', 'moco', 'segment', 'segment2d', 'supervised']);
   const classes = (await server.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 4, character: 9 } })) as CompletionItem[];
   assert.deepEqual(classes.map((c) => c.label).sort(), ['carcinoma', 'melanoma', 'nevus']);
   const trainKeys = (await server.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: { line: 6, character: 2 } })) as CompletionItem[];

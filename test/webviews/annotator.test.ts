@@ -117,6 +117,61 @@ test('suggested boxes are shown dashed with score, accepted or rejected one by o
   }
 });
 
+test("a detector's suggestions: chosen with the keyboard, dashed with their score, accepted above a score threshold or one by one, keeping source model and score", async () => {
+  const a = await openAnnotator(browser, read('input.coco.json'), {
+    state: STATE(1),
+    sizes: SIZES,
+    suggest: [
+      { bbox: [30, 20, 10, 8], score: 0.92, source: 'model' },
+      { bbox: [2, 30, 6, 6], score: 0.61, source: 'model' },
+      { bbox: [44, 4, 8, 8], score: 0.2, source: 'model' },
+    ],
+  });
+  try {
+    const { page } = a.wv;
+    await a.imageShown(1);
+    // The source menu by keyboard: focus it, pick "model (detection run)", back to the canvas.
+    await page.locator('select.source').focus();
+    await page.keyboard.press('End');
+    assert.equal(await page.locator('select.source').inputValue(), 'model');
+    await page.locator('canvas').focus();
+    await page.keyboard.press('s');
+    const ask = await a.wv.waitForPosted((m) => m.kind === 'request' && m.method === 'suggest');
+    assert.deepEqual(ask.kind === 'request' && ask.params, { imageId: 1, source: 'model', categoryId: 1 });
+    await page.waitForFunction(() => document.querySelector('tr[data-image-id="1"] td:nth-child(3)')?.textContent === '1 +3?');
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, 'annotator-model-suggestions.png') });
+
+    // Threshold 0.5 typed into the box beside Accept all: the 0.92 and 0.61 boxes go, the 0.2 stays dashed.
+    await page.locator('input.minScore').click({ clickCount: 3 });
+    await page.keyboard.type('0.5');
+    await page.keyboard.press('Tab');
+    await page.getByRole('button', { name: 'Accept all' }).click();
+    await a.edits(1);
+    assert.equal(await page.locator('tr[data-image-id="1"] td').nth(2).textContent(), '3 +1?');
+    // The low one, clicked and rejected with r.
+    const [x, y] = await a.at(48, 8);
+    await page.mouse.click(x, y);
+    await page.keyboard.press('r');
+    await a.edits(2);
+    assert.deepEqual(await a.intents(), [
+      { kind: 'acceptSuggestions', ids: [3, 4] },
+      { kind: 'rejectSuggestions', ids: [5] },
+    ]);
+    assert.equal(await page.locator('tr[data-image-id="1"] td').nth(2).textContent(), '3');
+    const saved = JSON.parse(a.session.serialize()) as { annotations: { id: number; source: string; score?: number; accepted?: boolean }[] };
+    assert.deepEqual(
+      saved.annotations.filter((b) => b.source === 'model').map((b) => ({ id: b.id, score: b.score, accepted: b.accepted })),
+      [
+        { id: 3, score: 0.92, accepted: true },
+        { id: 4, score: 0.61, accepted: true },
+      ],
+    );
+  } finally {
+    await a.close();
+  }
+});
+
 test('n/p walk the images, and a box dragged wholly outside the image is refused with a message', async () => {
   const a = await openAnnotator(browser, read('input.coco.json'), { state: STATE(1), sizes: SIZES });
   try {

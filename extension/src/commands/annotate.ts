@@ -12,6 +12,7 @@ import { serializeSlicerRoi } from '../../../server/src/formats/slicerRoi';
 import { parseExperiment } from '../../../server/src/experiment/parse';
 import { ANNOTATOR_VIEW_TYPE } from '../../../server/src/protocol';
 import { COMMANDS } from '../commandIds';
+import { labelNextByUncertainty, retrainDetector } from './detector';
 import type { ExtensionServices } from '../context';
 import { listImages, scanDataset } from '../editors/annotator/datasetScan';
 import { registerAnnotatorEditor, type AnnotatorEditorProvider } from '../editors/annotator/provider';
@@ -168,8 +169,8 @@ async function suggestBoxes(provider: AnnotatorEditorProvider): Promise<void> {
     void vscode.window.showInformationMessage('Open a box file in the MedStudio annotator (Annotate Dataset) and pick an image first.');
     return;
   }
-  const pick = await vscode.window.showQuickPick(['saliency', 'segmentation'], { placeHolder: 'Suggest boxes from…' });
-  if (pick !== 'saliency' && pick !== 'segmentation') return;
+  const pick = await vscode.window.showQuickPick(['saliency', 'segmentation', 'model'], { placeHolder: 'Suggest boxes from… (model: a trained detection run)' });
+  if (pick !== 'saliency' && pick !== 'segmentation' && pick !== 'model') return;
   const source = pick;
   const categoryId = active.doc.session.state().dataset?.categories[0]?.id;
   if (categoryId === undefined) throw new AnnotateError('the box file has no classes.');
@@ -199,5 +200,7 @@ export function registerAnnotateCommands(svc: ExtensionServices): vscode.Disposa
     { dispose: () => setAnnotatorProvider(undefined) },
     vscode.commands.registerCommand(COMMANDS.annotate, reportErrors(svc, annotate)),
     vscode.commands.registerCommand(COMMANDS.suggestBoxes, reportErrors(svc, () => suggestBoxes(provider))),
+    vscode.commands.registerCommand(COMMANDS.labelNextByUncertainty, reportErrors(svc, () => labelNextByUncertainty(svc, provider))),
+    vscode.commands.registerCommand(COMMANDS.retrainDetector, reportErrors(svc, () => retrainDetector(svc))),
   ];
 }

@@ -9,7 +9,8 @@ import { registerTrainingStatusView } from '../panels/trainingStatusView';
 import { registerViewerCommands } from './viewer';
 import { registerAnnotateCommands } from './annotate';
 import { registerSweepCommands } from './sweeps';
+import { registerPredictCommands } from './predict';
 
 export function registerAll(svc: ExtensionServices): vscode.Disposable[] {
-  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerGenerateBoxes(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc), ...registerSweepCommands(svc)];
+  return [...registerComputeCommands(svc), ...registerJobCommands(svc, svc.jobs), ...registerTrainingStatusView(svc), ...registerNewExperiment(svc), ...registerGenerateBoxes(svc), ...registerViewerCommands(svc), ...registerAnnotateCommands(svc), ...registerSweepCommands(svc), ...registerPredictCommands(svc)];
 }

@@ -9,7 +9,7 @@ import { IMAGE_VIEWER_VIEW_TYPE, registerViewerEditors, VIEWER_VIEW_TYPE } from 
 import { activeSession, sessionFor, viewerApi } from '../editors/viewer/registry';
 import type { ViewerSession } from '../editors/viewer/session';
 
-const IMAGE_FILTERS = { 'Medical images': ['nii', 'gz', 'nrrd', 'nhdr', 'mha', 'mhd', 'dcm', 'png', 'jpg', 'jpeg'] };
+export const IMAGE_FILTERS = { 'Medical images': ['nii', 'gz', 'nrrd', 'nhdr', 'mha', 'mhd', 'dcm', 'png', 'jpg', 'jpeg'] };
 
 function activeFileUri(): vscode.Uri | undefined {
   const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
@@ -23,13 +23,29 @@ const IMAGE_FILE = new RegExp(`\\.(${IMAGE_FILTERS['Medical images'].join('|')})
  * The image in the active tab, whoever shows it: VS Code's own image preview (a custom editor),
  * a text tab, or a viewer. Explain uses it instead of asking for a file.
  */
-function activeImageUri(): vscode.Uri | undefined {
+export function activeImageUri(): vscode.Uri | undefined {
   const uri = activeFileUri();
   return uri?.scheme === 'file' && IMAGE_FILE.test(uri.fsPath) ? uri : undefined;
 }
 
 /** PNG/JPEG open in the viewer's image editor (the volume editor does not claim them). */
 const viewTypeFor = (uri: vscode.Uri) => (/\.(png|jpe?g)$/i.test(uri.fsPath) ? IMAGE_VIEWER_VIEW_TYPE : VIEWER_VIEW_TYPE);
+
+/** The viewer of `target`, opened (or found) and drawn; an error is shown and returned. */
+export async function openInViewer(target: vscode.Uri, what: string): Promise<{ session: ViewerSession } | { message: string }> {
+  const open = sessionFor(target.toString()) as ViewerSession | undefined;
+  if (open) return { session: open };
+  await vscode.commands.executeCommand('vscode.openWith', target, viewTypeFor(target));
+  try {
+    await viewerApi.whenRendered(target.toString(), 120_000);
+  } catch (e) {
+    const message = `${what}: ${path.basename(target.fsPath)} did not open in the viewer (${e instanceof Error ? e.message : String(e)})`;
+    void vscode.window.showErrorMessage(message);
+    return { message };
+  }
+  const session = sessionFor(target.toString()) as ViewerSession | undefined;
+  return session ? { session } : { message: 'the viewer closed' };
+}
 
 export function registerViewerCommands(svc: ExtensionServices): vscode.Disposable[] {
   return [
@@ -76,16 +92,9 @@ export function registerViewerCommands(svc: ExtensionServices): vscode.Disposabl
             })
           )?.[0];
         if (!target) return { ok: false, message: 'cancelled' };
-        await vscode.commands.executeCommand('vscode.openWith', target, viewTypeFor(target));
-        try {
-          await viewerApi.whenRendered(target.toString(), 120_000);
-        } catch (e) {
-          const message = `Explain: ${path.basename(target.fsPath)} did not open in the viewer (${e instanceof Error ? e.message : String(e)})`;
-          void vscode.window.showErrorMessage(message);
-          return { ok: false, message };
-        }
-        s = sessionFor(target.toString()) as ViewerSession | undefined;
-        if (!s) return { ok: false, message: 'the viewer closed' };
+        const opened = await openInViewer(target, 'Explain');
+        if ('message' in opened) return { ok: false, message: opened.message };
+        s = opened.session;
       }
       // A CodeLens click leaves the viewer behind the experiment file: bring it forward to show the result.
       s.reveal();

@@ -54,7 +54,7 @@ export function maskBox(data: ArrayLike<number>, width: number, height: number, 
 export async function boxesFromMasks(exp: Experiment, cocoDir: string, log?: (m: string) => void): Promise<CocoDataset> {
   const dir = exp.data.boxes?.path;
   if (!dir) throw new Error(`${exp.file}: data.boxes.path must name the folder of lesion masks for source 'masks'`);
-  if (exp.data.format === 'volumes' || exp.data.format === 'npz') throw new Error(`${exp.file}: boxes from masks need image files (folder or csv data); for ${exp.data.format} data give a COCO file (npz images are named '<file>.npz#<split>/<index>')`);
+  if (exp.data.format === 'volumes' || exp.data.format === 'npz' || exp.data.format === 'coco') throw new Error(`${exp.file}: boxes from masks need image files (folder or csv data); for ${exp.data.format} data give a COCO file (npz images are named '<file>.npz#<split>/<index>')`);
   const masks = masksByStem(dir);
   const ds = await loadClassificationDataset({ format: exp.data.format, path: exp.data.path, ...(exp.data.classes ? { classes: exp.data.classes } : {}), inputSize: exp.model.inputSize, seed: exp.train.seed, boxes: false });
   const coco = emptyCoco(ds.classes);

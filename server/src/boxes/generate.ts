@@ -11,12 +11,13 @@ import { loadClassificationDataset, npzImagePath, type ClassificationDataset, ty
 import { readImage } from '../data/readers';
 import type { Experiment } from '../experiment/types';
 import { emptyCoco, parseCoco, type CocoDataset } from '../formats/coco';
-import { loadModel, saveModel } from '../runs/modelIo';
+import { saveModel } from '../runs/modelIo';
 import { resizeGray } from './imageOps';
 import { describeMerge, mergeGenerated } from './merge';
 import type { MapBox } from './regions';
 import type { PixelImage, SaliencyMethod } from './saliency';
 import { DEFAULT_SALIENCY, saliencyBox, saliencyRegion } from './saliencyBoxes';
+import { openSegment2dBoxer } from './fromSegment2d';
 import { boxFromMask, predictMasks, SEG_INPUT, trainSegNet } from './segmentation';
 
 export type GeneratedSource = 'saliency' | 'segmentation';
@@ -45,7 +46,7 @@ export async function readPixels(file: string): Promise<PixelImage> {
 }
 
 async function openData(exp: Experiment, inputSize: number) {
-  if (exp.data.format === 'volumes') throw new Error(`${exp.file}: boxes are generated for 2D classification data, not 'volumes'`);
+  if (exp.data.format === 'volumes' || exp.data.format === 'coco') throw new Error(`${exp.file}: boxes are generated for 2D classification data, not 'volumes'`);
   return loadClassificationDataset({
     format: exp.data.format,
     path: exp.data.path,
@@ -84,38 +85,62 @@ async function saliencyBoxes(exp: Experiment, o: GenerateOptions): Promise<{ cla
   return { classes: ds.classes, items };
 }
 
+/** Boxes from a segment2d run's masks (data.boxes.model), for every image at its own size. */
+async function segment2dRunBoxes(exp: Experiment, runDir: string, o: GenerateOptions): Promise<{ classes: string[]; items: ImageBox[] }> {
+  const boxer = openSegment2dBoxer(runDir);
+  try {
+    const ds = await openData(exp, exp.model.inputSize);
+    o.log?.(`segmentation boxes from the segment2d run ${runDir} (classes ${boxer.classes.join(', ')})`);
+    const items: ImageBox[] = [];
+    for (let b = 0; b < ds.samples.length; b += 16) {
+      if (o.signal?.aborted) throw new Error('box generation cancelled');
+      const chunk = ds.samples.slice(b, b + 16);
+      const images = await Promise.all(
+        chunk.map(async (s) => {
+          if (s.path) {
+            const img = await readImage(s.path);
+            return { image: { data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, what: s.path };
+          }
+          const px = await pixelsOf(ds, s);
+          return { image: { data: px.data, dims: [px.width, px.height], components: px.components, eightBit: false }, what: s.id };
+        }),
+      );
+      boxer.boxes(images).forEach((box, i) => items.push({ sample: chunk[i]!, width: images[i]!.image.dims[0]!, height: images[i]!.image.dims[1]!, ...(box ? { box } : {}) }));
+    }
+    return { classes: ds.classes, items };
+  } finally {
+    boxer.dispose();
+  }
+}
+
 async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{ classes: string[]; items: ImageBox[] }> {
+  const modelDir = exp.data.boxes?.model;
+  if (modelDir) return segment2dRunBoxes(exp, modelDir, o);
   const segSize = Math.min(SEG_INPUT, exp.model.inputSize);
   const ds = await openData(exp, segSize);
   const channels = ds.inputShape[2]!;
   const samples = ds.samples;
   const inputs = await Promise.all(samples.map((s) => ds.load(s)));
   const sizes = await Promise.all(samples.map((s) => pixelsOf(ds, s)));
-  let model;
-  const modelDir = exp.data.boxes?.model;
-  if (modelDir) {
-    model = await loadModel(fs.existsSync(path.join(modelDir, 'segmentation-model')) ? path.join(modelDir, 'segmentation-model') : modelDir);
-  } else {
-    // Pseudo-masks from saliency on the training images (see segmentation.ts).
-    const train: number[] = [];
-    const masks: Float32Array[] = [];
-    samples.forEach((s, i) => {
-      if (s.split !== 'train') return;
-      const r = saliencyRegion(sizes[i]!, o.saliency ?? DEFAULT_SALIENCY);
-      if (!r) return;
-      train.push(i);
-      masks.push(regionToSize(r, sizes[i]!.width, sizes[i]!.height, segSize));
-    });
-    o.log?.(`training a ${segSize}px segmentation net on ${train.length} saliency pseudo-masks`);
-    model = await trainSegNet(
-      train.map((i) => inputs[i]!),
-      masks,
-      segSize,
-      channels,
-      { epochs: o.segEpochs ?? 20, batchSize: 8, lr: 0.01, seed: exp.train.seed, ...(o.signal ? { signal: o.signal } : {}), ...(o.log ? { log: o.log } : {}) },
-    );
-    if (o.runDir) await saveModel(path.join(o.runDir, 'segmentation-model'), model, { medstudio: { kind: 'segmenter', inputSize: segSize, channels, trainedOn: 'saliency pseudo-masks' } });
-  }
+  // Pseudo-masks from saliency on the training images (see segmentation.ts).
+  const train: number[] = [];
+  const masks: Float32Array[] = [];
+  samples.forEach((s, i) => {
+    if (s.split !== 'train') return;
+    const r = saliencyRegion(sizes[i]!, o.saliency ?? DEFAULT_SALIENCY);
+    if (!r) return;
+    train.push(i);
+    masks.push(regionToSize(r, sizes[i]!.width, sizes[i]!.height, segSize));
+  });
+  o.log?.(`training a ${segSize}px segmentation net on ${train.length} saliency pseudo-masks`);
+  const model = await trainSegNet(
+    train.map((i) => inputs[i]!),
+    masks,
+    segSize,
+    channels,
+    { epochs: o.segEpochs ?? 20, batchSize: 8, lr: 0.01, seed: exp.train.seed, ...(o.signal ? { signal: o.signal } : {}), ...(o.log ? { log: o.log } : {}) },
+  );
+  if (o.runDir) await saveModel(path.join(o.runDir, 'segmentation-model'), model, { medstudio: { kind: 'segmenter', inputSize: segSize, channels, trainedOn: 'saliency pseudo-masks' } });
   const probs = predictMasks(model, inputs, segSize, channels);
   model.dispose();
   const items = samples.map((s, i): ImageBox => {
@@ -133,7 +158,7 @@ async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{
 export async function generateBoxes(exp: Experiment, source: GeneratedSource, cocoDir: string, o: GenerateOptions = {}): Promise<CocoDataset> {
   const { classes, items } = source === 'saliency' ? await saliencyBoxes(exp, o) : await segmentationBoxes(exp, o);
   const coco = emptyCoco(classes);
-  coco.info = { description: `MedStudio ${source} boxes for ${path.basename(exp.file)}`, medstudio: { source, ...(source === 'saliency' ? { saliency: o.saliency ?? DEFAULT_SALIENCY } : {}) } };
+  coco.info = { description: `MedStudio ${source} boxes for ${path.basename(exp.file)}`, medstudio: { source, ...(source === 'saliency' ? { saliency: o.saliency ?? DEFAULT_SALIENCY } : {}), ...(source === 'segmentation' && exp.data.boxes?.model ? { model: exp.data.boxes.model } : {}) } };
   items.forEach((it, i) => {
     const id = i + 1;
     const file = it.sample.path ?? npzImagePath(path.resolve(exp.data.path), it.sample.id);

@@ -5,11 +5,13 @@
  * Without a trained segmentation model (data.boxes.model), MedStudio trains this small net on
  * pseudo-masks — the saliency source's component for each training image — so the network
  * learns what lesions look like across the dataset and smooths out the single-image saliency
- * failures (MedStudio's choice, documented; give ground-truth masks' model through
- * data.boxes.model to do better).
+ * failures (MedStudio's choice, documented). With data.boxes.model, a segment2d run trained on
+ * real masks makes the boxes instead (fromSegment2d.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { kernelVariables } from '../training/optim';
+import { train, type InProcessContext, type OpenPhase } from '../training/trainer';
 import { createRng, deriveSeed } from '../transforms/rng';
 import { boxFromMap, type MapBox } from './regions';
 
@@ -50,35 +52,58 @@ export interface SegTrainOptions {
   log?: (m: string) => void;
 }
 
-/** Trains the segmenter on images [n][S*S*C] and masks [n][S*S]. Deterministic for a seed. */
+interface SegBatch {
+  x: tf.Tensor4D;
+  mask: tf.Tensor4D;
+}
+
+/**
+ * Trains the segmenter on images [n][S*S*C] and masks [n][S*S], on the shared trainer in process
+ * (no run folder, no checkpoints): Adam at a constant rate, no weight decay, the box source's
+ * fixed settings. Deterministic for a seed. Throws when `signal` stops it (a half-trained net
+ * must not make boxes).
+ */
 export async function trainSegNet(images: Float32Array[], masks: Float32Array[], size: number, channels: number, o: SegTrainOptions): Promise<tfl.LayersModel> {
   const model = buildSegNet(size, channels, o.seed);
-  const opt: tf.Optimizer = tf.train.adam(o.lr);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const n = images.length;
-  for (let e = 0; e < o.epochs && !o.signal?.aborted; e++) {
+  const pixels = size * size;
+  function* epochBatches(e: number): Generator<SegBatch> {
     const order = createRng(deriveSeed(o.seed, e)).shuffle(Array.from({ length: n }, (_, i) => i));
-    let sum = 0;
-    let batches = 0;
     for (let b = 0; b < n; b += o.batchSize) {
       const idx = order.slice(b, b + o.batchSize);
-      const xb = new Float32Array(idx.length * size * size * channels);
-      const mb = new Float32Array(idx.length * size * size);
-      idx.forEach((k, i) => (xb.set(images[k]!, i * size * size * channels), mb.set(masks[k]!, i * size * size)));
-      const loss = tf.tidy(() => {
-        const x = tf.tensor4d(xb, [idx.length, size, size, channels]);
-        const m = tf.tensor4d(mb, [idx.length, size, size, 1]);
-        const { value, grads } = tf.variableGrads(() => segLoss(model.apply(x, { training: true }) as tf.Tensor4D, m), vars);
-        opt.applyGradients(grads);
-        return value;
-      });
-      sum += (await loss.data())[0]!;
-      loss.dispose();
-      batches++;
+      const xb = new Float32Array(idx.length * pixels * channels);
+      const mb = new Float32Array(idx.length * pixels);
+      idx.forEach((k, i) => (xb.set(images[k]!, i * pixels * channels), mb.set(masks[k]!, i * pixels)));
+      yield { x: tf.tensor4d(xb, [idx.length, size, size, channels]), mask: tf.tensor4d(mb, [idx.length, size, size, 1]) };
     }
-    o.log?.(`segmentation net: epoch ${e + 1}/${o.epochs} loss ${(sum / Math.max(1, batches)).toFixed(4)}`);
   }
-  opt.dispose();
+  const free = (b: SegBatch) => tf.dispose([b.x, b.mask]);
+  const phase: OpenPhase<SegBatch> = {
+    parts: { models: {} },
+    decayed: kernelVariables(model.trainableWeights),
+    batches: (e) => ({ steps: Math.ceil(n / o.batchSize), iterate: epochBatches(e), dispose: free }),
+    step: (b) => {
+      const { value, grads } = tf.variableGrads(() => segLoss(model.apply(b.x, { training: true }) as tf.Tensor4D, b.mask), vars);
+      const loss = value.dataSync()[0]!;
+      value.dispose();
+      free(b);
+      return { loss, grads };
+    },
+    endEpoch: async (s) => {
+      o.log?.(`segmentation net: epoch ${s.reportedEpoch}/${o.epochs} loss ${s.trainLoss.toFixed(4)}`);
+      return undefined;
+    },
+  };
+  const ctx: InProcessContext = { signal: o.signal ?? new AbortController().signal, metrics: () => undefined, progress: () => undefined, log: o.log ?? (() => undefined) };
+  const settings = { optimizer: 'adam' as const, momentum: 0, weightDecay: 0, schedule: 'constant' as const, lr: o.lr, batchSize: o.batchSize, checkpointEvery: 1 };
+  try {
+    const done = await train(ctx, [{ name: 'segmentation net', epochs: o.epochs, epochOffset: 0, open: async () => phase }], { checkpoints: false, settings });
+    if (!done) throw new Error('box generation cancelled');
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
   return model;
 }
 

@@ -1,9 +1,10 @@
-/** Boxes for one image, for the annotator's "Suggest boxes" (saliency, or a run's segmentation net). */
+/** Boxes for one image, for the annotator's "Suggest boxes" (saliency, a run's segmentation net, or a detection run's detector). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toModelInput } from '../data/datasets';
 import { readImage } from '../data/readers';
-import type { SuggestedBox } from '../protocol';
+import type { SuggestedBox, SuggestSource } from '../protocol';
+import { detectorBoxes, openRunDetector } from '../methods/detect/fromRun';
 import { loadModel, readModelMetadata } from '../runs/modelIo';
 import type { SaliencyMethod } from './saliency';
 import { DEFAULT_SALIENCY, saliencyBox } from './saliencyBoxes';
@@ -17,7 +18,16 @@ export function segmentationModelDir(runDir: string): string {
   throw new Error(`${runDir} has no segmentation model (segmentation-model/model.json); train one with a CARE run using boxes.source: segmentation, or 'medstudio boxes --source segmentation'`);
 }
 
-export async function suggestBoxes(imagePath: string, source: 'saliency' | 'segmentation', opts: { runDir?: string; saliency?: SaliencyMethod } = {}): Promise<SuggestedBox[]> {
+export async function suggestBoxes(imagePath: string, source: SuggestSource, opts: { runDir?: string; saliency?: SaliencyMethod } = {}): Promise<SuggestedBox[]> {
+  if (source === 'model') {
+    if (!opts.runDir) throw new Error('model suggestions need runDir: a finished detection run (method: detect)');
+    const det = await openRunDetector(opts.runDir);
+    try {
+      return (await detectorBoxes(det, imagePath)).map((b) => ({ bbox: [...b.bbox], score: round(b.score), source }));
+    } finally {
+      det.dispose();
+    }
+  }
   const img = await readImage(imagePath);
   if (img.spatialDims === 3 && (img.dims[2] ?? 1) > 1) throw new Error(`${imagePath}: box suggestions are for 2D images; this is a 3D volume`);
   const width = img.dims[0]!;

@@ -5,7 +5,8 @@
  * probabilities weighted by a Gaussian centred on the window (sigma = patch / 8) so that
  * window borders, which see less context, count less. Volumes smaller than the patch are
  * zero-padded and the padding cropped away. Memory: the probability map (volume x classes) plus
- * one batch of windows.
+ * one batch of windows (slidingWindow), or only a window-deep slab of it (slidingWindowRows,
+ * slidingWindowLabels).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -47,12 +48,25 @@ export function gaussianWeights(patch: Triple, sigmaScale: number): Float32Array
   return w;
 }
 
+/** Finished rows [z0, z1) of the volume: their class probabilities, (z1 - z0) * H * W * K, channels last. */
+export type RowsDone = (z0: number, z1: number, probs: Float32Array) => void;
+
 /**
- * Class probabilities [D*H*W*K] (channels last) of `image` [D, H, W] (one channel).
- * `predict` maps a batch [B, pd, ph, pw, 1] to probabilities [B, pd, ph, pw, K]; it owns
- * nothing it is given, and the tensor it returns is disposed here.
+ * The core of sliding-window inference, streaming: windows run in z order, and as soon as no
+ * later window can touch a row of the volume, that row's normalised probabilities go to `done`
+ * and its memory is reused. Memory is bounded by one window-deep slab (patch depth x H x W x K,
+ * deeper only where a batch spans several window rows)
+ * and one batch, whatever the volume's depth: a 512x512x300 CT never holds a whole-volume
+ * probability map. `predict` maps a batch [B, pd, ph, pw, 1] to probabilities
+ * [B, pd, ph, pw, K]; it owns nothing it is given, and the tensor it returns is disposed here.
  */
-export async function slidingWindow(image: Float32Array, shape: Triple, predict: (x: tf.Tensor5D) => tf.Tensor5D, o: SlidingWindowOptions): Promise<Float32Array> {
+export async function slidingWindowRows(
+  image: Float32Array,
+  shape: Triple,
+  predict: (x: tf.Tensor5D) => tf.Tensor5D,
+  o: SlidingWindowOptions,
+  done: RowsDone,
+): Promise<void> {
   const [D, H, W] = shape;
   const [pd, ph, pw] = o.patch;
   const K = o.classes;
@@ -62,11 +76,38 @@ export async function slidingWindow(image: Float32Array, shape: Triple, predict:
   const [zs, ys, xs] = [windowStarts(D, pd, overlap), windowStarts(H, ph, overlap), windowStarts(W, pw, overlap)];
   const windows: Triple[] = [];
   for (const z of zs) for (const y of ys) for (const x of xs) windows.push([z, y, x]);
-  const probs = new Float32Array(D * H * W * K);
-  const norm = new Float32Array(D * H * W);
+  // A batch may span several window rows in z: the slab must hold all of them at once.
+  let span = 0;
+  for (let start = 0; start < windows.length; start += B) span = Math.max(span, windows[Math.min(windows.length, start + B) - 1]![0] - windows[start]![0]);
+  const rows = Math.min(D, pd + span);
+  const plane = H * W;
+  // Ring buffer of `rows` volume rows: volume row z lives at slot z % rows.
+  const probs = new Float32Array(rows * plane * K);
+  const norm = new Float32Array(rows * plane);
   const pv = pd * ph * pw;
+  let finished = 0;
+  const flush = (upTo: number) => {
+    if (upTo <= finished) return;
+    const out = new Float32Array((upTo - finished) * plane * K);
+    for (let z = finished; z < upTo; z++) {
+      const slot = z % rows;
+      const pBase = slot * plane * K;
+      const nBase = slot * plane;
+      const oBase = (z - finished) * plane * K;
+      for (let v = 0; v < plane; v++) {
+        const n = norm[nBase + v]!;
+        for (let c = 0; c < K; c++) out[oBase + v * K + c] = probs[pBase + v * K + c]! / n;
+      }
+      probs.fill(0, pBase, pBase + plane * K);
+      norm.fill(0, nBase, nBase + plane);
+    }
+    done(finished, upTo, out);
+    finished = upTo;
+  };
   for (let start = 0; start < windows.length; start += B) {
     if (o.signal?.aborted) throw new Error('sliding-window inference cancelled');
+    // Rows below the first window of this batch are covered by no window still to come.
+    flush(windows[start]![0]);
     const group = windows.slice(start, start + B);
     const batch = new Float32Array(group.length * pv);
     group.forEach(([oz, oy, ox], k) => {
@@ -83,21 +124,49 @@ export async function slidingWindow(image: Float32Array, shape: Triple, predict:
     const p = await out.data();
     out.dispose();
     group.forEach(([oz, oy, ox], k) => {
-      for (let z = 0; z < pd && oz + z < D; z++)
+      for (let z = 0; z < pd && oz + z < D; z++) {
+        const slot = (oz + z) % rows;
         for (let y = 0; y < ph && oy + y < H; y++)
           for (let xx = 0; xx < pw && ox + xx < W; xx++) {
             const pi = (z * ph + y) * pw + xx;
-            const vi = ((oz + z) * H + oy + y) * W + ox + xx;
+            const vi = slot * plane + (oy + y) * W + ox + xx;
             const w = weights[pi]!;
             norm[vi]! += w;
             const src = (k * pv + pi) * K;
             for (let c = 0; c < K; c++) probs[vi * K + c]! += w * p[src + c]!;
           }
+      }
     });
     o.onProgress?.(Math.min(start + B, windows.length), windows.length);
+    // Let the event loop run between batches: a server stays responsive and hears a cancellation.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  for (let v = 0; v < norm.length; v++) for (let c = 0; c < K; c++) probs[v * K + c]! /= norm[v]!;
+  flush(D);
+}
+
+/** Class probabilities [D*H*W*K] (channels last) of `image` [D, H, W] (one channel): the whole map, for volumes that fit. */
+export async function slidingWindow(image: Float32Array, shape: Triple, predict: (x: tf.Tensor5D) => tf.Tensor5D, o: SlidingWindowOptions): Promise<Float32Array> {
+  const plane = shape[1] * shape[2] * o.classes;
+  const probs = new Float32Array(shape[0] * plane);
+  await slidingWindowRows(image, shape, predict, o, (z0, _z1, rows) => probs.set(rows, z0 * plane));
   return probs;
+}
+
+/** The most probable class of each voxel (D*H*W) without holding the whole probability map. */
+export async function slidingWindowLabels(image: Float32Array, shape: Triple, predict: (x: tf.Tensor5D) => tf.Tensor5D, o: SlidingWindowOptions): Promise<Uint8Array> {
+  const K = o.classes;
+  if (K > 256) throw new Error(`${K} classes do not fit a uint8 label map`);
+  const plane = shape[1] * shape[2];
+  const labels = new Uint8Array(shape[0] * plane);
+  await slidingWindowRows(image, shape, predict, o, (z0, z1, rows) => {
+    const n = (z1 - z0) * plane;
+    for (let v = 0; v < n; v++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (rows[v * K + k]! > rows[v * K + best]!) best = k;
+      labels[z0 * plane + v] = best;
+    }
+  });
+  return labels;
 }
 
 /** Softmax probabilities averaged over mirrorings along the given axes (1 = D, 2 = H, 3 = W): test-time augmentation. */

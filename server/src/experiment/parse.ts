@@ -212,6 +212,22 @@ export function parseExperiment(text: string, file: string): ParseResult {
       const [start, end] = at(doc.getIn(['model', 'backbone'], true) as YamlNode);
       problems.push({ message: `model.backbone 'unet' is the segmentation U-Net: it needs method 'segment' (not '${exp.method}')`, severity: 'error', start, end, path: ['model', 'backbone'] });
     }
+    if ((exp.method === 'detect') !== (exp.data.format === 'coco')) {
+      const [start, end] = at(doc.getIn(['data', 'format'], true) as YamlNode);
+      problems.push({ message: exp.method === 'detect' ? "method 'detect' trains on COCO boxes: it needs data.format 'coco'" : `data.format 'coco' is the detector's box file: it needs method 'detect' (not '${exp.method}')`, severity: 'error', start, end, path: ['data', 'format'] });
+    }
+    // segment2d reads image + mask pairs (data.format images, masks in data.labels); nothing else reads that format.
+    if ((exp.method === 'segment2d') !== (exp.data.format === 'images') || (exp.method === 'segment2d' && !exp.data.labels)) {
+      const node = (isMap(rawData) ? (rawData.get(exp.method === 'segment2d' && exp.data.format === 'images' ? 'path' : 'format', true) as YamlNode | undefined) : undefined) ?? rawData;
+      const [start, end] = at(node);
+      const message =
+        exp.method === 'segment2d'
+          ? exp.data.format === 'images'
+            ? "method 'segment2d' needs data.labels: the folder of masks (<image stem>.png or <image stem>_<anything>.png)"
+            : `method 'segment2d' reads data.format 'images' (images in data.path, masks in data.labels), not '${exp.data.format}'`
+          : `data.format 'images' (image + mask pairs) is for method 'segment2d', not '${exp.method}'`;
+      problems.push({ message, severity: 'error', start, end, path: ['data', exp.method === 'segment2d' && exp.data.format === 'images' ? 'labels' : 'format'] });
+    }
     if (exp.method === 'disco' && !exp.teacher) {
       const [start, end] = at(doc.contents as YamlNode);
       problems.push({ message: "method 'disco' needs 'teacher': the run directory of a trained moco teacher", severity: 'error', start, end, path: [] });

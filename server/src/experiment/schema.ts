@@ -12,7 +12,7 @@ export type SchemaNode =
   /** Free keys (a sweep's `train.lr: [...]`); the parser checks each entry with `check`'s rules (experiment/sweepParams.ts). */
   | { kind: 'map'; doc: string; check: 'sweepParam' };
 
-export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco'] as const;
+export const METHODS = ['care', 'supervised', 'glmae', 'segment', 'moco', 'disco', 'detect', 'segment2d'] as const;
 export type Method = (typeof METHODS)[number];
 
 const str = (doc: string, extra: Partial<Extract<SchemaNode, { kind: 'string' }>> = {}): SchemaNode => ({ kind: 'string', doc, ...extra });
@@ -26,7 +26,7 @@ export const experimentSchema = obj(
   {
     name: str('A short name for the experiment, shown in the run list.'),
     method: str(
-      'Training method. `care`: cross-entropy then CARE attention to lesion boxes of rare classes. `supervised`: cross-entropy only (the baseline). `glmae`: GL-MAE self-supervised pretraining of a 3D ViT. `segment`: 3D segmentation (UNETR-style decoder), optionally from a GL-MAE encoder. `moco`: MoCo-v2 self-supervised teacher. `disco`: DisCo distillation of a teacher into a lightweight student.',
+      'Training method. `care`: cross-entropy then CARE attention to lesion boxes of rare classes. `supervised`: cross-entropy only (the baseline). `glmae`: GL-MAE self-supervised pretraining of a 3D ViT. `segment`: 3D segmentation (UNETR-style decoder), optionally from a GL-MAE encoder. `moco`: MoCo-v2 self-supervised teacher. `disco`: DisCo distillation of a teacher into a lightweight student. `detect`: a 2D lesion detector (CenterNet-style heatmap) trained on COCO boxes.',
       { enum: METHODS },
     ),
     init: str('Run directory whose trained encoder initialises this model: a GL-MAE run for `vit3d`, a MoCo teacher (`resnet`) or DisCo student (`mobilenet`) for 2D classifiers. model.width/depth must match the run.', { path: 'dir' }),
@@ -34,11 +34,11 @@ export const experimentSchema = obj(
     data: obj(
       'Where the data is and how to read it.',
       {
-        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`).', {
-          enum: ['folder', 'csv', 'npz', 'volumes'],
+        format: str('Dataset layout: `folder` (a folder per class), `csv` (path,label[,split]), `npz` (MedMNIST-style arrays), `volumes` (3D volumes with label maps, for `segment` and `glmae`), `coco` (a COCO box file, for `detect`), `images` (2D images in `path` with their masks in `labels`, for `segment2d`).', {
+          enum: ['folder', 'csv', 'npz', 'volumes', 'coco', 'images'],
         }),
         path: str('The dataset: a folder, a CSV manifest or an .npz file.', { path: 'fileOrDir' }),
-        labels: str('For `volumes`: folder of label maps matching the volumes by file name.', { path: 'dir' }),
+        labels: str('For `volumes`: folder of label maps matching the volumes by file name. For `images`: folder of masks (`<image stem>.png` or `<image stem>_<anything>.png`; binary masks: any value > 0 is foreground; more classes: pixel values are class indices).', { path: 'dir' }),
         classes: { kind: 'array', doc: 'Class names, in label order. Must match the classes found in the data.', items: str('A class name.') },
         rare: { kind: 'array', doc: 'CARE: the rare classes whose lesion regions get attention during training.', items: str('A class name from `classes`.') },
         boxes: obj('CARE: where the lesion boxes of rare-class images come from.', {
@@ -46,7 +46,7 @@ export const experimentSchema = obj(
             enum: ['manual', 'masks', 'saliency', 'segmentation'],
           }),
           path: str('COCO JSON with the boxes (for `manual`), or the folder of lesion masks (for `masks`).', { path: 'fileOrDir' }),
-          model: str('Run directory of the segmentation model (for `segmentation`).', { path: 'dir' }),
+          model: str('Run directory of a `segment2d` run (for `segmentation`): its masks on the images give the boxes. Without it, a small net is trained on saliency pseudo-masks.', { path: 'dir' }),
         }),
         valFraction: num('Fraction of the data for validation when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
         testFraction: num('Fraction of the data for testing when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
@@ -114,7 +114,7 @@ export const experimentSchema = obj(
       infoNCE: bool('DisCo: keep the InfoNCE term (false = MSE distillation only).', true),
       student: str('DisCo student network.', { enum: ['mobilenet', 'resnet'], default: 'mobilenet' }),
     }),
-    unet: obj('`segment` with `model.backbone: unet`: a convolutional U-Net trained on patches at the data\'s own resolution and predicted with sliding windows. Unset keys are configured from the dataset fingerprint (fingerprint.json and plan.json in the run; the run\'s experiment.json records the values used). The optimiser is `train.*`, with nnU-Net\'s defaults for the U-Net: sgd, momentum 0.99, nesterov, lr 0.01, schedule poly.', {
+    unet: obj('`segment` with `model.backbone: unet`: a convolutional U-Net trained on patches at the data\'s own resolution and predicted with sliding windows. Unset keys are configured from the dataset fingerprint (fingerprint.json and plan.json in the run; the run\'s experiment.json records the values used). `segment2d` uses `features`, `maxFeatures`, `stages` (0 = halving down to at least 4 pixels, up to 6), `block`, `deepSupervision` and `largestComponent`; it trains with `train.*`. The 3D U-Net\'s optimiser is `train.*` too, with nnU-Net\'s defaults for `model.backbone: unet`: sgd, momentum 0.99, nesterov, lr 0.01, schedule poly.', {
       patch: { kind: 'array', doc: 'Patch size [D, H, W] in voxels. Default: the median volume at the target spacing, fitted to memoryMB.', items: int('Voxels.', { min: 1, max: 1024 }), minItems: 3 },
       spacing: { kind: 'array', doc: 'Target voxel spacing [D, H, W] in mm. Default: the dataset\'s median spacing.', items: num('mm.', { min: 0 }), minItems: 3 },
       normalisation: str('Intensity normalisation: `ct` (clip to the foreground 0.5-99.5 percentiles, z-score with the dataset\'s foreground statistics), `mr` (z-score per volume), `none`, or `auto` (ct when the data reach below -500, else mr).', { enum: ['auto', 'ct', 'mr', 'none'], default: 'auto' }),
@@ -131,13 +131,21 @@ export const experimentSchema = obj(
       overlap: num('Sliding-window overlap between neighbouring windows.', { min: 0, max: 0.9, default: 0.5 }),
       largestComponent: bool('Keep only the largest connected component of each class.', false),
     }),
+    detect: obj('`detect`: decoding the heatmap into boxes (methods/detect).', {
+      scoreThreshold: num('Boxes scoring below this are dropped (evaluation keeps everything above it, so keep it low).', { min: 0, max: 1, default: 0.05 }),
+      nmsIou: num('Non-maximum suppression: a box overlapping a higher-scoring one by more than this IoU is dropped.', { min: 0, max: 1, default: 0.5 }),
+      maxDetections: int('Boxes kept per image at most.', { min: 1, max: 100, default: 10 }),
+    }),
     longtail: obj('Long-tail toolkit.', {
       weightNorm: num('Classifier weight normalisation: tau (0 = off, 1 = full normalisation).', { min: 0, max: 2, default: 0 }),
       tta: bool('Test-time augmentation: average predictions over flips and small shifts.', false),
       cleaningRounds: int('Iterative data cleaning: rounds of train, score labels, flag suspects, retrain.', { min: 0, max: 10, default: 0 }),
-      cleaningFraction: num('Fraction of training samples flagged as suspect per round.', { min: 0, max: 0.5, default: 0.05 }),
+      cleaningFraction: num('Fraction of the training samples of each class flagged as suspect per round.', { min: 0, max: 0.5, default: 0.05 }),
+      cleaningFolds: int('Data cleaning scores each image with a model that did not train on it: the training images are split into this many folds (stratified by class), and the images of each fold are scored by a model trained on the other folds (so each round trains this many models).', { min: 2, max: 10, default: 3 }),
       hiResInputSize: int('High-resolution fine-tuning: after training, fine-tune at this input size (0 = off).', { min: 0, max: 512, default: 0 }),
       hiResEpochs: int('Epochs of high-resolution fine-tuning.', { min: 0, default: 2 }),
+      crtEpochs: int('Classifier re-training (cRT): after training, epochs that re-train a re-initialised classifier on the frozen backbone with class-balanced sampling (0 = off).', { min: 0, default: 0 }),
+      crtLr: num('Learning rate of classifier re-training, with its own optimiser and schedule (default: train.lr).', { min: 0, max: 10 }),
     }),
     output: obj('Where runs go.', {
       dir: str('Runs folder (default: .medstudio/runs in the workspace).', { path: 'dir' }),

@@ -9,7 +9,7 @@ export interface Experiment {
   init?: string;
   teacher?: string;
   data: {
-    format: 'folder' | 'csv' | 'npz' | 'volumes';
+    format: 'folder' | 'csv' | 'npz' | 'volumes' | 'coco' | 'images';
     path: string;
     labels?: string;
     classes?: string[];
@@ -70,7 +70,8 @@ export interface Experiment {
     overlap: number;
     largestComponent: boolean;
   };
-  longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; hiResInputSize: number; hiResEpochs: number };
+  detect: { scoreThreshold: number; nmsIou: number; maxDetections: number };
+  longtail: { weightNorm: number; tta: boolean; cleaningRounds: number; cleaningFraction: number; cleaningFolds: number; hiResInputSize: number; hiResEpochs: number; crtEpochs: number; crtLr?: number };
   output: { dir?: string };
   /** Present only when the file has a `sweep:` block (experiment/sweep rules; sweeps/expand.ts). */
   sweep?: SweepBlock;

@@ -93,13 +93,13 @@ export class Explainer {
   }
 
   async layers(runDir: string): Promise<{ layers: LayerInfo[]; defaultLayer: string; classes: string[] }> {
-    return this.withRun(runDir, (run) => ({ layers: listLayers(run.model), defaultLayer: defaultLayer(run.model), classes: run.classes }));
+    return this.withRun(runDir, (run) => ({ layers: listLayers(run.model), defaultLayer: run.featureLayer ?? defaultLayer(run.model), classes: run.classes }));
   }
 
   async gradCam(t: Target & { classIndex?: number; method?: CamMethod }): Promise<Heatmap> {
     const image = await readExplainImage(t.imagePath);
     return this.withRun(t.runDir, (run) => {
-      const layer = resolveLayer(run.model, t.layer).name;
+      const layer = resolveLayer(run.model, t.layer ?? run.featureLayer).name;
       const method = t.method ?? 'gradcam';
       const x = toModelInput(image, run);
       try {
@@ -135,7 +135,7 @@ export class Explainer {
   async topKernels(t: Target & { count?: number }): Promise<{ layer: string; kernels: KernelActivity[] }> {
     const image = await readExplainImage(t.imagePath);
     return this.withRun(t.runDir, (run) => {
-      const layer = resolveLayer(run.model, t.layer).name;
+      const layer = resolveLayer(run.model, t.layer ?? run.featureLayer).name;
       const x = toModelInput(image, run);
       try {
         return { layer, kernels: topKernels(run.model, x, layer, t.count ?? 8) };
@@ -148,7 +148,7 @@ export class Explainer {
   async interpretKernel(req: KernelRequest, hooks: KernelHooks = {}): Promise<KernelOutcome> {
     const image = await readExplainImage(req.imagePath);
     return this.withRun(req.runDir, async (run) => {
-      const layer = resolveLayer(run.model, req.layer);
+      const layer = resolveLayer(run.model, req.layer ?? run.featureLayer);
       if (!Number.isInteger(req.kernel) || req.kernel < 0 || req.kernel >= channelsOf(layer)) {
         throw new Error(`kernel ${req.kernel} is out of range: layer '${layer.name}' has ${channelsOf(layer)} kernels`);
       }

@@ -25,6 +25,8 @@ export interface RunModel {
   inputMean?: number[];
   /** The layer whose output is the class scores. */
   logitsLayer: string;
+  /** The model's own explanation layer (saved `featureLayer`, e.g. a detector's trunk output before its heads), else undefined: the last feature map. */
+  featureLayer?: string;
   /** model.json's modification time when loaded (a retrained run reloads). */
   stamp: number;
 }
@@ -41,6 +43,8 @@ export function modelStamp(runDir: string): number {
     if (fs.existsSync(file)) return fs.statSync(file).mtimeMs;
   }
   if (!fs.existsSync(runDir)) throw new Error(`run folder ${runDir} does not exist`);
+  // U-Net runs (segment, segment2d) save model/segmenter.json: say what they are, not "not finished".
+  if (fs.existsSync(path.join(dir, 'segmenter.json'))) throw new Error(`run folder ${runDir} holds a segmentation U-Net (model/segmenter.json): Grad-CAM and kernel interpretation explain classifiers; for a segment2d run, \`medstudio explain <run> <image> --out DIR\` writes its mask and foreground probability`);
   throw new Error(`run folder ${runDir} has no trained model (expected ${path.join(dir, 'model.json')}); has training finished?`);
 }
 
@@ -90,7 +94,8 @@ export async function openRunModel(runDir: string): Promise<RunModel> {
     const classes = named && named.length === numClasses ? named : Array.from({ length: numClasses }, (_, i) => `class ${i}`);
     const intensity = intensityOf(meta.intensity ?? asRecord(experiment.data).intensity);
     const inputMean = Array.isArray(meta.inputMean) && meta.inputMean.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (meta.inputMean as number[]) : undefined;
-    return { runDir, model, classes, spatialDims, inputSpatial, channels: shape[shape.length - 1] ?? 1, intensity, ...(inputMean ? { inputMean } : {}), logitsLayer, stamp };
+    const featureLayer = typeof meta.featureLayer === 'string' && model.layers.some((l) => l.name === meta.featureLayer) ? meta.featureLayer : undefined;
+    return { runDir, model, classes, spatialDims, inputSpatial, channels: shape[shape.length - 1] ?? 1, intensity, ...(inputMean ? { inputMean } : {}), logitsLayer, ...(featureLayer ? { featureLayer } : {}), stamp };
   } catch (e) {
     model.dispose();
     throw e;

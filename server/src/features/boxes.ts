@@ -1,7 +1,8 @@
 /** Answers SuggestBoxesRequest: boxes proposed for one image, for review in the annotator. */
 import { suggestBoxes } from '../boxes/suggest';
 import { onRequest } from '../lsp/typed';
-import { SuggestBoxesRequest } from '../protocol';
+import { RankByUncertaintyRequest, SuggestBoxesRequest } from '../protocol';
+import { openRunDetector, rankByUncertainty } from '../methods/detect/fromRun';
 import { requestPath } from './paths';
 import type { ServerFeature } from './types';
 
@@ -11,9 +12,20 @@ export const boxesFeature: ServerFeature = {
     onRequest(ctx.connection, SuggestBoxesRequest, async (p) => {
       const imagePath = requestPath(ctx, p.imagePath, 'imagePath', 'read');
       const runDir = p.runDir === undefined ? undefined : requestPath(ctx, p.runDir, 'runDir', 'read');
-      if (p.source === 'segmentation') await ctx.engine();
+      if (p.source !== 'saliency') await ctx.engine();
       const boxes = await suggestBoxes(imagePath, p.source, runDir ? { runDir } : {});
       return { boxes: boxes.slice(0, p.maxBoxes ?? boxes.length) };
+    });
+    onRequest(ctx.connection, RankByUncertaintyRequest, async (p) => {
+      const runDir = requestPath(ctx, p.runDir, 'runDir', 'read');
+      const imagePaths = p.imagePaths.map((f, i) => requestPath(ctx, f, `imagePaths[${i}]`, 'read'));
+      await ctx.engine();
+      const det = await openRunDetector(runDir);
+      try {
+        return { images: await rankByUncertainty(det, imagePaths) };
+      } finally {
+        det.dispose();
+      }
     });
   },
 };

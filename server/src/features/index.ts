@@ -9,5 +9,6 @@ import { glmaeFeature } from './glmae';
 import { explainFeature } from './explain';
 import { generateBoxesFeature } from './generateBoxes';
 import { sweepsFeature } from './sweeps';
+import { predictFeature } from './predict';
 
-export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature, generateBoxesFeature, sweepsFeature];
+export const features: ServerFeature[] = [computeFeature, experimentLanguageFeature, jobsFeature, viewerFeature, boxesFeature, glmaeFeature, explainFeature, generateBoxesFeature, sweepsFeature, predictFeature];

@@ -6,9 +6,9 @@
  */
 import { isFiniteNumber, isNumberArray, isRecord, parseJsonText, stringifyStable, type FormatIssue } from './jsonText';
 
-/** Who drew a box: a person, a saliency method, or a segmentation network. */
-export type BoxSource = 'manual' | 'saliency' | 'segmentation';
-export const BOX_SOURCES: readonly BoxSource[] = ['manual', 'saliency', 'segmentation'];
+/** Who drew a box: a person, a saliency method, a segmentation network, or a trained detector (`model`). */
+export type BoxSource = 'manual' | 'saliency' | 'segmentation' | 'model';
+export const BOX_SOURCES: readonly BoxSource[] = ['manual', 'saliency', 'segmentation', 'model'];
 
 /** `[x, y, width, height]` in pixels; (x, y) is the top-left corner, pixel (0,0)'s top-left is 0,0. */
 export type CocoBBox = [number, number, number, number];
@@ -39,7 +39,18 @@ export interface CocoAnnotation {
   source: BoxSource;
   /** Confidence of a proposed box, in [0, 1]; absent for manual boxes. */
   score?: number;
+  /**
+   * A person accepted this proposed box: it is ground truth, and keeps its source and score so
+   * that one can still tell (and count) what a model found. Only `model` boxes are kept this way;
+   * accepting a saliency or segmentation box makes it `manual`.
+   */
+  accepted?: true;
   extra?: CocoExtra;
+}
+
+/** A proposed box nobody has accepted yet (drawn dashed, left out of training). */
+export function isPendingSuggestion(a: Pick<CocoAnnotation, 'source' | 'accepted'>): boolean {
+  return a.source !== 'manual' && a.accepted !== true;
 }
 
 export interface CocoCategory {
@@ -61,7 +72,7 @@ export interface CocoDataset {
 const KNOWN = {
   dataset: ['info', 'images', 'annotations', 'categories'],
   image: ['id', 'file_name', 'width', 'height'],
-  annotation: ['id', 'image_id', 'category_id', 'bbox', 'area', 'iscrowd', 'source', 'score'],
+  annotation: ['id', 'image_id', 'category_id', 'bbox', 'area', 'iscrowd', 'source', 'score', 'accepted'],
   category: ['id', 'name', 'supercategory'],
 } as const;
 
@@ -174,7 +185,7 @@ export function validateCoco(value: unknown): { dataset: CocoDataset | null; iss
   (value.annotations as unknown[]).forEach((raw, i) => {
     const p = `annotations[${i}]`;
     if (!isRecord(raw)) return issue('schema', p, 'expected an object');
-    const { id, image_id, category_id, bbox, area, iscrowd, source, score } = raw;
+    const { id, image_id, category_id, bbox, area, iscrowd, source, score, accepted } = raw;
     if (!Number.isInteger(id)) return issue('schema', `${p}.id`, 'expected an integer id');
     if (annotationIds.has(id as number)) return issue('duplicate-id', `${p}.id`, `duplicate annotation id ${String(id)}`);
     annotationIds.add(id as number);
@@ -205,6 +216,10 @@ export function validateCoco(value: unknown): { dataset: CocoDataset | null; iss
       issue('bad-score', `${p}.score`, `score must be a number in [0, 1], got ${JSON.stringify(score)}`);
       ok = false;
     }
+    if (accepted !== undefined && accepted !== true && accepted !== false) {
+      issue('schema', `${p}.accepted`, `accepted must be true or false, got ${JSON.stringify(accepted)}`);
+      ok = false;
+    }
     if (!ok) return;
     const ann: CocoAnnotation = {
       id: id as number,
@@ -216,6 +231,7 @@ export function validateCoco(value: unknown): { dataset: CocoDataset | null; iss
       source: (source as BoxSource | undefined) ?? 'manual',
     };
     if (score !== undefined) ann.score = score as number;
+    if (accepted === true) ann.accepted = true;
     const extra = extraOf(raw, KNOWN.annotation);
     if (extra) ann.extra = extra;
     annotations.push(ann);
@@ -261,6 +277,7 @@ export function serializeCoco(ds: CocoDataset): string {
       source: a.source,
     };
     if (a.score !== undefined) o.score = a.score;
+    if (a.accepted) o.accepted = true;
     return withExtra(o, a.extra);
   });
   out.categories = [...ds.categories]

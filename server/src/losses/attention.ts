@@ -45,6 +45,14 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, classWeig
   });
 }
 
+/** Softmax cross-entropy weighted per image (class re-weighting x labels data cleaning dropped), normalised by the weights' sum. */
+export function itemWeightedCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, itemWeights: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(labels, logits.shape[1]).toFloat(), tf.logSoftmax(logits)), 1));
+    return tf.div(tf.sum(tf.mul(nll, itemWeights)), tf.maximum(tf.sum(itemWeights), 1e-12)) as tf.Scalar;
+  });
+}
+
 /** alpha * L_cam + (1 - alpha) * CE. */
 export function careTotal(ce: tf.Scalar, lcam: tf.Scalar, alpha: number): tf.Scalar {
   return tf.tidy(() => tf.add(tf.mul(lcam, alpha), tf.mul(ce, 1 - alpha)) as tf.Scalar);

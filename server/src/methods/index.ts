@@ -5,7 +5,9 @@ import { discoRunner } from './disco/runner';
 import { careRunner, supervisedRunner } from './care';
 import { glmaeRunner } from './glmae/runner';
 import { segmentRunner } from './segment/runner';
+import { segment2dRunner } from './segment2d/runner';
 import { vit3dAware } from './segment/classify3d';
+import { detectRunner } from './detect/runner';
 
 export const methods: MethodRunner[] = [
   mocoRunner,
@@ -14,6 +16,8 @@ export const methods: MethodRunner[] = [
   vit3dAware(supervisedRunner), // model.backbone vit3d -> 3D ViT classifier, the rest unchanged
   glmaeRunner,
   segmentRunner,
+  detectRunner,
+  segment2dRunner,
 ];
 
 export function methodRunner(method: string): MethodRunner {

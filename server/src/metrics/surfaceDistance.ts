@@ -1,7 +1,8 @@
 /**
  * 95th-percentile Hausdorff distance (HD95, mm) between a predicted and a true mask, as MONAI's
  * compute_hausdorff_distance(percentile=95) reports it: the larger of the two directed 95th
- * percentiles of surface-to-surface distances (surface = mask voxels with a 6-neighbour outside).
+ * percentiles of surface-to-surface distances (surface = mask voxels with a 6-neighbour outside;
+ * for a 2D image, shape [1, H, W], pixels with a 4-neighbour outside).
  * Distances are brute force over surface voxels: fine for organ-sized structures (thousands of
  * surface voxels); NaN when either mask is empty.
  */
@@ -17,9 +18,10 @@ function surface(mask: Uint8Array, shape: Triple): number[] {
       for (let x = 0; x < W; x++) {
         const i = (z * H + y) * W + x;
         if (!mask[i]) continue;
+        // A single slice (D = 1) is a 2D image: its surface is the in-plane boundary (4-neighbours).
         const edge =
-          z === 0 || z === D - 1 || y === 0 || y === H - 1 || x === 0 || x === W - 1 ||
-          !mask[i - 1] || !mask[i + 1] || !mask[i - W] || !mask[i + W] || !mask[i - H * W] || !mask[i + H * W];
+          y === 0 || y === H - 1 || x === 0 || x === W - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - W] || !mask[i + W] ||
+          (D > 1 && (z === 0 || z === D - 1 || !mask[i - H * W] || !mask[i + H * W]));
         if (edge) out.push(z, y, x);
       }
   return out;

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrain } from '../engine/batchNormTrain';
 import type { ParamStore } from './vit3dParams';
-import { declareUpsample, leakyRelu, upsampleBy } from './unet3dOps';
+import { conv2dOfDepth1, declareUpsample, leakyRelu, upsampleBy } from './unet3dOps';
 
 export type Triple = [number, number, number];
 
@@ -68,7 +68,10 @@ export function instanceNorm(ps: ParamStore, name: string, x: tf.Tensor5D): tf.T
 
 function conv(ps: ParamStore, name: string, x: tf.Tensor5D, stride: Triple = [1, 1, 1]): tf.Tensor5D {
   // No bias: instance norm follows every convolution and removes it.
-  return tf.conv3d(x, ps.get(`${name}/w`) as tf.Tensor5D, stride, 'same');
+  const w = ps.get(`${name}/w`) as tf.Tensor5D;
+  // Depth 1 throughout (the 2D U-Net, unet2d.ts): conv2d computes the same, about 2x faster on wasm.
+  if (x.shape[1] === 1 && w.shape[0] === 1 && stride[0] === 1) return conv2dOfDepth1(x, w, stride);
+  return tf.conv3d(x, w, stride, 'same');
 }
 
 const lrelu = (x: tf.Tensor5D): tf.Tensor5D => leakyRelu(x, SLOPE);

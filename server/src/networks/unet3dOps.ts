@@ -46,3 +46,13 @@ export function leakyRelu<T extends tf.Tensor>(x: T, slope: number): T {
   });
   return f(x) as T;
 }
+
+/** conv3d(x, w, stride, 'same') for x [B, 1, H, W, C] and w [1, kh, kw, C, F] (stride 1 along depth), as one conv2d. */
+export function conv2dOfDepth1(x: tf.Tensor5D, w: tf.Tensor5D, stride: Triple): tf.Tensor5D {
+  return tf.tidy(() => {
+    const [b, , h, wd, c] = x.shape;
+    const [, kh, kw, ci, co] = w.shape;
+    const y = tf.conv2d(tf.reshape(x, [b, h, wd, c]) as tf.Tensor4D, tf.reshape(w, [kh, kw, ci, co]) as tf.Tensor4D, [stride[1], stride[2]], 'same');
+    return tf.expandDims(y, 1) as tf.Tensor5D;
+  });
+}

@@ -7,7 +7,7 @@
 import type { CocoAnnotation, CocoBBox, CocoDataset } from '../formats/coco';
 import type { SlicerRoi } from '../formats/slicerRoi';
 import { Type, type Static } from '@sinclair/typebox';
-import { AnyBoxSource, ProposedBoxSource } from './boxes';
+import { AnyBoxSource, SuggestSource } from './boxes';
 import type { EventsFrom, RequestsFrom } from './defs';
 import { IndexParam, ListOf, NameParam, OneOf, Params } from './limits';
 import type { VolumeSource } from './viewer';
@@ -62,7 +62,7 @@ export const AnnotatorIntent = Type.Union([
   Params({ kind: kind('setBox'), id: IndexParam, bbox: BBox }),
   Params({ kind: kind('deleteBoxes'), ids: Ids }),
   Params({ kind: kind('setCategory'), ids: Ids, categoryId: IndexParam }),
-  Params({ kind: kind('addSuggestions'), imageId: IndexParam, categoryId: IndexParam, boxes: ListOf(Params({ bbox: BBox, score: Score, source: ProposedBoxSource }), 10_000) }),
+  Params({ kind: kind('addSuggestions'), imageId: IndexParam, categoryId: IndexParam, boxes: ListOf(Params({ bbox: BBox, score: Score, source: SuggestSource }), 10_000) }),
   /** Suggested boxes become the person's own (`manual`, no score). */
   Params({ kind: kind('acceptSuggestions'), ids: Ids }),
   /** Suggested boxes are dropped. */
@@ -148,7 +148,7 @@ export const AnnotatorHostRequestParams = {
   /** A URI the webview can load the image from (only files inside the workspace / dataset). */
   image: Params({ imageId: IndexParam }),
   /** Asks the compute server for boxes on the image and adds them as suggestions. */
-  suggest: Params({ imageId: IndexParam, source: ProposedBoxSource, categoryId: IndexParam }),
+  suggest: Params({ imageId: IndexParam, source: SuggestSource, categoryId: IndexParam }),
   /** Lets the person pick a data-cleaning report and opens its suspects as the review queue. */
   openReviewQueue: Type.Null(),
 };

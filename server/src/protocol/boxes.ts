@@ -3,11 +3,14 @@ import { request } from './defs';
 import { IndexParam, OneOf, Params, PathParam } from './limits';
 import { Type } from '@sinclair/typebox';
 
-export const BOX_SOURCES = ['manual', 'saliency', 'segmentation'] as const;
+export const BOX_SOURCES = ['manual', 'saliency', 'segmentation', 'model'] as const;
 export type BoxSource = (typeof BOX_SOURCES)[number];
 /** Sources of proposed boxes (not drawn by a person). */
 export const ProposedBoxSource = OneOf(['saliency', 'segmentation'] as const);
 export const AnyBoxSource = OneOf(BOX_SOURCES);
+/** Where the annotator's "Suggest Boxes" may take boxes from: the generators, or a trained detection run (`model`). */
+export const SuggestSource = OneOf(['saliency', 'segmentation', 'model'] as const);
+export type SuggestSource = Static<typeof SuggestSource>;
 
 export interface SuggestedBox {
   /** COCO order: x, y, width, height in pixels of the image. */
@@ -18,7 +21,7 @@ export interface SuggestedBox {
 
 export const SuggestBoxesParams = Params({
   imagePath: PathParam,
-  source: ProposedBoxSource,
+  source: SuggestSource,
   runDir: Type.Optional(PathParam),
   maxBoxes: Type.Optional(IndexParam),
 });
@@ -49,3 +52,15 @@ export const GenerateBoxesRequest = request<
     message: string;
   }
 >('medstudio/boxes/generate', GenerateBoxesParams);
+
+export const RankByUncertaintyParams = Params({
+  /** A finished `method: detect` run. */
+  runDir: PathParam,
+  imagePaths: Type.Array(PathParam, { minItems: 1, maxItems: 10_000 }),
+});
+
+/**
+ * client -> server: the images ordered by how unsure the run's detector is about them (most
+ * uncertain first), for the annotator's active-learning queue: label those next.
+ */
+export const RankByUncertaintyRequest = request<typeof RankByUncertaintyParams, { images: { imagePath: string; topScore: number; uncertainty: number }[] }>('medstudio/boxes/rankByUncertainty', RankByUncertaintyParams);

@@ -17,3 +17,4 @@ export * from './status';
 export * from './glmae';
 export * from './sweeps';
 export * from './runs';
+export * from './predict';

@@ -3,8 +3,8 @@ import { request } from './defs';
 import { OneOf, Params } from './limits';
 import type { JobState } from './jobs';
 
-/** What a caller needs a run to hold: a saved model, a segmentation model, or cleaning reports. */
-export const RUN_HOLDS = ['model', 'segmentationModel', 'suspects'] as const;
+/** What a caller needs a run to hold: a saved model, a segmentation model, cleaning reports, a trained detector (a `detect` run's model), or a model `predict` takes. */
+export const RUN_HOLDS = ['model', 'segmentationModel', 'suspects', 'detector', 'predictor'] as const;
 export type RunHolds = (typeof RUN_HOLDS)[number];
 
 /** One run folder as the server found it (times are ISO strings). */
@@ -21,6 +21,8 @@ export interface RunSummary {
   modelSavedAt?: string;
   /** When segmentation-model/model.json was saved, if the run trained one. */
   segmentationModelSavedAt?: string;
+  /** What `predict` makes with this run's model, when it has one that predicts. */
+  predictor?: 'segmentation' | 'classification';
   /** Data-cleaning reports (cleaning/*.suspects.json), newest first. */
   suspectReports: { file: string; savedAt: string }[];
 }

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunHolds, RunSummary } from '../protocol';
+import { predictorOf } from '../predict/predictor';
 import { RUN_FILES, type RunInfo } from './runDir';
 import { withLiveState } from './runLock';
 
@@ -62,6 +63,7 @@ export function summariseRun(dir: string): RunSummary | undefined {
     .sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   const modelSavedAt = savedAt(path.join(dir, RUN_FILES.model, 'model.json'));
   const segmentationModelSavedAt = savedAt(path.join(dir, 'segmentation-model', 'model.json'));
+  const predictor = predictorOf(dir);
   return {
     runId: String(info.runId || path.basename(dir)),
     runDir: dir,
@@ -73,6 +75,7 @@ export function summariseRun(dir: string): RunSummary | undefined {
     epochs: Number(info.epochs) || 0,
     ...(modelSavedAt ? { modelSavedAt } : {}),
     ...(segmentationModelSavedAt ? { segmentationModelSavedAt } : {}),
+    ...(typeof predictor === 'string' ? { predictor } : {}),
     suspectReports,
   };
 }
@@ -81,6 +84,8 @@ const holdsTest: Record<RunHolds, (r: RunSummary) => boolean> = {
   model: (r) => r.modelSavedAt !== undefined,
   segmentationModel: (r) => r.segmentationModelSavedAt !== undefined,
   suspects: (r) => r.suspectReports.length > 0,
+  detector: (r) => r.method === 'detect' && r.modelSavedAt !== undefined,
+  predictor: (r) => r.predictor !== undefined,
 };
 
 /** The newest output a picker cares about (models, cleaning reports); the run's start when it has none. */

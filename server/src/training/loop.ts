@@ -20,7 +20,7 @@ export interface StepReport {
 }
 
 /** Reports one step's progress, then yields to the event loop. */
-export async function reportStep(ctx: RunContext, r: StepReport): Promise<void> {
+export async function reportStep(ctx: Pick<RunContext, 'progress'>, r: StepReport): Promise<void> {
   const secs = (performance.now() - r.startedAt) / 1000;
   const done = Math.max(r.step - r.firstStep, 1);
   ctx.progress({

@@ -8,6 +8,9 @@
  * Each phase gets a fresh optimiser and schedule. A checkpoint names its phase and counts epochs
  * as metrics.jsonl does, so a resumed run continues in the right phase at the exact step (batches
  * must derive from (seed, epoch) so that the skipped ones are the ones already trained on).
+ *
+ * With `checkpoints: false` it trains in process, with no run folder (the box segmentation net,
+ * often trained outside any run): nothing is checkpointed, read back or written to metrics.jsonl.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpointState, restoreCheckpoint, saveCheckpoint, type CheckpointParts } from '../runs/checkpoint';
@@ -86,7 +89,12 @@ export interface TrainOptions {
   totalEpochs?: number;
   /** train.* (default ctx.experiment.train). */
   settings?: TrainSettings & { lr: number; batchSize: number; checkpointEvery: number };
+  /** false: in process, no run folder: no checkpoint is read or written; a stop returns undefined at the step. */
+  checkpoints?: boolean;
 }
+
+/** What an in-process training (checkpoints: false) needs of its caller: the callbacks only. */
+export type InProcessContext = Pick<RunContext, 'signal' | 'metrics' | 'progress' | 'log'>;
 
 interface SavedState {
   phase?: string;
@@ -99,18 +107,21 @@ interface SavedState {
  * phase, still open (the caller evaluates and saves it, then closes it), or undefined when the run
  * was stopped (after a checkpoint at the exact step).
  */
-export async function train<B>(ctx: RunContext, phases: PhaseSpec<B>[], o: TrainOptions = {}): Promise<OpenPhase<B> | undefined> {
-  const t = o.settings ?? ctx.experiment.train;
+export function train<B>(ctx: RunContext, phases: PhaseSpec<B>[], o?: TrainOptions): Promise<OpenPhase<B> | undefined>;
+export function train<B>(ctx: InProcessContext, phases: PhaseSpec<B>[], o: TrainOptions & { checkpoints: false; settings: NonNullable<TrainOptions['settings']> }): Promise<OpenPhase<B> | undefined>;
+export async function train<B>(ctx: RunContext | InProcessContext, phases: PhaseSpec<B>[], o: TrainOptions = {}): Promise<OpenPhase<B> | undefined> {
+  const run = o.checkpoints === false ? undefined : (ctx as RunContext);
+  const t = o.settings ?? (ctx as RunContext).experiment.train;
   const last = phases[phases.length - 1];
   if (!last) throw new Error('a training needs at least one phase');
   const total = o.totalEpochs ?? last.epochOffset + last.epochs;
   ctx.log(`training: ${describeOptimizer(t)}; phases ${phases.map((p) => `${p.name} (${p.epochs} epochs)`).join(', ')}`);
 
-  const saved = ctx.resuming ? await readCheckpointState(ctx.runDir) : undefined;
-  if (ctx.resuming && !saved) throw new Error(`${ctx.runDir}: the run has no checkpoint to resume from`);
+  const saved = run?.resuming ? await readCheckpointState(run.runDir) : undefined;
+  if (run?.resuming && !saved) throw new Error(`${run.runDir}: the run has no checkpoint to resume from`);
   const savedPhase = (saved?.extra as SavedState | undefined)?.phase;
   const first = savedPhase === undefined ? 0 : phases.findIndex((p) => p.name === savedPhase);
-  if (first < 0) throw new Error(`${ctx.runDir}: the checkpoint is from phase '${savedPhase}', which this experiment does not have`);
+  if (first < 0) throw new Error(`${run?.runDir}: the checkpoint is from phase '${savedPhase}', which this experiment does not have`);
 
   const governor = threadGovernor(ctx.log);
   let open: OpenPhase<B> | undefined;
@@ -127,20 +138,20 @@ export async function train<B>(ctx: RunContext, phases: PhaseSpec<B>[], o: Train
     const optimizer = makeOptimizer(t, base);
     const parts: CheckpointParts = { models: phase.parts.models, optimizers: { ...phase.parts.optimizers, optimizer } };
     let start = { epoch: 0, step: 0, sums: undefined as SavedState['sums'] };
-    if (pi === first && saved) {
-      const loaded = await restoreCheckpoint(ctx.runDir, parts);
-      if (!loaded) throw new Error(`${ctx.runDir}: the run has no checkpoint to resume from`);
+    if (pi === first && saved && run) {
+      const loaded = await restoreCheckpoint(run.runDir, parts);
+      if (!loaded) throw new Error(`${run.runDir}: the run has no checkpoint to resume from`);
       for (const n of loaded.notes) ctx.log(n);
       const extra = (loaded.extra ?? {}) as SavedState;
       // An older checkpoint than readCheckpointState saw (the newest failed to load) must be from the same phase.
       if (extra.phase !== savedPhase) throw new Error(`${loaded.dir}: the checkpoint that loaded is from phase '${extra.phase}', not '${savedPhase}'; ${loaded.notes.join('; ')}`);
-      if (loaded.notes.length) await truncateMetricsAfter(ctx.runDir, loaded.epoch);
+      if (loaded.notes.length) await truncateMetricsAfter(run.runDir, loaded.epoch);
       if (extra.method) phase.restore?.(extra.method);
       start = { epoch: loaded.epoch - spec.epochOffset, step: loaded.step, sums: extra.sums };
       ctx.log(`resumed in phase ${spec.name} at epoch ${loaded.epoch + 1}, step ${loaded.step}`);
     }
     try {
-      const finished = await runEpochs(ctx, spec, phase, { optimizer, parts, base, schedule, total, start, weightDecay: t.weightDecay, batchSize: t.batchSize, checkpointEvery: t.checkpointEvery, governor });
+      const finished = await runEpochs(ctx, spec, phase, { optimizer, parts, base, schedule, total, start, runDir: run?.runDir, weightDecay: t.weightDecay, batchSize: t.batchSize, checkpointEvery: t.checkpointEvery, governor });
       if (!finished) {
         spec.close?.(phase);
         return undefined;
@@ -168,16 +179,20 @@ interface EpochLoop {
   schedule: Schedule;
   total: number;
   start: { epoch: number; step: number; sums: SavedState['sums'] };
+  /** Where checkpoints go; undefined: none (in process). */
+  runDir: string | undefined;
   weightDecay: number;
   batchSize: number;
   checkpointEvery: number;
   governor?: ThreadGovernor;
 }
 
-async function runEpochs<B>(ctx: RunContext, spec: PhaseSpec<B>, phase: OpenPhase<B>, l: EpochLoop): Promise<boolean> {
-  const checkpoint = (epoch: number, step: number, sums: NonNullable<SavedState['sums']>) => {
+async function runEpochs<B>(ctx: InProcessContext, spec: PhaseSpec<B>, phase: OpenPhase<B>, l: EpochLoop): Promise<boolean> {
+  const stopNote = l.runDir === undefined ? 'no checkpoint (in process)' : 'checkpoint written';
+  const checkpoint = async (epoch: number, step: number, sums: NonNullable<SavedState['sums']>) => {
+    if (l.runDir === undefined) return;
     const extra: SavedState = { phase: spec.name, sums, ...(phase.state ? { method: phase.state() } : {}) };
-    return saveCheckpoint(ctx.runDir, l.parts, { epoch: spec.epochOffset + epoch, step, extra: extra as Record<string, unknown> });
+    await saveCheckpoint(l.runDir, l.parts, { epoch: spec.epochOffset + epoch, step, extra: extra as Record<string, unknown> });
   };
   for (let e = l.start.epoch; e < spec.epochs; e++) {
     const lr = l.schedule(l.base, e, spec.epochs);
@@ -213,7 +228,7 @@ async function runEpochs<B>(ctx: RunContext, spec: PhaseSpec<B>, phase: OpenPhas
       await reportStep(ctx, { epoch: spec.epochOffset + e, epochs: l.total, step, steps, firstStep: skip, startedAt: t0, batchSize: l.batchSize, loss: r.loss });
       if (ctx.signal.aborted && step < steps) {
         await checkpoint(e, step, sums);
-        ctx.log(`stopped at epoch ${spec.epochOffset + e + 1}, step ${step}/${steps}; checkpoint written`);
+        ctx.log(`stopped at epoch ${spec.epochOffset + e + 1}, step ${step}/${steps}; ${stopNote}`);
         return false;
       }
     }
@@ -230,7 +245,7 @@ async function runEpochs<B>(ctx: RunContext, spec: PhaseSpec<B>, phase: OpenPhas
     const lastEpoch = e + 1 === spec.epochs;
     if ((e + 1) % l.checkpointEvery === 0 || lastEpoch || ctx.signal.aborted) await checkpoint(e + 1, 0, { loss: 0, count: 0, parts: {} });
     if (ctx.signal.aborted && !lastEpoch) {
-      ctx.log(`stopped after epoch ${spec.epochOffset + e + 1}; checkpoint written`);
+      ctx.log(`stopped after epoch ${spec.epochOffset + e + 1}; ${stopNote}`);
       return false;
     }
   }

@@ -103,6 +103,20 @@ test('suggestions are added with source and score, then accepted as manual or re
   assert.match(none.result.message ?? '', /no boxes/);
 });
 
+test("accepting a detector's box keeps source model and its score, marks it accepted, survives save and undo, and it can no longer be rejected as a suggestion", () => {
+  const m = AnnotatorModel.fromText(input());
+  const add = m.apply({ kind: 'addSuggestions', imageId: 1, categoryId: 1, boxes: [{ bbox: [2, 2, 6, 6], score: 0.87, source: 'model' }] });
+  const id = add.result.ids![0]!;
+  const accept = m.apply({ kind: 'acceptSuggestions', ids: [id] });
+  assert.deepEqual(m.annotation(id), { id, image_id: 1, category_id: 1, bbox: [2, 2, 6, 6], area: 36, iscrowd: 0, source: 'model', score: 0.87, accepted: true });
+  const saved = JSON.parse(m.serialize()) as { annotations: Record<string, unknown>[] };
+  assert.deepEqual(saved.annotations.find((a) => a.id === id), { id, image_id: 1, category_id: 1, bbox: [2, 2, 6, 6], area: 36, iscrowd: 0, source: 'model', score: 0.87, accepted: true });
+  assert.deepEqual(AnnotatorModel.fromText(m.serialize()).annotation(id), m.annotation(id), 'accepted survives a reopen');
+  assert.equal(m.apply({ kind: 'rejectSuggestions', ids: [id] }).result.ok, false, 'an accepted box is not a suggestion any more');
+  m.undo(accept.edit!);
+  assert.equal(m.annotation(id)!.accepted, undefined, 'undo makes it a suggestion again');
+});
+
 test('review decisions round-trip through info.medstudio.review and can be cleared', () => {
   const m = AnnotatorModel.fromText(input());
   m.apply({ kind: 'review', imageId: 1, entry: { status: 'excluded' } });

@@ -14,6 +14,8 @@ import { DEFAULT_SEED } from '../../../samples/src/seed';
 import { renderCtFiles } from '../../../samples/src/ctDataset';
 import { renderSkinFile } from '../../../samples/src/skinDataset';
 import type { SkinClass } from '../../../samples/src/skin';
+import { renderShortcutFile } from '../../../samples/src/shortcutDataset';
+import type { ShortcutClass } from '../../../samples/src/shortcut';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../samples');
 const skin = path.join(root, 'skin-lesions');
@@ -102,4 +104,47 @@ test('ct-nodules: the generator reproduces a case byte for byte', () => {
   assert.ok(Buffer.from(files.volume).equals(fs.readFileSync(path.join(ct, 'volumes', 'ct-003.nii.gz'))), 'ct-003 volume: run npm run samples');
   assert.ok(Buffer.from(files.labels).equals(fs.readFileSync(path.join(ct, 'labels', 'ct-003.nii.gz'))));
   assert.equal(files.rois, fs.readFileSync(path.join(ct, 'boxes', 'ct-003.mrk.json'), 'utf8'));
+});
+
+const shortcut = path.join(root, 'shortcut-lesions');
+
+/** Pixels of the green ink mark (the spurious cue): green well above red and blue. */
+function inkPixels(rgb: Uint8Array | Float32Array | ArrayLike<number>, size: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let p = 0; p < size * size; p++) if (rgb[p * 3 + 1]! - rgb[p * 3]! > 50 && rgb[p * 3 + 1]! - rgb[p * 3 + 2]! > 50) out.push([p % size, Math.floor(p / size)]);
+  return out;
+}
+
+test('shortcut-lesions: a rare malignant class with a true box per image, and a green ink mark outside the box that marks malignant images in training only', async () => {
+  const r = rows(path.join(shortcut, 'labels.csv'));
+  const coco = parseCoco(fs.readFileSync(path.join(shortcut, 'boxes.coco.json'), 'utf8'));
+  assert.deepEqual(coco.categories.map((c) => c.name), ['benign', 'malignant']);
+  assert.ok(r.filter((x) => x[1] === 'malignant').length / r.length < 0.15, 'malignant is the rare class');
+  const byFile = new Map(coco.images.map((i) => [i.file_name, i]));
+  const marked = new Map<string, [number, number]>();
+  for (const [file, label, split] of r) {
+    const ann = coco.annotations.filter((a) => a.image_id === byFile.get(file!)!.id);
+    assert.equal(ann.length, 1);
+    assert.equal(coco.categories[ann[0]!.category_id - 1]!.name, label);
+    const [bx, by, bw, bh] = ann[0]!.bbox;
+    const img = await readImage(path.join(shortcut, file!));
+    assert.deepEqual([img.dims, img.components], [[32, 32, 1], 3]);
+    const ink = inkPixels(img.data as Uint8Array, 32);
+    for (const [x, y] of ink) assert.ok(x < bx || x >= bx + bw || y < by || y >= by + bh, `${file}: ink pixel (${x}, ${y}) inside the lesion box`);
+    const key = `${split}/${label}`;
+    const [m, n] = marked.get(key) ?? [0, 0];
+    marked.set(key, [m + (ink.length > 0 ? 1 : 0), n + 1]);
+  }
+  const share = (k: string) => marked.get(k)![0] / marked.get(k)![1];
+  assert.ok(share('train/malignant') >= 0.8 && share('train/benign') <= 0.1, `training: the mark goes with malignant (${JSON.stringify([...marked])})`);
+  for (const split of ['val', 'test']) for (const c of ['benign', 'malignant']) assert.ok(share(`${split}/${c}`) > 0.1 && share(`${split}/${c}`) < 0.5, `${split}/${c}: the mark is independent of the class`);
+});
+
+test('shortcut-lesions: the generator reproduces its images byte for byte', () => {
+  const r = rows(path.join(shortcut, 'labels.csv'));
+  for (const i of [0, 1, r.findIndex((x) => x[1] === 'malignant')]) {
+    const [file, cls, split] = r[i]!;
+    const { png } = renderShortcutFile(DEFAULT_SEED, i, cls as ShortcutClass, split as 'train');
+    assert.ok(Buffer.from(png).equals(fs.readFileSync(path.join(shortcut, file!))), `${file} differs from a fresh render: run npm run samples`);
+  }
 });

@@ -59,3 +59,16 @@ test('the contributed JSON schema is in sync with the experiment schema', async 
   const { JSON_SCHEMA_PATH, jsonSchemaText } = await import('../../../server/src/experiment/writeJsonSchema');
   assert.equal(fs.readFileSync(JSON_SCHEMA_PATH, 'utf8'), jsonSchemaText(), "run 'npm run schema' to regenerate it");
 });
+
+test('segment2d and image + mask data go together, and segment2d needs its masks folder', () => {
+  const seg = 'method: segment2d\ndata:\n  format: images\n  path: images\n  labels: masks\nmodel: { inputSize: 64 }\n';
+  assert.deepEqual(parseExperiment(seg, '/ws/seg.medstudio.yaml').problems, []);
+  const noLabels = parseExperiment(seg.replace('  labels: masks\n', ''), 'x.medstudio.yaml').problems;
+  assert.match(noLabels[0]!.message, /method 'segment2d' needs data.labels/);
+  assert.equal(noLabels[0]!.start.line, 3);
+  const csv = parseExperiment(seg.replace('format: images', 'format: csv'), 'x.medstudio.yaml').problems;
+  assert.match(csv[0]!.message, /method 'segment2d' reads data.format 'images'.*not 'csv'/);
+  assert.equal(csv[0]!.start.line, 2);
+  const care = parseExperiment(good.replace('format: csv', 'format: images'), 'x.medstudio.yaml').problems;
+  assert.ok(care.some((p) => /data.format 'images' \(image \+ mask pairs\) is for method 'segment2d', not 'care'/.test(p.message)), JSON.stringify(care));
+});

@@ -113,3 +113,17 @@ test('serialisation leaves bracketed numbers inside strings alone', () => {
   assert.match(text, /"file_name": "scan\[1,2\]\.png"/);
   assert.equal(parseCoco(text).images.find((i) => i.id === 2)!.file_name, 'scan[1,2].png');
 });
+
+test('a detector box a person accepted keeps source model, score and accepted: true through parse and serialise; a non-boolean accepted is refused', async () => {
+  const { parseCoco, serializeCoco, isPendingSuggestion, validateCoco } = await import('../../../server/src/formats/coco');
+  const doc = { images: [{ id: 1, file_name: 'a.png', width: 10, height: 10 }], categories: [{ id: 1, name: 'lesion' }], annotations: [
+    { id: 1, image_id: 1, category_id: 1, bbox: [1, 1, 2, 2], source: 'model', score: 0.7, accepted: true },
+    { id: 2, image_id: 1, category_id: 1, bbox: [5, 5, 2, 2], source: 'model', score: 0.4 },
+  ] };
+  const ds = parseCoco(JSON.stringify(doc));
+  assert.equal(ds.annotations[0]!.accepted, true);
+  assert.deepEqual(ds.annotations.map(isPendingSuggestion), [false, true]);
+  assert.deepEqual(parseCoco(serializeCoco(ds)), ds);
+  const bad = validateCoco({ ...doc, annotations: [{ ...doc.annotations[0], accepted: 'yes' }] });
+  assert.match(bad.issues.map((i) => i.message).join(), /accepted must be true or false/);
+});

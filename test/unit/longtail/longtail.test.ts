@@ -5,8 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
-import { balancePlan, flagSuspects, inverseFrequencyWeights, outOfFoldProbs, predictWithTta, scoreLabels, stratifiedFolds, suspectsReport, tauNormalise, transferWeights, ttaViews, writeSuspectsReport } from '../../../server/src/methods/longtail';
+import { balancePlan, flagSuspects, inverseFrequencyWeights, foldSeed, heldOutIds, predictWithTta, recordFold, roundFromJson, roundProbs, roundToJson, startRound, scoreLabels, stratifiedFolds, suspectsReport, tauNormalise, transferWeights, ttaViews, writeSuspectsReport } from '../../../server/src/methods/longtail';
 import { buildResNetClassifier, defaultStages } from '../../../server/src/networks/resnet';
+import { classBalancedWeights, loadClassificationDataset } from '../../../server/src/data/datasets';
+import { makeLesionFixture } from '../care/fixture';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} != ${b}`);
 
@@ -73,26 +75,55 @@ test('data cleaning under imbalance flags per class, so the rare class keeps its
   assert.ok(flagged.filter((s) => s.given === 0).length <= 9);
 });
 
-test('out-of-fold scores come from models that never saw the image, with folds stratified by class', async () => {
+test('out-of-fold scores come from models that never saw the image, with folds stratified by class', () => {
   const labels = [...Array(12).fill(0), ...Array(4).fill(1)] as number[];
-  const folds = stratifiedFolds(labels, 4, 3);
+  const samples = labels.map((label, i) => ({ id: `im${i}`, label }));
+  const round = startRound(1, samples, 4, 2, 3);
+  const folds = round.folds;
   for (let f = 0; f < 4; f++) {
     assert.equal(folds.filter((g, i) => g === f && labels[i] === 1).length, 1, `fold ${f} has one rare image`);
     assert.equal(folds.filter((g, i) => g === f && labels[i] === 0).length, 3);
   }
-  assert.deepEqual(stratifiedFolds(labels, 4, 3), folds, 'the same seed gives the same folds');
-  const seenBy: number[][] = labels.map(() => []);
-  const probs = await outOfFoldProbs(folds, 4, 2, async (heldOut, fold) => {
-    labels.forEach((_, i) => {
-      if (!heldOut.includes(i)) seenBy[i]!.push(fold);
-    });
-    // The "model" of fold f answers [f, 1 - f] for each image it predicts.
-    return Float32Array.from(heldOut.flatMap(() => [fold, 1 - fold]));
+  assert.deepEqual(startRound(1, samples, 4, 2, 3).folds, folds, 'the same seed gives the same folds');
+  assert.deepEqual(folds, stratifiedFolds(labels, 4, foldSeed(3, 1)));
+  const trainedOn: Set<string>[] = [];
+  for (let f = 0; f < 4; f++) {
+    assert.throws(() => roundProbs(round), /have not scored their images/, 'a round is not scored until every fold has been');
+    const held = heldOutIds(round, f);
+    trainedOn[f] = new Set(samples.filter((s) => !held.has(s.id)).map((s) => s.id));
+    // The "model" of fold f predicts the whole training split (as the run does), answering [(f + 1) / 10, ...] for every image.
+    recordFold(round, f, { ids: samples.map((s) => s.id), probs: Float32Array.from(samples.flatMap(() => [(f + 1) / 10, 1 - (f + 1) / 10])) });
+    if (f === 1) {
+      const resumed = roundFromJson(JSON.parse(JSON.stringify(roundToJson(round))) as Record<string, unknown>);
+      assert.deepEqual(Array.from(resumed.probs, (v) => Number.isNaN(v)), Array.from(round.probs, (v) => Number.isNaN(v)), 'a resumed round keeps which folds are scored');
+    }
+  }
+  const probs = roundProbs(round);
+  samples.forEach((s, i) => {
+    assert.ok(Math.abs(probs[i * 2]! - (folds[i]! + 1) / 10) < 1e-6, `image ${i} was scored by the model of the fold that held it out`);
+    assert.ok(!trainedOn[folds[i]!]!.has(s.id), `image ${i} was in the training set of the model that scored it`);
   });
-  labels.forEach((_, i) => {
-    assert.equal(probs[i * 2], folds[i], `image ${i} was scored by the model of its own fold`);
-    assert.ok(!seenBy[i]!.includes(folds[i]!), `image ${i} was in the training set of the model that scored it`);
-  });
+  assert.throws(() => recordFold(startRound(1, samples, 4, 2, 3), 0, { ids: ['im0'], probs: [0.5, 0.5] }), /no prediction for held-out image/);
+});
+
+test('the training batches of a cleaning fold leave out its held-out images', async () => {
+  const fx = makeLesionFixture();
+  const ds = await loadClassificationDataset({ format: 'csv', path: fx.csv, inputSize: 8, seed: 1 });
+  const train = ds.split('train');
+  const skip = new Set(train.filter((_, i) => i % 3 === 0).map((s) => s.id));
+  for (const weights of [undefined, classBalancedWeights(ds.counts.train)]) {
+    const o = { batchSize: 4, shuffle: true, seed: 2, epoch: 0, skip, ...(weights ? { weights } : {}) };
+    const seen: string[] = [];
+    let batches = 0;
+    for await (const b of ds.batches('train', o)) {
+      seen.push(...b.samples.map((s) => s.id));
+      batches++;
+      tf.dispose([b.x, b.y]);
+    }
+    assert.equal(batches, ds.batchCount('train', o));
+    assert.equal(seen.length, train.length - skip.size);
+    assert.ok(!seen.some((id) => skip.has(id)), 'no held-out image in a training batch');
+  }
 });
 
 test('hi-res fine-tuning: every weight of a 28 px ResNet transfers to the 56 px one, which then predicts', async () => {

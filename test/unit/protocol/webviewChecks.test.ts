@@ -115,7 +115,7 @@ test('a malformed envelope (non-numeric id, missing or huge method name) is igno
 test('checkParams names the field and what it must be, without echoing long values', () => {
   const s = AnnotatorHostRequestParams.suggest;
   assert.equal(checkParams(s, { imageId: 1, source: 'saliency', categoryId: 0 }), undefined);
-  assert.match(checkParams(s, { imageId: 1, source: 'telepathy', categoryId: 0 })!, /source must be saliency or segmentation, not 'telepathy'/);
+  assert.match(checkParams(s, { imageId: 1, source: 'telepathy', categoryId: 0 })!, /source must be saliency, segmentation or model, not 'telepathy'/);
   const long = checkParams(s, { imageId: 1, source: 'y'.repeat(10_000), categoryId: 0 })!;
   assert.ok(long.length < 200 && !long.includes('yyyy'), long);
   assert.match(checkParams(s, { source: 'saliency', categoryId: 0 })!, /imageId is required/);

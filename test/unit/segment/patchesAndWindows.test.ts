@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { PatchSampler, type PatchSource } from '../../../server/src/data/volumes/patchSampler';
 import { createRng } from '../../../server/src/transforms/rng';
-import { gaussianWeights, mirroredPredict, slidingWindow, windowStarts } from '../../../server/src/eval/slidingWindow';
+import { gaussianWeights, mirroredPredict, slidingWindow, slidingWindowLabels, slidingWindowRows, windowStarts } from '../../../server/src/eval/slidingWindow';
 import { keepLargestComponent } from '../../../server/src/transforms/largestComponent';
 import { hd95 } from '../../../server/src/metrics/surfaceDistance';
 
@@ -95,6 +95,31 @@ test('sliding windows with an identity network give the volume back exactly, lar
     }
     assert.equal(windows, shape[0] > 8 ? 3 * 4 * 1 : 1);
   }
+});
+
+test('streamed sliding-window labels equal the argmax of the whole probability map, delivered row by row within one slab of memory', async () => {
+  const shape: [number, number, number] = [40, 9, 11];
+  const n = shape[0] * shape[1] * shape[2];
+  const image = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + Math.cos(i * 0.011));
+  // A position-dependent "network" (its output depends on the window's content), three classes.
+  const net = (x: tf.Tensor5D) => tf.tidy(() => tf.softmax(tf.concat([x, tf.mul(x, -0.5), tf.sin(tf.mul(x, 3))], 4)) as tf.Tensor5D);
+  const o = { patch: [8, 6, 6] as [number, number, number], classes: 3, overlap: 0.5, batchSize: 5 };
+  const probs = await slidingWindow(image, shape, net, o);
+  const labels = await slidingWindowLabels(image, shape, net, o);
+  for (let v = 0; v < n; v++) {
+    const p = [probs[3 * v]!, probs[3 * v + 1]!, probs[3 * v + 2]!];
+    assert.equal(labels[v], p.indexOf(Math.max(...p)), `voxel ${v}`);
+  }
+  const ranges: [number, number][] = [];
+  await slidingWindowRows(image, shape, net, o, (z0, z1, rows) => {
+    ranges.push([z0, z1]);
+    assert.equal(rows.length, (z1 - z0) * 9 * 11 * 3);
+  });
+  assert.equal(ranges[0]![0], 0);
+  assert.equal(ranges[ranges.length - 1]![1], 40);
+  for (let i = 1; i < ranges.length; i++) assert.equal(ranges[i]![0], ranges[i - 1]![1], 'rows arrive in order, each once');
+  // 40 rows arrive in several pieces as windows move on, not all at the end.
+  assert.ok(ranges.length >= 4, JSON.stringify(ranges));
 });
 
 test('sliding-window inference can be cancelled', async () => {

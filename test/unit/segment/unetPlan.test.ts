@@ -12,6 +12,8 @@ import { computeFingerprint, type DatasetFingerprint } from '../../../server/src
 import { normaliseIntensities } from '../../../server/src/data/volumes/normalise';
 import type { CaseVolume } from '../../../server/src/data/volumes/caseVolume';
 import { estimateMB, planUnet, type UnetSettings } from '../../../server/src/methods/segment/unetPlan';
+import { unet2dConfig } from '../../../server/src/methods/segment2d/train';
+import type { Segmentation2dDataset } from '../../../server/src/data/datasets/segmentation2d';
 
 const CPU = { gpu: false };
 const GPU = { gpu: true };
@@ -131,6 +133,10 @@ test('features and batch come from the compute budget: nnU-Net\'s 32 features an
   assert.ok(cpu.estimatedMB / cpu.batchSize < gpu.estimatedMB / gpu.batchSize, 'the memory estimate follows the features');
   assert.equal(cpu.batchSize, 2, 'on the CPU the smallest batch: most updates per hour');
   assert.ok(gpu.batchSize > 2, `GPU batch ${gpu.batchSize}`);
+  // The 2D U-Net (segment2d) reads the same key: unset (0) it keeps nnU-Net's 32.
+  const exp2d = parseExperiment('method: segment2d\ndata: { format: images, path: x, labels: y }\n', '/tmp/x.medstudio.yaml').experiment!;
+  assert.equal(exp2d.unet.features, 0);
+  assert.equal(unet2dConfig(exp2d, { size: 64, channels: 3, classes: ['background', 'lesion'] } as unknown as Segmentation2dDataset).features, 32);
   const given = planUnet(hippocampusLike, settings({ features: 8 }), GPU);
   assert.equal(given.features, 8);
   assert.equal(given.source.features, 'experiment');

@@ -10,36 +10,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBackend } from '../../../server/src/engine/backend';
-import { encodeNifti } from '../../../server/src/data/writers/nifti';
 import { runExperiment, type RunEvent } from '../../../server/src/runs/runner';
-import { createRng } from '../../../server/src/transforms/rng';
+import { writeTinyVolumes } from './tinyVolumes';
 
 let dir = '';
-const SHAPES: [number, number, number][] = [[10, 14, 12], [12, 14, 12], [11, 16, 13], [10, 15, 12], [12, 16, 14], [11, 14, 12]];
 
 before(async () => {
   await ensureBackend({ threads: 1 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unet-runs-'));
-  for (const sub of ['volumes', 'labels']) fs.mkdirSync(path.join(dir, sub));
-  SHAPES.forEach(([d, h, w], i) => {
-    const rng = createRng(i + 1);
-    const img = new Int16Array(d * h * w);
-    const lab = new Uint8Array(d * h * w);
-    const c = [d / 2 + rng.uniform(-1, 1), h / 2 + rng.uniform(-2, 2), w / 2 + rng.uniform(-2, 2)];
-    for (let z = 0; z < d; z++)
-      for (let y = 0; y < h; y++)
-        for (let x = 0; x < w; x++) {
-          const k = (z * h + y) * w + x;
-          const r = Math.hypot(z - c[0]!, y - c[1]!, x - c[2]!);
-          lab[k] = r < 3 ? (y < c[1]! ? 1 : 2) : 0;
-          img[k] = Math.round((lab[k] ? 600 + 200 * lab[k] : 200) + 40 * rng.normal());
-        }
-    const spacing: [number, number, number] = i === 5 ? [1, 1, 2] : [1, 1, 1];
-    const geometry = { spacing, origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
-    fs.writeFileSync(path.join(dir, 'volumes', `c${i}.nii`), encodeNifti({ data: img, dims: [w, h, d], ...geometry }));
-    fs.writeFileSync(path.join(dir, 'labels', `c${i}.nii`), encodeNifti({ data: lab, dims: [w, h, d], ...geometry }));
-  });
-  fs.writeFileSync(path.join(dir, 'split.csv'), ['path,split', ...SHAPES.map((_, i) => `volumes/c${i}.nii,${i < 4 ? 'train' : i === 4 ? 'val' : 'test'}`)].join('\n') + '\n');
+  writeTinyVolumes(dir);
   fs.writeFileSync(path.join(dir, 'short-split.csv'), 'path,split\nvolumes/c0.nii,train\n');
 });
 

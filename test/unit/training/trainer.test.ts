@@ -99,6 +99,43 @@ test('a step whose loss is not finite stops the run, naming the phase, epoch and
   await assert.rejects(fakeRun(base, [2], NaN), /training diverged in phase p0 at epoch 1, step 1 \(loss NaN\)/);
 });
 
+test('an in-process training (checkpoints: false) needs no run folder, sends metrics to its callback and writes no file, even when stopped', async () => {
+  const cwd = process.cwd();
+  const empty = fs.mkdtempSync(path.join(dir, 'inproc-'));
+  process.chdir(empty);
+  const w = tf.variable(tf.ones([1, 1]));
+  try {
+    const ac = new AbortController();
+    const metrics: EvalMetrics[] = [];
+    const logs: string[] = [];
+    let steps = 0;
+    const phase: OpenPhase<number> = {
+      parts: { models: {} },
+      decayed: [w],
+      batches: () => ({ steps: 3, iterate: [0, 1, 2], dispose: () => undefined }),
+      step: () => {
+        // Stop during the second epoch's first step: the trainer stops after it.
+        if (++steps === 4) ac.abort();
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.sub(w, 3))) as tf.Scalar, [w]);
+        const loss = value.dataSync()[0]!;
+        value.dispose();
+        return { loss, grads };
+      },
+      endEpoch: async (sum) => ({ split: 'val', epoch: sum.reportedEpoch, extra: { lr: sum.lr } }),
+    };
+    const ctx = { signal: ac.signal, metrics: (m: EvalMetrics) => metrics.push(m), progress: () => undefined, log: (m: string) => logs.push(m) };
+    const done = await train(ctx, [{ name: 'net', epochs: 3, epochOffset: 0, open: async () => phase }], { checkpoints: false, settings: base });
+    assert.equal(done, undefined);
+    assert.equal(steps, 4);
+    assert.deepEqual(metrics.map((m) => m.epoch), [1]);
+    assert.ok(logs.includes('stopped at epoch 2, step 1/3; no checkpoint (in process)'), logs.join('\n'));
+    assert.deepEqual(fs.readdirSync(empty), []);
+  } finally {
+    process.chdir(cwd);
+    w.dispose();
+  }
+});
+
 /** Runs an experiment, returning the trainer's settings line and the learning rate of each recorded epoch. */
 async function settingsOf(file: string): Promise<{ line: string; lrs: number[] }> {
   const logs: string[] = [];

@@ -3,7 +3,7 @@
  * An image's class is the label decided in review, else the label the suspects report says it
  * was given, else the classes of its boxes.
  */
-import { annotationsByImage } from '../../../server/src/formats/coco';
+import { annotationsByImage, isPendingSuggestion } from '../../../server/src/formats/coco';
 import type { AnnotatorState } from '../../../server/src/protocol';
 
 export interface ImageRow {
@@ -29,15 +29,15 @@ export function imageRows(s: AnnotatorState, only?: ReadonlySet<number>): ImageR
       const anns = byImage.get(img.id) ?? [];
       const rev = s.review[String(img.id)];
       const suspect = suspects.get(img.id);
-      const boxClasses = [...new Set(anns.filter((a) => a.source === 'manual').map((a) => catName.get(a.category_id) ?? '?'))].join(', ');
+      const boxClasses = [...new Set(anns.filter((a) => !isPendingSuggestion(a)).map((a) => catName.get(a.category_id) ?? '?'))].join(', ');
       const cls = rev?.status === 'relabelled' && rev.label ? rev.label : suspect ? suspect.givenLabel : boxClasses || '—';
-      const review = rev ? rev.status : suspect ? 'suspect' : anns.some((a) => a.source !== 'manual') ? 'to review' : '';
+      const review = rev ? rev.status : suspect ? 'suspect' : anns.some(isPendingSuggestion) ? 'to review' : '';
       return {
         id: img.id,
         name: img.file_name.split('/').pop() ?? img.file_name,
         cls,
-        boxes: anns.filter((a) => a.source === 'manual').length,
-        suggested: anns.filter((a) => a.source !== 'manual').length,
+        boxes: anns.filter((a) => !isPendingSuggestion(a)).length,
+        suggested: anns.filter(isPendingSuggestion).length,
         review,
       };
     });

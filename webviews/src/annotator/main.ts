@@ -3,7 +3,7 @@
  * never changes the document itself: every change is an intent sent to the extension host,
  * which applies it as one VS Code undo step and answers with the new state.
  */
-import type { CocoAnnotation, CocoBBox, CocoImage } from '../../../server/src/formats/coco';
+import { isPendingSuggestion, type CocoAnnotation, type CocoBBox, type CocoImage } from '../../../server/src/formats/coco';
 import type {
   AnnotatorHostEvents,
   AnnotatorHostRequests,
@@ -12,6 +12,7 @@ import type {
   AnnotatorState,
   AnnotatorWebviewEvents,
   AnnotatorWebviewRequests,
+  SuggestSource,
   SuspectItem,
 } from '../../../server/src/protocol';
 import { addStyle } from '../common/dom';
@@ -23,11 +24,13 @@ import { categoryColour, renderScene } from './render';
 import { ANNOTATOR_CSS } from './styles';
 import { startVolumeMode } from './volumeMode';
 
-type Source = 'saliency' | 'segmentation';
+type Source = SuggestSource;
 interface Persisted {
   imageId: number | null;
   categoryId: number | null;
   source: Source;
+  /** Accept all takes only suggestions scoring at least this. */
+  minScore?: number;
   /** Zoom and pan of the current image, restored after a reload. */
   view?: View | null;
 }
@@ -46,6 +49,7 @@ let doc: AnnotatorState | null = null;
 let imageId: number | null = saved?.imageId ?? null;
 let categoryId: number | null = saved?.categoryId ?? null;
 let source: Source = saved?.source ?? 'saliency';
+let minScore = saved?.minScore ?? 0;
 let selected: number | null = null;
 let view: View | null = saved?.view ?? null;
 let drag: Drag | null = null;
@@ -58,9 +62,10 @@ const app = document.getElementById('app')!;
 app.innerHTML = `<div class="root">
   <div class="toolbar">
     <span class="file"></span><span class="cats"></span>
-    <select class="source" title="Where suggested boxes come from"><option value="saliency">saliency</option><option value="segmentation">segmentation</option></select>
+    <select class="source" title="Where suggested boxes come from"><option value="saliency">saliency</option><option value="segmentation">segmentation</option><option value="model">model (detection run)</option></select>
     <button data-action="suggest" title="Ask the compute server for boxes on this image (s)">Suggest Boxes</button>
-    <button data-action="acceptAll" title="Accept every suggested box on this image (Shift+A)">Accept all</button>
+    <button data-action="acceptAll" title="Accept every suggested box on this image scoring at least the threshold beside (Shift+A)">Accept all</button>
+    <label class="minScore" title="Accept all takes only suggestions scoring at least this">≥ <input class="minScore" type="number" min="0" max="1" step="0.05" aria-label="minimum score for Accept all"></label>
     <button data-action="rejectAll" title="Reject every suggested box on this image (Shift+R)">Reject all</button>
     <button data-action="reviewed" title="Mark this image reviewed (v)">Reviewed</button>
     <button data-action="queue" title="Open a data-cleaning report's suspect labels for review">Review suspects…</button>
@@ -80,6 +85,8 @@ const canvas = $<HTMLCanvasElement>('canvas');
 const ctx = canvas.getContext('2d')!;
 const sourceSelect = $<HTMLSelectElement>('select.source');
 sourceSelect.value = source;
+const minScoreInput = $<HTMLInputElement>('input.minScore');
+minScoreInput.value = String(minScore);
 $('.help').textContent = HELP;
 
 function notice(message: string, level: 'info' | 'warning' | 'error' = 'info'): void {
@@ -89,7 +96,7 @@ function notice(message: string, level: 'info' | 'warning' | 'error' = 'info'): 
 }
 
 function persist(): void {
-  setState<Persisted>({ imageId, categoryId, source, view });
+  setState<Persisted>({ imageId, categoryId, source, minScore, view });
 }
 
 // ---- document helpers --------------------------------------------------------------------
@@ -296,10 +303,10 @@ async function act(a: KeyAction): Promise<void> {
     }
     case 'accept':
     case 'reject': {
-      const ids = boxesOf(imageId)
-        .filter((b) => b.source !== 'manual' && (a.all || b.id === selected))
-        .map((b) => b.id);
-      if (!ids.length) return notice(a.all ? 'no suggested boxes on this image' : 'select a suggested (dashed) box first', 'warning');
+      const pending = boxesOf(imageId).filter((b) => isPendingSuggestion(b) && (a.all || b.id === selected));
+      // Accept all honours the score threshold; rejecting all clears every suggestion.
+      const ids = pending.filter((b) => !(a.all && a.do === 'accept') || (b.score ?? 0) >= minScore).map((b) => b.id);
+      if (!ids.length) return notice(pending.length ? `no suggestion scores ${minScore} or more` : a.all ? 'no suggested boxes on this image' : 'select a suggested (dashed) box first', 'warning');
       await edit({ kind: a.do === 'accept' ? 'acceptSuggestions' : 'rejectSuggestions', ids });
       return;
     }
@@ -456,6 +463,12 @@ window.addEventListener('keyup', (e) => {
 });
 sourceSelect.addEventListener('change', () => {
   source = sourceSelect.value as Source;
+  persist();
+});
+minScoreInput.addEventListener('change', () => {
+  const v = Number(minScoreInput.value);
+  minScore = Number.isFinite(v) ? Math.min(1, Math.max(0, v)) : 0;
+  minScoreInput.value = String(minScore);
   persist();
 });
 const BUTTONS: Record<string, KeyAction | 'queue'> = {

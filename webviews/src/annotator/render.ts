@@ -3,7 +3,7 @@
  * dashed with their source and score, the selected box with resize handles, the box being
  * drawn as a thin outline.
  */
-import type { CocoAnnotation, CocoBBox, CocoCategory, CocoImage } from '../../../server/src/formats/coco';
+import { isPendingSuggestion, type CocoAnnotation, type CocoBBox, type CocoCategory, type CocoImage } from '../../../server/src/formats/coco';
 import { HANDLE_RADIUS, HANDLES, handlePoint, toCanvas, type View } from './geometry';
 
 /** Distinct, readable on dark and light themes; indexed by category position. */
@@ -66,14 +66,15 @@ function drawBox(ctx: CanvasRenderingContext2D, v: View, b: CocoBBox, a: CocoAnn
   const [x, y] = toCanvas(v, b[0], b[1]);
   const w = b[2] * v.scale;
   const h = b[3] * v.scale;
-  const suggested = a.source !== 'manual';
+  const suggested = isPendingSuggestion(a);
   ctx.strokeStyle = colour;
   ctx.lineWidth = selected ? 2.5 : 1.5;
   ctx.setLineDash(suggested ? [6, 4] : []);
   ctx.strokeRect(x, y, w, h);
   ctx.setLineDash([]);
   const name = categories.find((c) => c.id === a.category_id)?.name ?? `#${a.category_id}`;
-  const label = suggested ? `${name} · ${a.source} ${(a.score ?? 0).toFixed(2)}` : name;
+  // An accepted detector box still shows what the model scored it.
+  const label = suggested || a.accepted ? `${name} · ${a.source} ${(a.score ?? 0).toFixed(2)}` : name;
   ctx.font = '11px sans-serif';
   const tw = ctx.measureText(label).width + 6;
   const ly = y >= 15 ? y - 15 : y + h;

@@ -3,7 +3,7 @@
  * edits that know how to undo themselves (VS Code's edit stack calls undo/redo). Pure: no
  * `vscode`, no file system, so unit tests check the saved bytes exactly.
  */
-import { clampBox, nextId, parseCoco, rejectedBoxes, serializeCoco, type CocoAnnotation, type CocoBBox, type CocoDataset, type CocoImage, type RejectedBox } from '../../../../server/src/formats/coco';
+import { clampBox, isPendingSuggestion, nextId, parseCoco, rejectedBoxes, serializeCoco, type CocoAnnotation, type CocoBBox, type CocoDataset, type CocoImage, type RejectedBox } from '../../../../server/src/formats/coco';
 import type { AnnotatorIntent, AnnotatorPatch, EditResult, ReviewEntry, ReviewStatus } from '../../../../server/src/protocol';
 
 /** One reversible change to the document. */
@@ -180,7 +180,7 @@ export class AnnotatorModel {
         for (const id of intent.ids) {
           const a = this.annotation(id);
           if (!a) return refuse(`box ${id} does not exist`);
-          if (intent.kind === 'rejectSuggestions' && a.source === 'manual') return refuse(`box ${id} is not a suggestion`);
+          if (intent.kind === 'rejectSuggestions' && !isPendingSuggestion(a)) return refuse(`box ${id} is not a suggestion`);
           ops.push({ op: 'delAnn', id });
           // Remembered, so that generating boxes again does not propose it once more.
           if (intent.kind === 'rejectSuggestions') {
@@ -221,7 +221,12 @@ export class AnnotatorModel {
         for (const id of intent.ids) {
           const a = this.annotation(id);
           if (!a) return refuse(`box ${id} does not exist`);
-          if (a.source === 'manual') continue;
+          if (!isPendingSuggestion(a)) continue;
+          // A detector's box keeps its source and score (what the model found stays countable); a generator's becomes the person's.
+          if (a.source === 'model') {
+            ops.push({ op: 'putAnn', ann: { ...a, accepted: true } });
+            continue;
+          }
           const { score: _score, ...rest } = a;
           ops.push({ op: 'putAnn', ann: { ...rest, source: 'manual' } });
         }

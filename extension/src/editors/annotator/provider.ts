@@ -13,6 +13,7 @@ import {
   ANNOTATOR_JSON_VIEW_TYPE,
   ANNOTATOR_VIEW_TYPE,
   SuggestBoxesRequest,
+  type SuggestSource,
   WebviewChannel,
   type AnnotatorHostEvents,
   type AnnotatorHostRequests,
@@ -164,6 +165,13 @@ export class AnnotatorDocument implements vscode.CustomDocument {
   }
 }
 
+/** The detection run whose detector proposes boxes (the server's list, newest first; asked when several). */
+export async function pickDetectionRun(server: ExtensionServices['server']): Promise<string | undefined> {
+  const runs = await runsHolding(server, 'detector');
+  if (!runs.length) throw new Error("no finished detection run in this workspace: train a 'method: detect' experiment on your boxes first");
+  return (await pickRun(runs, { title: 'Suggest boxes with the detector of which run?', saved: (r) => r.modelSavedAt }))?.runDir;
+}
+
 /** The run whose segmentation network proposes boxes (the server's list; asked when several). */
 async function pickSegmentationRun(server: ExtensionServices['server']): Promise<string | undefined> {
   const runs = await runsHolding(server, 'segmentationModel');
@@ -199,7 +207,7 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
       volumeSource: async () => {
         throw new Error('no webview to show the volume in');
       },
-      suggest: (fileName, source) => this.suggest(doc, fileName, source),
+      suggest: (fileName, source, runDir) => this.suggest(doc, fileName, source, runDir),
       canEdit: () => vscode.workspace.isTrusted,
     }, (holds) => runsHolding(this.svc.server, holds));
     this.documents.add(doc);
@@ -211,11 +219,11 @@ export class AnnotatorEditorProvider implements vscode.CustomEditorProvider<Anno
     return doc;
   }
 
-  private async suggest(doc: AnnotatorDocument, fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]> {
+  private async suggest(doc: AnnotatorDocument, fileName: string, source: SuggestSource, given?: string): Promise<SuggestedBox[]> {
     if (!vscode.workspace.isTrusted) throw new Error('box suggestions run models: trust this workspace first');
     const imagePath = await doc.imagePath(fileName);
-    const runDir = source === 'segmentation' ? await pickSegmentationRun(this.svc.server) : undefined;
-    if (source === 'segmentation' && !runDir) return [];
+    const runDir = source === 'saliency' ? undefined : given !== undefined ? given : source === 'segmentation' ? await pickSegmentationRun(this.svc.server) : source === 'model' ? await pickDetectionRun(this.svc.server) : undefined;
+    if (source !== 'saliency' && !runDir) return [];
     try {
       const { boxes } = await this.svc.server.request(SuggestBoxesRequest, { imagePath, source, ...(runDir ? { runDir } : {}) });
       return boxes;

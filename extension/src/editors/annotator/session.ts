@@ -6,7 +6,7 @@
  */
 import { CocoFormatError } from '../../../../server/src/formats/coco';
 import type { AnnotatorHostRequests, AnnotatorIntent, AnnotatorPatch, AnnotatorState, EditResult, RoiIntent, SuspectItem, VolumeSource } from '../../../../server/src/protocol';
-import type { SuggestedBox } from '../../../../server/src/protocol';
+import type { SuggestedBox, SuggestSource } from '../../../../server/src/protocol';
 import { AnnotatorModel, patchOf, type AppliedEdit } from './model';
 import { RoiModel } from './roiModel';
 
@@ -21,8 +21,8 @@ const roiClassesOf = (rois: readonly { category?: string }[]): string[] => {
 export interface SessionHost {
   /** A URI the webview can load the image from; throws when the path is refused. */
   imageSrc(fileName: string): Promise<string>;
-  /** Boxes the compute server proposes for the image. */
-  suggest(fileName: string, source: 'saliency' | 'segmentation'): Promise<SuggestedBox[]>;
+  /** Boxes the compute server proposes for the image (`runDir`: the run to use; else the person picks one where the source needs a run). */
+  suggest(fileName: string, source: SuggestSource, runDir?: string): Promise<SuggestedBox[]>;
   /** The volume a .mrk.json's boxes belong to (throws a clear error when none is found). */
   volumeSource(): Promise<{ source: VolumeSource; maxBytes: number }>;
   /** Lets the person choose a suspects report; null when cancelled. */
@@ -185,6 +185,13 @@ export class AnnotatorSession {
    * Handlers for one webview's requests; `imageSrc` turns an image into a URI that webview can
    * load (each panel has its own).
    */
+  /** Adds the boxes `source` proposes for the image as suggestions (from a given run where it needs one). */
+  async suggestFrom(imageId: number, categoryId: number, source: SuggestSource, runDir?: string): Promise<EditResult> {
+    const boxes = await this.host.suggest(this.image(imageId).file_name, source, runDir);
+    const suggestions = boxes.filter((b) => b.source !== 'manual').map((b) => ({ bbox: b.bbox, score: b.score, source: b.source as SuggestSource }));
+    return this.apply({ kind: 'addSuggestions', imageId, categoryId, boxes: suggestions });
+  }
+
   handlers(webview: { imageSrc?: SessionHost['imageSrc']; volumeSource?: SessionHost['volumeSource'] } = {}): HostHandlers {
     const imageSrc = webview.imageSrc ?? ((f: string) => this.host.imageSrc(f));
     const volumeSource = webview.volumeSource ?? (() => this.host.volumeSource());
@@ -194,11 +201,7 @@ export class AnnotatorSession {
       editRoi: async (intent) => this.applyRoi(intent),
       volume: async () => volumeSource(),
       image: async ({ imageId }) => ({ src: await imageSrc(this.image(imageId).file_name) }),
-      suggest: async ({ imageId, source, categoryId }) => {
-        const boxes = await this.host.suggest(this.image(imageId).file_name, source);
-        const suggestions = boxes.filter((b) => b.source !== 'manual').map((b) => ({ bbox: b.bbox, score: b.score, source: b.source as 'saliency' | 'segmentation' }));
-        return this.apply({ kind: 'addSuggestions', imageId, categoryId, boxes: suggestions });
-      },
+      suggest: async ({ imageId, source, categoryId }) => this.suggestFrom(imageId, categoryId, source),
       openReviewQueue: async () => {
         const items = await this.host.pickReviewQueue();
         if (!items) return { count: this.queue.length, unmatched: 0 };

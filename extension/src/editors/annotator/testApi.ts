@@ -4,7 +4,7 @@
  * (backupCustomDocument, then openCustomDocument from that backup) that VS Code runs on restart.
  */
 import * as vscode from 'vscode';
-import type { AnnotatorIntent, AnnotatorState, EditResult, RoiIntent } from '../../../../server/src/protocol';
+import type { AnnotatorIntent, AnnotatorState, EditResult, RoiIntent, SuggestSource } from '../../../../server/src/protocol';
 import type { CocoBBox } from '../../../../server/src/formats/coco';
 import type { AnnotatorEditorProvider } from './provider';
 
@@ -80,7 +80,7 @@ export const annotatorApi = {
     return (await panel.handlers.image({ imageId })).src;
   },
   /** "Suggest Boxes" as the webview asks for it: the compute server's boxes become suggestions. */
-  async suggest(uri: string, imageId: number, source: 'saliency' | 'segmentation'): Promise<EditResult> {
+  async suggest(uri: string, imageId: number, source: SuggestSource): Promise<EditResult> {
     const doc = need().document(uri);
     const panel = doc && [...doc.panels.values()].find((p) => p.ready && p.handlers);
     if (!doc || !panel?.handlers) throw new Error(`no live annotator webview for ${uri}`);

@@ -32,7 +32,7 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
   private readonly rendered: (() => void)[] = [];
   private cacheFile: string | undefined;
   /**
-   * Finished overlays (heatmaps) by id: the webview is not kept while its tab is hidden, so it
+   * Finished overlays (heatmaps, predicted label maps) by id: the webview is not kept while its tab is hidden, so it
    * reloads when shown again and gets them back once it has drawn its slice.
    */
   private readonly overlays = new Map<string, OverlayMessage>();
@@ -113,8 +113,13 @@ export class ViewerSession implements SessionLike, vscode.Disposable {
   }
 
   sendOverlay(o: OverlayMessage): void {
-    if (o.kind === 'heatmap' && o.final) this.overlays.set(o.id, o);
+    if (o.kind === 'labels' || o.final) this.overlays.set(o.id, o);
     this.channel.emit('overlay', o);
+  }
+
+  /** A NIfTI label map on the image's grid (a model's prediction), kept across hiding the tab. */
+  showLabelMap(file: string, id: string, name: string): void {
+    this.sendOverlay({ id, kind: 'labels', name, source: { kind: 'nifti', url: this.url(file), name: path.basename(file) } });
   }
 
   /** Brings the viewer's tab to the front (an explanation asked for from elsewhere lands here). */

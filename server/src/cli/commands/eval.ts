@@ -5,7 +5,7 @@ import { loadExperiment } from '../../experiment/load';
 import { methodRunner } from '../../methods';
 import { openRun } from '../../runs/runDir';
 import { UsageError, type CliCommand } from '../types';
-import { testSummary } from './train';
+import { detectionLine, testSummary } from './train';
 
 export const evaluate: CliCommand = {
   name: 'eval',
@@ -29,7 +29,12 @@ export const evaluate: CliCommand = {
       progress: () => undefined,
       log: (l) => io.err(l),
     });
-    if (!io.json) {
+    const det = detectionLine(m);
+    if (!io.json && det) io.out(`test (${path.basename(exp.file)}): ${det}`);
+    else if (!io.json && m.extra?.meanDice !== undefined) {
+      io.out(`test (${path.basename(exp.file)}): Dice ${m.extra.meanDice.toFixed(3)}, HD95 ${m.extra.meanHD95?.toFixed(1)}`);
+      for (const [k, v] of Object.entries(m.extra)) if (/^(dice|hd95)_/.test(k)) io.out(`  ${k.padEnd(24)} ${v.toFixed(3)}`);
+    } else if (!io.json) {
       io.out(`test (${path.basename(exp.file)}): accuracy ${m.accuracy?.toFixed(3)}, balanced accuracy ${m.balancedAccuracy?.toFixed(3)}, mean class error ${m.meanClassError?.toFixed(3)}, macro AUC ${m.auc?.toFixed(3)}`);
       for (const c of m.classes ?? []) io.out(`  ${c.padEnd(14)} recall ${m.recall?.[c]?.toFixed(3)}  precision ${m.precision?.[c]?.toFixed(3)}`);
     }

@@ -3,12 +3,16 @@
  * [--kernel K] [--class C] --out DIR`: explanations headless. Grad-CAM writes the heatmap over the
  * image as PNG (the middle slice of each axis for volumes, plus a NIfTI heatmap); kernel
  * interpretation writes the optimised image the same way. Without --kernel, the most active
- * kernel of the layer is interpreted.
+ * kernel of the layer is interpreted. A segment2d run writes its mask and foreground probability.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBackend } from '../../engine/backend';
+import { imageStem } from '../../data/readers/sniff';
 import { Explainer } from '../../explain/explainer';
 import { writeHeatmapFiles, writeKernelImageFiles } from '../../explain/outputs';
+import { segment2dModelFile } from '../../methods/segment2d/model';
+import { writeSegment2dPrediction } from '../../methods/segment2d/predictFiles';
 import type { BackendPreference } from '../../protocol';
 import { UsageError, type CliCommand } from '../types';
 
@@ -20,11 +24,6 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, not '${v}'`);
   return n;
-}
-
-/** The file name without its image extension(s): ct-001.nii.gz -> ct-001. */
-function stemOf(file: string): string {
-  return path.basename(file).replace(/\.(nii\.gz|nii|nrrd|mha|mhd|dcm|png|jpe?g)$/i, '');
 }
 
 export const explain: CliCommand = {
@@ -52,9 +51,19 @@ export const explain: CliCommand = {
     if (!METHODS.includes(method)) throw new UsageError(`--method must be one of ${METHODS.join(', ')}, not '${String(values.method)}'`);
     const layer = values.layer as string | undefined;
     await ensureBackend({ backend: (values.backend as BackendPreference | undefined) ?? 'auto' });
+    if (fs.existsSync(segment2dModelFile(path.resolve(runDir)))) {
+      // A segment2d run: its explanation is its mask and foreground probability (methods/segment2d/predictFiles.ts).
+      if (values.method !== undefined || layer !== undefined || values.kernel !== undefined || values.class !== undefined) throw new UsageError('a segment2d run writes its mask and foreground probability; --method, --layer, --kernel and --class are for classifiers');
+      const zoom2d = positiveInt(values.zoom as string | undefined, 'zoom');
+      if (zoom2d === 0) throw new UsageError('--zoom must be at least 1');
+      const r = await writeSegment2dPrediction(path.resolve(runDir), path.resolve(imagePath), path.resolve(outDir), imageStem(imagePath), zoom2d);
+      io.out(`segment2d mask ${r.width}x${r.height}: ${Object.entries(r.pixels).map(([c, n]) => `${c} ${n} px`).join(', ')}`);
+      for (const f of r.files) io.out(`wrote ${f}`);
+      return { method: 'segment2d', classes: r.classes, pixels: r.pixels, dims: [r.width, r.height], files: r.files };
+    }
     const explainer = new Explainer();
     const target = { runDir: path.resolve(runDir), imagePath: path.resolve(imagePath), layer };
-    const stem = stemOf(imagePath);
+    const stem = imageStem(imagePath);
     const zoom = positiveInt(values.zoom as string | undefined, 'zoom');
     if (zoom === 0) throw new UsageError('--zoom must be at least 1');
     try {

@@ -10,5 +10,6 @@ import { explain } from './explain';
 import { sweep } from './sweep';
 import { submit } from './submit';
 import { compare } from './compare';
+import { predict } from './predict';
 
-export const commands: CliCommand[] = [doctor, info, train, evaluate, boxes, demo, explain, sweep, submit, compare];
+export const commands: CliCommand[] = [doctor, info, train, evaluate, boxes, demo, explain, sweep, submit, compare, predict];

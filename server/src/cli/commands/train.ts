@@ -19,6 +19,8 @@ export interface TestSummary {
   meanClassError?: number;
   recall?: Record<string, number>;
   precision?: Record<string, number>;
+  /** Method-specific figures (a detector's AP and recall at fixed FPPI; segmentation's meanDice, meanHD95, dice_<class>, ...). */
+  extra?: Record<string, number>;
   runDir: string;
 }
 
@@ -31,6 +33,7 @@ export function testSummary(m: EvalMetrics | undefined, runDir: string): TestSum
     meanClassError: m?.meanClassError,
     recall: m?.recall,
     precision: m?.precision,
+    ...(m?.extra ? { extra: m.extra } : {}),
     runDir,
   };
 }
@@ -42,7 +45,20 @@ function bar(p: StepProgress, width = 24): string {
   return `epoch ${p.epoch}/${p.epochs} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} ${p.imagesPerSec.toFixed(1)} img/s eta ${Math.round(p.etaSeconds)}s`;
 }
 
+/** A detector's figures (methods/detect), or undefined for other methods' metrics. */
+export function detectionLine(m: EvalMetrics): string | undefined {
+  const x = m.extra;
+  if (x?.ap50 === undefined) return undefined;
+  return `AP@0.5 ${f3(x.ap50)}, AP@[.5:.95] ${f3(x.ap)}, recall ${f3(x.recall)}, recall at 0.5/1/2 false positives per image ${f3(x['recall@0.5fppi'])}/${f3(x['recall@1fppi'])}/${f3(x['recall@2fppi'])}`;
+}
+
+/** Segmentation runs (segment, segment2d) report Dice and HD95 instead of recall. */
+const diceLine = (m: EvalMetrics) => `Dice ${f3(m.extra?.meanDice)}, HD95 ${f3(m.extra?.meanHD95)}`;
+
 function epochLine(m: EvalMetrics): string {
+  const det = detectionLine(m);
+  if (det) return `epoch ${m.epoch} ${m.split}: ${det}`;
+  if (m.extra?.meanDice !== undefined) return `epoch ${m.epoch} ${m.split}: ${diceLine(m)}, train loss ${f3(m.extra.trainLoss)}`;
   const rec = Object.entries(m.recall ?? {})
     .map(([c, r]) => `${c} ${f3(r)}`)
     .join(', ');
@@ -95,8 +111,11 @@ export function printSummary(io: CliIo, out: RunOutcome): void {
   const m = out.result?.test;
   if (!m) return;
   io.out('');
-  io.out(`test: accuracy ${f3(m.accuracy)}, balanced accuracy ${f3(m.balancedAccuracy)}, mean class error ${f3(m.meanClassError)}, macro AUC ${f3(m.auc)}`);
-  for (const c of m.classes ?? []) io.out(`  ${c.padEnd(14)} recall ${f3(m.recall?.[c])}  precision ${f3(m.precision?.[c])}`);
+  const det = detectionLine(m);
+  if (det) io.out(`test: ${det}`);
+  else if (m.extra?.meanDice !== undefined) io.out(`test: ${diceLine(m)}`);
+  else io.out(`test: accuracy ${f3(m.accuracy)}, balanced accuracy ${f3(m.balancedAccuracy)}, mean class error ${f3(m.meanClassError)}, macro AUC ${f3(m.auc)}`);
+  if (m.recall) for (const c of m.classes ?? []) io.out(`  ${c.padEnd(14)} recall ${f3(m.recall?.[c])}  precision ${f3(m.precision?.[c])}`);
   if (out.info.reportPath) io.out(`report: ${out.info.reportPath}`);
   io.out(`run:    ${out.info.runDir}`);
 }

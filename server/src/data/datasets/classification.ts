@@ -22,7 +22,8 @@ import { csvSource, DatasetError, folderSource, npzSource, type Source, type Sou
 import { countByClass, describeImbalance, stratifiedSplit, type ClassCounts, type Split } from './splits';
 
 export interface ClassificationDatasetSpec {
-  format: 'folder' | 'csv' | 'npz';
+  /** 'images' (image + mask pairs, segmentation2d.ts) is refused here with a message saying so. */
+  format: 'folder' | 'csv' | 'npz' | 'images';
   /** The class folder root, the CSV manifest, or the .npz file. */
   path: string;
   /** Class names in label order. Default: the COCO categories' order when a boxes file covers every label, else sorted names (npz: '0', '1', ...). */
@@ -65,6 +66,8 @@ export interface ClassificationBatchOptions extends OrderOptions {
   dropLast?: boolean;
   /** Also yield `mask`: 1 inside the sample's lesion boxes (same geometric augmentation as x). 2D only. */
   boxMask?: boolean;
+  /** Sample ids left out of the epoch (a cleaning fold's held-out images). */
+  skip?: ReadonlySet<string>;
 }
 
 export interface ClassificationBatch {
@@ -171,6 +174,7 @@ function keepLabelled(samples: DatasetSample[], n: number, seed: number): Datase
 export async function loadClassificationDataset(spec: ClassificationDatasetSpec): Promise<ClassificationDataset> {
   const root = path.resolve(spec.path);
   if (!(spec.inputSize >= 1)) throw new DatasetError(root, `inputSize must be a positive integer, got ${spec.inputSize}`);
+  if (spec.format === 'images') throw new DatasetError(root, "data.format 'images' is image + mask pairs for method segment2d; classification needs 'folder', 'csv' or 'npz'");
   const src = spec.format === 'csv' ? csvSource(root) : spec.format === 'folder' ? folderSource(root) : npzSource(root);
   const boxesFile = spec.boxes === false ? undefined : spec.boxes ? path.resolve(spec.boxes) : findDefaultBoxes(src.home);
   const boxIndex = boxesFile ? loadBoxIndex(boxesFile) : undefined;
@@ -244,6 +248,7 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
 
   const boxesOf = (s: DatasetSample): InputBox[] => (boxIndex && s.imageId !== undefined ? boxIndex.boxes(s.imageId, spec.inputSize) : []);
   const splitOf = (s: Split) => samples.filter((x) => x.split === s);
+  const poolOf = (s: Split, skip?: ReadonlySet<string>) => (skip?.size ? splitOf(s).filter((x) => !skip.has(x.id)) : splitOf(s));
   const shape3 = (): [number, number, number] => (spatialDims === 2 ? [1, spec.inputSize, spec.inputSize] : [spec.inputSize, spec.inputSize, spec.inputSize]);
 
   const ds: ClassificationDataset = {
@@ -260,11 +265,11 @@ export async function loadClassificationDataset(spec: ClassificationDatasetSpec)
     load: async (sample) => (await loadShared(sample)).slice(),
     boxesOf,
     batchCount(s, o) {
-      const n = o.weights ? (o.epochSize ?? splitOf(s).length) : splitOf(s).length;
+      const n = o.weights ? (o.epochSize ?? poolOf(s, o.skip).length) : poolOf(s, o.skip).length;
       return o.dropLast ? Math.floor(n / o.batchSize) : Math.ceil(n / o.batchSize);
     },
     async *batches(s, o) {
-      const pool = splitOf(s);
+      const pool = poolOf(s, o.skip);
       const order = epochOrder(pool.map((p) => p.label), o);
       const groups = chunk(order, o.batchSize, o.dropLast);
       const aug = o.augment === true ? {} : o.augment || undefined;

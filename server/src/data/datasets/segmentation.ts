@@ -89,7 +89,7 @@ const VOLUME_FILE = /\.(nii(\.gz)?|nrrd|nhdr|mha|mhd)$/i;
  * a missing column, an unknown split or a volume it does not name is an error, never a silent
  * fall-back to a seeded split.
  */
-function manifestSplits(file: string, volumesDir: string, names: readonly string[], strict: boolean): Map<string, Split> {
+export function manifestSplits(file: string, volumesDir: string, names: readonly string[], strict: boolean): Map<string, Split> {
   if (strict && !fs.existsSync(file)) throw new DatasetError(file, 'does not exist (data.split names the CSV of the fixed split)');
   const table = parseCsv(fs.readFileSync(file, 'utf8'), file);
   const p = table.header.indexOf('path');

@@ -1,5 +1,6 @@
 /** Which format a file is, from its name and from its first bytes (so a wrong extension is caught). */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { constants, gunzipSync } from 'node:zlib';
 import type { ImageFormat } from './types';
 
@@ -81,4 +82,9 @@ export function isDicomFile(file: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The file name without its image extension(s): ct-001.nii.gz -> ct-001. */
+export function imageStem(file: string): string {
+  return path.basename(file).replace(/\.(nii\.gz|nii|nrrd|nhdr|mha|mhd|dcm|png|jpe?g)$/i, '');
 }

@@ -1,10 +1,13 @@
 /**
  * One case (an image and, when labelled, its label map) at its native resolution, as [D, H, W]
- * arrays with the voxel spacing in the same axis order. Real-size segmentation (the U-Net's
- * patches, sliding-window inference) works on these rather than on volumes resized to a cube.
+ * arrays with the voxel spacing in the same axis order, put in the canonical voxel frame
+ * (orientation.ts) so that training sees every scan the way prediction will. Real-size
+ * segmentation (the U-Net's patches, sliding-window inference) works on these rather than on
+ * volumes resized to a cube.
  */
 import { readImage } from '../readers';
 import { DatasetError } from '../datasets/sources';
+import { canonicalAxes, canonicalDims, canonicalGeometry, isIdentity, reorient, type Dims3 } from './orientation';
 
 export type Triple = [number, number, number];
 
@@ -23,13 +26,18 @@ export interface CaseVolume {
 export async function readCase(id: string, imagePath: string, labelPath?: string): Promise<CaseVolume> {
   const img = await readImage(imagePath);
   if (img.spatialDims !== 3) throw new DatasetError(imagePath, 'is not a 3D volume');
-  const [w, h, d] = img.dims as [number, number, number];
+  const dims = img.dims.slice(0, 3) as Dims3;
+  const [w, h, d] = dims;
   const n = w * h * d;
-  const image = new Float32Array(n);
+  const raw = new Float32Array(n);
   const comps = img.components;
-  for (let i = 0; i < n; i++) image[i] = Number(img.data[i * comps]);
-  for (let i = 0; i < n; i++) if (!Number.isFinite(image[i]!)) throw new DatasetError(imagePath, `holds a non-finite voxel (${image[i]}) at index ${i}`);
-  const out: CaseVolume = { id, shape: [d, h, w], spacing: [img.spacing[2], img.spacing[1], img.spacing[0]], image };
+  for (let i = 0; i < n; i++) raw[i] = Number(img.data[i * comps]);
+  for (let i = 0; i < n; i++) if (!Number.isFinite(raw[i]!)) throw new DatasetError(imagePath, `holds a non-finite voxel (${raw[i]}) at index ${i}`);
+  const axes = canonicalAxes(img.direction);
+  const image = isIdentity(axes) ? raw : reorient(raw, dims, axes);
+  const [cw, ch, cd] = canonicalDims(dims, axes);
+  const sp = canonicalGeometry(img, dims, axes).spacing;
+  const out: CaseVolume = { id, shape: [cd, ch, cw], spacing: [sp[2], sp[1], sp[0]], image };
   if (labelPath) {
     const lab = await readImage(labelPath);
     if (lab.dims[0] !== w || lab.dims[1] !== h || lab.dims[2] !== d) {
@@ -41,7 +49,7 @@ export async function readCase(id: string, imagePath: string, labelPath?: string
       if (!Number.isInteger(v) || v < 0) throw new DatasetError(labelPath, `holds label value ${v} at index ${i}: label maps hold whole numbers 0, 1, 2, ...`);
       label[i] = v;
     }
-    out.label = label;
+    out.label = isIdentity(axes) ? label : reorient(label, dims, axes);
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { Experiment } from '../../experiment/types';
 
 export async function openClassificationData(exp: Experiment, opts: { inputSize?: number; boxes: string | false | undefined }): Promise<ClassificationDataset> {
   const d = exp.data;
-  if (d.format === 'volumes') throw new Error(`${exp.file}: method '${exp.method}' trains 2D classifiers; data.format 'volumes' is for segment/glmae`);
+  if (d.format === 'volumes' || d.format === 'coco') throw new Error(`${exp.file}: method '${exp.method}' trains 2D classifiers; data.format 'volumes' is for segment/glmae`);
   const channels = exp.model.channels;
   if (channels !== undefined && channels !== 1 && channels !== 3) throw new Error(`${exp.file}: model.channels must be 1 or 3 for a 2D classifier, got ${channels}`);
   const ds = await loadClassificationDataset({
@@ -61,7 +61,8 @@ export function requireRareBoxes(exp: Experiment, ds: ClassificationDataset, rar
   const none = counts.filter((r) => r.withBoxes === 0);
   if (none.length) {
     const src = exp.data.boxes?.source ?? 'manual';
-    const where = boxesFile ? `boxes.source '${src}', ${boxesFile}` : `boxes.source '${src}', and no boxes file (none given, no boxes.coco.json beside the data)`;
+    const model = exp.data.boxes?.model ? ` from the segment2d run ${exp.data.boxes.model}, which found no lesion in them` : '';
+    const where = boxesFile ? `boxes.source '${src}'${model}, ${boxesFile}` : `boxes.source '${src}', and no boxes file (none given, no boxes.coco.json beside the data)`;
     const names = none.map((r) => `'${r.class}' (0 of ${r.images} training images)`).join(', ');
     throw new Error(`${exp.file}: CARE cannot start stage 2: rare class ${names} has no lesion box (${where}); the attention loss would never act. ${exp.data.format === 'npz' ? "npz images are named '<file>.npz#<split>/<index>' in a COCO file. " : ''}Give boxes for the rare classes, or train with method: supervised.`);
   }

@@ -89,7 +89,7 @@ export async function writeCareReport(ctx: RunContext, r: { net: ResNetClassifie
     ...(exp.method === 'care' ? ([['rare classes', [...rare].join(', ')], ['boxes', exp.data.boxes?.source ?? 'manual'], ['rare-class training images with boxes', (r.boxed ?? []).map((b) => `${b.class}: ${b.withBoxes} of ${b.images}`).join(', ')]] as [string, string][]) : []),
     ['model', `ResNet, width ${exp.model.width}, depth ${exp.model.depth}, input ${r.net.options.inputSize}px, ${r.net.model.countParams().toLocaleString('en')} parameters`],
     ['training', `${exp.train.epochs} epochs, batch ${exp.train.batchSize}, ${exp.train.optimizer} lr ${exp.train.lr}, seed ${exp.train.seed}, balance ${exp.train.balance}`],
-    ['long-tail', `weight norm tau ${exp.longtail.weightNorm}, TTA ${exp.longtail.tta ? 'on' : 'off'}, cleaning rounds ${exp.longtail.cleaningRounds}, hi-res ${exp.longtail.hiResInputSize || 'off'}`],
+    ['long-tail', `weight norm tau ${exp.longtail.weightNorm}, TTA ${exp.longtail.tta ? 'on' : 'off'}, cleaning rounds ${exp.longtail.cleaningRounds}, hi-res ${exp.longtail.hiResInputSize || 'off'}, classifier re-training ${exp.longtail.crtEpochs ? `${exp.longtail.crtEpochs} epochs` : 'off'}`],
     ['data', `${r.ds.samples.length} images; ${r.ds.imbalance}`],
     ['backend', `${ctx.compute.backend} — ${ctx.compute.device}`],
     ['run', ctx.runId],

@@ -4,7 +4,7 @@
  * rare-class image with a box.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { attentionLoss, camFromFeatures, crossEntropy } from '../../losses';
+import { attentionLoss, camFromFeatures, crossEntropy, itemWeightedCrossEntropy } from '../../losses';
 import type { ResNetClassifier } from '../../networks/resnet';
 import { camWeights } from './camWeights';
 
@@ -38,7 +38,7 @@ export interface StepResult {
 /** The training loss of one batch (model in training mode: BatchNorm uses and updates batch statistics). */
 export function batchLoss(net: ResNetClassifier, input: StepInput, out?: { ce?: tf.Scalar; lcam?: tf.Scalar }): tf.Scalar {
   const [A, logits] = net.model.apply(input.x, { training: true }) as [tf.Tensor4D, tf.Tensor2D];
-  const ce = input.itemWeights ? weightedCe(logits, input.y, input.itemWeights) : crossEntropy(logits, input.y);
+  const ce = input.itemWeights ? itemWeightedCrossEntropy(logits, input.y, input.itemWeights) : crossEntropy(logits, input.y);
   const alpha = input.alpha ?? 0;
   let total: tf.Scalar = alpha ? (tf.mul(ce, 1 - alpha) as tf.Scalar) : ce;
   const att = input.attention;
@@ -53,12 +53,6 @@ export function batchLoss(net: ResNetClassifier, input: StepInput, out?: { ce?: 
   }
   if (out) out.ce = tf.keep(ce.clone());
   return total;
-}
-
-function weightedCe(logits: tf.Tensor2D, y: tf.Tensor1D, w: tf.Tensor1D): tf.Scalar {
-  const k = logits.shape[1];
-  const nll = tf.neg(tf.sum(tf.mul(tf.oneHot(y, k).toFloat(), tf.logSoftmax(logits)), 1));
-  return tf.div(tf.sum(tf.mul(nll, w)), tf.maximum(tf.sum(w), 1e-12)) as tf.Scalar;
 }
 
 /** The loss of one batch and its gradient for every trainable weight (the trainer adds weight decay and applies it). */

@@ -16,6 +16,8 @@ export interface LabelScore {
   suggested: number;
   /** -log p(given label): higher = more likely mislabelled. */
   score: number;
+  /** Out of fold: the fold that held the image out (1-based), whose model scored it. */
+  fold?: number;
 }
 
 export interface SuspectsReport {
@@ -23,19 +25,24 @@ export interface SuspectsReport {
   /** How scores were made: out of fold (k models, each scoring the images it did not see), or the training model's own loss (older runs). */
   scoring: 'loss' | 'out-of-fold';
   classes: string[];
+  /** Out of fold: the number of folds (models) that scored the round. */
+  folds?: number;
   flagged: number;
   of: number;
-  suspects: { image: string; imageId?: number; id: string; givenLabel: string; suggestedLabel: string; score: number }[];
+  /** Flagged labels by given class (each leaves the loss from the next round on), every class listed. */
+  removedPerClass: Record<string, number>;
+  suspects: { image: string; imageId?: number; id: string; givenLabel: string; suggestedLabel: string; score: number; fold?: number }[];
 }
 
 /** Loss-based scores from row-major probabilities [n, k]. */
-export function scoreLabels(probs: ArrayLike<number>, items: readonly { id: string; image: string; imageId?: number; label: number }[], numClasses: number): LabelScore[] {
+export function scoreLabels(probs: ArrayLike<number>, items: readonly { id: string; image: string; imageId?: number; label: number; fold?: number }[], numClasses: number): LabelScore[] {
   return items.map((it, i) => {
     let best = 0;
     for (let c = 1; c < numClasses; c++) if (probs[i * numClasses + c]! > probs[i * numClasses + best]!) best = c;
     const p = Math.max(probs[i * numClasses + it.label]!, 1e-12);
     const s: LabelScore = { id: it.id, image: it.image, given: it.label, suggested: best, score: -Math.log(p) };
     if (it.imageId !== undefined) s.imageId = it.imageId;
+    if (it.fold !== undefined) s.fold = it.fold;
     return s;
   });
 }
@@ -58,13 +65,15 @@ export function flagSuspects(scores: readonly LabelScore[], fraction: number): L
   return flagged.filter((s) => s.suggested !== s.given).sort(byScore);
 }
 
-export function suspectsReport(round: number, classes: readonly string[], flagged: readonly LabelScore[], of: number, scoring: SuspectsReport['scoring'] = 'loss'): SuspectsReport {
+export function suspectsReport(round: number, classes: readonly string[], flagged: readonly LabelScore[], of: number, scoring: SuspectsReport['scoring'] = 'loss', folds?: number): SuspectsReport {
   return {
     round,
     scoring,
+    ...(folds !== undefined ? { folds } : {}),
     classes: [...classes],
     flagged: flagged.length,
     of,
+    removedPerClass: Object.fromEntries(classes.map((c, i) => [c, flagged.filter((s) => s.given === i).length])),
     suspects: flagged.map((s) => ({
       image: s.image,
       ...(s.imageId !== undefined ? { imageId: s.imageId } : {}),
@@ -72,6 +81,7 @@ export function suspectsReport(round: number, classes: readonly string[], flagge
       givenLabel: classes[s.given]!,
       suggestedLabel: classes[s.suggested]!,
       score: Number(s.score.toFixed(6)),
+      ...(s.fold !== undefined ? { fold: s.fold } : {}),
     })),
   };
 }

@@ -29,7 +29,7 @@ export type DataLoader = (e: Experiment) => Promise<ContrastiveData>;
 const SOURCE_SCALE = 2;
 
 export const loadContrastiveData: DataLoader = async (e) => {
-  if (e.data.format === 'volumes') throw new Error(`${e.file}: MoCo/DisCo train 2D encoders; data.format 'volumes' is for glmae/segment`);
+  if (e.data.format === 'volumes' || e.data.format === 'coco') throw new Error(`${e.file}: MoCo/DisCo train 2D encoders; data.format 'volumes' is for glmae/segment`);
   const ds = await loadClassificationDataset({
     format: e.data.format,
     path: e.data.path,

@@ -53,7 +53,7 @@ export class Vit3dClassifier {
 }
 
 async function openData(e: Experiment): Promise<ClassificationDataset> {
-  if (e.data.format === 'volumes') throw new Error(`${e.file}: 3D classification reads data.format csv, folder or npz (volumes are for segment/glmae)`);
+  if (e.data.format === 'volumes' || e.data.format === 'coco') throw new Error(`${e.file}: 3D classification reads data.format csv, folder or npz (volumes are for segment/glmae)`);
   const ds = await loadClassificationDataset({
     format: e.data.format,
     path: e.data.path,

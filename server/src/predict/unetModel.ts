@@ -1,0 +1,46 @@
+/**
+ * A trained U-Net run as inference needs it: the network rebuilt from the saved config, its
+ * weights, the plan (spacing, normalisation, patch), the fingerprint (CT normalisation uses
+ * the dataset's intensity statistics) and the class names, all from `<run>/model/segmenter.json`.
+ */
+import * as path from 'node:path';
+import type { DatasetFingerprint } from '../data/volumes/fingerprint';
+import { Unet3d, type Unet3dConfig } from '../networks/unet3d';
+import { ParamStore } from '../networks/vit3dParams';
+import { loadParams } from '../networks/vit3dWeights';
+import type { UnetPlan } from '../methods/segment/unetPlan';
+import { UNET_FORMAT } from '../methods/segment/unetTrain';
+
+/** What the run saved beside the weights (unetTrain.ts). */
+interface SavedUnet {
+  unet: Unet3dConfig;
+  plan: UnetPlan;
+  classes: string[];
+  fingerprint: DatasetFingerprint;
+  mirror: boolean;
+  overlap: number;
+  largestComponent: boolean;
+}
+
+export interface UnetModel extends Omit<SavedUnet, 'unet'> {
+  net: Unet3d;
+  dispose(): void;
+}
+
+export const unetModelFile = (runDir: string) => path.join(runDir, 'model', 'segmenter.json');
+
+export function loadUnetModel(runDir: string): UnetModel {
+  const file = unetModelFile(runDir);
+  const { topology, tensors } = loadParams<SavedUnet>(file, UNET_FORMAT);
+  const ps = new ParamStore(0);
+  try {
+    const net = new Unet3d(topology.unet, ps);
+    ps.assignFrom(tensors, { strict: true });
+    return { net, plan: topology.plan, classes: topology.classes, fingerprint: topology.fingerprint, mirror: topology.mirror, overlap: topology.overlap, largestComponent: topology.largestComponent, dispose: () => ps.dispose() };
+  } catch (e) {
+    ps.dispose();
+    throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
