@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- segment [--json] [--seeds 1] [--epochs 8] [--steps 25] [--features 16] [--batch 2] [--optimizer sgd|adam] [--lr 0.01] [--vit-epochs 30] [--arms unet,vit]`
+ * `npm run bench -- segment [--json] [--seeds 1] [--epochs 8] [--steps 25] [--features 0] [--batch 2] [--optimizer sgd|adam] [--lr 0.01] [--vit-epochs 30] [--arms unet,vit]`
  *
  * 3D segmentation of the real MSD hippocampus MRI volumes (../shared/data/real/hippocampus/,
  * anterior and posterior hippocampus) on the fixed split of bench/hippocampusSplit.ts (140
@@ -47,7 +47,7 @@ function parse(args: string[]): Options {
   const oi = args.indexOf('--optimizer');
   const optimizer = oi >= 0 ? args[oi + 1] : 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`--optimizer takes sgd or adam, got '${optimizer}'`);
-  return { optimizer, lr: val('lr', optimizer === 'sgd' ? 0.01 : 0.001), seeds: val('seeds', 1), epochs: val('epochs', 8), steps: val('steps', 25), features: val('features', 16), batch: val('batch', 2), vitEpochs: val('vit-epochs', 30), arms };
+  return { optimizer, lr: val('lr', optimizer === 'sgd' ? 0.01 : 0.001), seeds: val('seeds', 1), epochs: val('epochs', 8), steps: val('steps', 25), features: val('features', 0), batch: val('batch', 2), vitEpochs: val('vit-epochs', 30), arms };
 }
 
 const DATA = (split: string) => `data:
@@ -61,8 +61,8 @@ const unetYaml = (o: Options, seed: number, split: string) => `name: bench segme
 method: segment
 ${DATA(split)}
 model: { backbone: unet }
-unet: { features: ${o.features}, batchSize: ${o.batch}, stepsPerEpoch: ${o.steps}, optimizer: ${o.optimizer}, lr: ${o.lr} }
-train: { epochs: ${o.epochs}, seed: ${seed}, checkpointEvery: 1000 }
+unet: { features: ${o.features}, batchSize: ${o.batch}, stepsPerEpoch: ${o.steps} }
+train: { epochs: ${o.epochs}, optimizer: ${o.optimizer}, lr: ${o.lr}, seed: ${seed}, checkpointEvery: 1000 }
 `;
 
 const vitYaml = (o: Options, seed: number, split: string) => `name: bench segment vit seed ${seed}
@@ -129,7 +129,7 @@ const bench: Bench = async ({ args, log }) => {
     setup: {
       data: 'MSD Task04 hippocampus MRI (../shared/data/real/hippocampus), fixed split bench/hippocampusSplit.ts: 140 train, 20 val, 40 test',
       seeds: o.seeds,
-      unet: `features ${o.features}, batch ${o.batch}, ${o.epochs} epochs x ${o.steps} steps, ${o.optimizer} lr ${o.lr} poly, patch/stages/spacing/normalisation auto; Dice/HD95 on the native 1 mm grid, sliding window + mirroring TTA`,
+      unet: `features ${o.features || 'auto (16 on the CPU)'}, batch ${o.batch}, ${o.epochs} epochs x ${o.steps} steps, ${o.optimizer} lr ${o.lr} poly, patch/stages/spacing/normalisation auto; Dice/HD95 on the native 1 mm grid, sliding window + mirroring TTA`,
       vit: `UNETR-style ViT 32^3, patch 8, embed 96, depth 4, ${o.vitEpochs} epochs, batch 4; predictions resized back to the native grid and scored there (grid32_*: its own 32^3-grid Dice)`,
     },
   };

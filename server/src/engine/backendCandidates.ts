@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import type { BackendName, GpuAdapterInfo } from '../protocol';
 import { cpuDescription } from './backend';
+import { enableThreadGovernor } from './threadGovernor';
 import { instantiateThreadedWasm, releaseThreadPool } from './wasmThreaded';
 import { probeWebgpuAdapter } from './webgpuProbe';
 import { loadNative } from './native/loadNative';
@@ -163,6 +164,9 @@ const wasm: Loader = async ({ threads }) => {
   let nativeNote: string;
   if (native.addon) {
     native.addon.setThreads(wasmThreads(threads));
+    const addon = native.addon;
+    // Automatic thread count: training measures what the cores give (threadGovernor.ts).
+    enableThreadGovernor(threads > 0 || Number(process.env.MEDSTUDIO_WASM_THREADS ?? 0) > 0 ? 1 : wasmThreads(threads), (n) => addon.setThreads(n));
     registerNativeKernels(native.addon);
     nativeNote = native.addon.info();
   } else {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { experimentSchema, METHODS, type SchemaNode } from './schema';
 import type { Experiment } from './types';
 import { rangeSchema, sweepTarget } from './sweepParams';
+import { applyBackboneDefaults, MOVED_KEYS } from './backboneDefaults';
 
 export interface Position {
   line: number; // 0-based
@@ -73,7 +74,8 @@ function validate(node: YamlNode | null | undefined, schema: SchemaNode, keyPath
         if (!child) {
           const known = Object.keys(schema.keys);
           const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || levenshtein(k, key) <= 2);
-          problem(`unknown key '${key}'${keyPath.length ? ` in '${name}'` : ''}${near ? ` (did you mean '${near}'?)` : ''}`, pair.key, near);
+          const moved = MOVED_KEYS[[...keyPath, key].join('.')];
+          problem(moved ?? `unknown key '${key}'${keyPath.length ? ` in '${name}'` : ''}${near ? ` (did you mean '${near}'?)` : ''}`, pair.key, moved ? undefined : near);
           continue;
         }
         validate(pair.value as YamlNode, child, [...keyPath, key], at, out);
@@ -178,6 +180,7 @@ export function parseExperiment(text: string, file: string): ParseResult {
     const exp = withDefaults(raw, experimentSchema) as Experiment & Record<string, unknown>;
     const dir = path.dirname(path.resolve(file));
     const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(dir, p));
+    applyBackboneDefaults(exp, raw);
     exp.file = path.resolve(file);
     exp.name ??= path.basename(file).replace(/\.medstudio\.ya?ml$/, '');
     exp.data.path = abs(exp.data.path)!;

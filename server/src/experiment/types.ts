@@ -66,8 +66,6 @@ export interface Experiment {
     memoryMB: number;
     foreground: number;
     stepsPerEpoch: number;
-    optimizer: 'sgd' | 'adam';
-    lr: number;
     mirror: boolean;
     overlap: number;
     largestComponent: boolean;

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchNormTrain } from '../engine/batchNormTrain';
 import type { ParamStore } from './vit3dParams';
-import { conv2dOfDepth1, declareUpsample, upsampleBy } from './unet3dOps';
+import { conv2dOfDepth1, declareUpsample, leakyRelu, upsampleBy } from './unet3dOps';
 
 export type Triple = [number, number, number];
 
@@ -74,7 +74,7 @@ function conv(ps: ParamStore, name: string, x: tf.Tensor5D, stride: Triple = [1,
   return tf.conv3d(x, w, stride, 'same');
 }
 
-const lrelu = (x: tf.Tensor5D): tf.Tensor5D => tf.leakyRelu(x, SLOPE);
+const lrelu = (x: tf.Tensor5D): tf.Tensor5D => leakyRelu(x, SLOPE);
 
 export class Unet3d {
   readonly stages: number;

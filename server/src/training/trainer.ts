@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpointState, restoreCheckpoint, saveCheckpoint, type CheckpointParts } from '../runs/checkpoint';
 import { truncateMetricsAfter } from '../runs/runDir';
 import type { EvalMetrics } from '../protocol';
+import { threadGovernor, type ThreadGovernor } from '../engine/threadGovernor';
 import { reportStep } from './loop';
 import { addWeightDecay, describeOptimizer, makeOptimizer, scheduleOf, setLearningRate, type Schedule, type TrainSettings } from './optim';
 import type { RunContext } from './types';
@@ -122,6 +123,7 @@ export async function train<B>(ctx: RunContext | InProcessContext, phases: Phase
   const first = savedPhase === undefined ? 0 : phases.findIndex((p) => p.name === savedPhase);
   if (first < 0) throw new Error(`${run?.runDir}: the checkpoint is from phase '${savedPhase}', which this experiment does not have`);
 
+  const governor = threadGovernor(ctx.log);
   let open: OpenPhase<B> | undefined;
   let openSpec: PhaseSpec<B> | undefined;
   for (let pi = first; pi < phases.length; pi++) {
@@ -149,7 +151,7 @@ export async function train<B>(ctx: RunContext | InProcessContext, phases: Phase
       ctx.log(`resumed in phase ${spec.name} at epoch ${loaded.epoch + 1}, step ${loaded.step}`);
     }
     try {
-      const finished = await runEpochs(ctx, spec, phase, { optimizer, parts, base, schedule, total, start, runDir: run?.runDir, weightDecay: t.weightDecay, batchSize: t.batchSize, checkpointEvery: t.checkpointEvery });
+      const finished = await runEpochs(ctx, spec, phase, { optimizer, parts, base, schedule, total, start, runDir: run?.runDir, weightDecay: t.weightDecay, batchSize: t.batchSize, checkpointEvery: t.checkpointEvery, governor });
       if (!finished) {
         spec.close?.(phase);
         return undefined;
@@ -182,6 +184,7 @@ interface EpochLoop {
   weightDecay: number;
   batchSize: number;
   checkpointEvery: number;
+  governor?: ThreadGovernor;
 }
 
 async function runEpochs<B>(ctx: InProcessContext, spec: PhaseSpec<B>, phase: OpenPhase<B>, l: EpochLoop): Promise<boolean> {
@@ -206,6 +209,7 @@ async function runEpochs<B>(ctx: InProcessContext, spec: PhaseSpec<B>, phase: Op
         step++;
         continue;
       }
+      const stepStart = performance.now();
       const info: StepInfo = { epoch: e, step, lr, optimizer: l.optimizer };
       const r = await phase.step(b, info);
       if (!Number.isFinite(r.loss)) {
@@ -220,6 +224,7 @@ async function runEpochs<B>(ctx: InProcessContext, spec: PhaseSpec<B>, phase: Op
       sums.count++;
       for (const [k, v] of Object.entries(r.parts ?? {})) sums.parts[k] = (sums.parts[k] ?? 0) + v;
       step++;
+      l.governor?.stepDone(performance.now() - stepStart);
       await reportStep(ctx, { epoch: spec.epochOffset + e, epochs: l.total, step, steps, firstStep: skip, startedAt: t0, batchSize: l.batchSize, loss: r.loss });
       if (ctx.signal.aborted && step < steps) {
         await checkpoint(e, step, sums);

@@ -26,9 +26,15 @@ export interface AugmentOptions {
   colour?: number;
   /** Standard deviation of added Gaussian noise (default 0). */
   noise?: number;
+  /**
+   * What the intensities are: `unit` images in [0, 1] (contrast about 0.5, clamped back to
+   * [0, 1]; the default), or `zscore` volumes normalised to mean 0, sd 1 (contrast about 0, no
+   * clamp: clamping would cut away every intensity below the mean).
+   */
+  intensity?: 'unit' | 'zscore';
 }
 
-export const DEFAULT_AUGMENT: Required<AugmentOptions> = { flip: ['x'], shift: 0.1, rotate: 15, scale: [0.9, 1.1], brightness: 0.1, contrast: 0.1, colour: 0.05, noise: 0 };
+export const DEFAULT_AUGMENT: Required<AugmentOptions> = { flip: ['x'], shift: 0.1, rotate: 15, scale: [0.9, 1.1], brightness: 0.1, contrast: 0.1, colour: 0.05, noise: 0, intensity: 'unit' };
 
 /** Output voxel (z, y, x) samples the input at matrix * (p - centre) + centre + offset. */
 export interface SpatialTransform {
@@ -87,49 +93,61 @@ export function applySpatialTransform(v: Volume, t: SpatialTransform, interp: 'l
   const [D, H, W] = v.shape;
   const C = v.channels;
   const out = makeVolume([D, H, W], C);
+  const src = v.data;
+  const dst = out.data;
   const cz = (D - 1) / 2;
   const cy = (H - 1) / 2;
   const cx = (W - 1) / 2;
   const m = t.matrix;
-  const clamp = (x: number, n: number) => (x < 0 ? 0 : x > n - 1 ? n - 1 : x);
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = m as [number, number, number, number, number, number, number, number, number];
+  const [oz, oy, ox] = t.offset;
+  // Plane and row strides, per channel block: a voxel's channels are contiguous.
+  const sH = W * C;
+  const sD = H * sH;
   for (let z = 0; z < D; z++) {
+    const pz = z - cz;
     for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        const pz = z - cz;
-        const py = y - cy;
+      const py = y - cy;
+      const rz = m0 * pz + m1 * py;
+      const ry = m3 * pz + m4 * py;
+      const rx = m6 * pz + m7 * py;
+      let oi = (z * H + y) * W * C;
+      for (let x = 0; x < W; x++, oi += C) {
+        // The same arithmetic, in the same order, as a voxel-by-voxel matrix product.
         const px = x - cx;
-        const sz = m[0]! * pz + m[1]! * py + m[2]! * px + cz + t.offset[0];
-        const sy = m[3]! * pz + m[4]! * py + m[5]! * px + cy + t.offset[1];
-        const sx = m[6]! * pz + m[7]! * py + m[8]! * px + cx + t.offset[2];
-        const oi = ((z * H + y) * W + x) * C;
+        const sz = rz + m2 * px + cz + oz;
+        const sy = ry + m5 * px + cy + oy;
+        const sx = rx + m8 * px + cx + ox;
         if (interp === 'nearest') {
           const iz = Math.round(sz);
           const iy = Math.round(sy);
           const ix = Math.round(sx);
           if (iz < 0 || iy < 0 || ix < 0 || iz >= D || iy >= H || ix >= W) continue;
-          const si = ((iz * H + iy) * W + ix) * C;
-          for (let c = 0; c < C; c++) out.data[oi + c] = v.data[si + c]!;
+          const si = iz * sD + iy * sH + ix * C;
+          for (let c = 0; c < C; c++) dst[oi + c] = src[si + c]!;
           continue;
         }
-        const qz = clamp(sz, D);
-        const qy = clamp(sy, H);
-        const qx = clamp(sx, W);
+        // Edges extended: clamp the sample point into the volume.
+        const qz = sz < 0 ? 0 : sz > D - 1 ? D - 1 : sz;
+        const qy = sy < 0 ? 0 : sy > H - 1 ? H - 1 : sy;
+        const qx = sx < 0 ? 0 : sx > W - 1 ? W - 1 : sx;
         const z0 = Math.floor(qz);
         const y0 = Math.floor(qy);
         const x0 = Math.floor(qx);
-        const z1 = Math.min(z0 + 1, D - 1);
-        const y1 = Math.min(y0 + 1, H - 1);
-        const x1 = Math.min(x0 + 1, W - 1);
         const fz = qz - z0;
         const fy = qy - y0;
         const fx = qx - x0;
+        const dz = z0 + 1 < D ? sD : 0;
+        const dy = y0 + 1 < H ? sH : 0;
+        const dx = x0 + 1 < W ? C : 0;
+        const i000 = z0 * sD + y0 * sH + x0 * C;
         for (let c = 0; c < C; c++) {
-          const at = (zz: number, yy: number, xx: number) => v.data[((zz * H + yy) * W + xx) * C + c]!;
-          const a = at(z0, y0, x0) * (1 - fx) + at(z0, y0, x1) * fx;
-          const b = at(z0, y1, x0) * (1 - fx) + at(z0, y1, x1) * fx;
-          const d = at(z1, y0, x0) * (1 - fx) + at(z1, y0, x1) * fx;
-          const e = at(z1, y1, x0) * (1 - fx) + at(z1, y1, x1) * fx;
-          out.data[oi + c] = (a * (1 - fy) + b * fy) * (1 - fz) + (d * (1 - fy) + e * fy) * fz;
+          const i = i000 + c;
+          const a = src[i]! * (1 - fx) + src[i + dx]! * fx;
+          const b = src[i + dy]! * (1 - fx) + src[i + dy + dx]! * fx;
+          const d = src[i + dz]! * (1 - fx) + src[i + dz + dx]! * fx;
+          const e = src[i + dz + dy]! * (1 - fx) + src[i + dz + dy + dx]! * fx;
+          dst[oi + c] = (a * (1 - fy) + b * fy) * (1 - fz) + (d * (1 - fy) + e * fy) * fz;
         }
       }
     }
@@ -137,18 +155,20 @@ export function applySpatialTransform(v: Volume, t: SpatialTransform, interp: 'l
   return out;
 }
 
-/** Brightness, contrast, per-channel gain and noise, in place, clamped to [0, 1]. */
+/** Brightness, contrast, per-channel gain and noise, in place; `unit` images are clamped to [0, 1]. */
 export function jitterIntensity(v: Volume, rng: Rng, opts: AugmentOptions = {}): void {
   const o = { ...DEFAULT_AUGMENT, ...opts };
   const brightness = rng.uniform(-o.brightness, o.brightness);
   const contrast = 1 + rng.uniform(-o.contrast, o.contrast);
   const gains = Array.from({ length: v.channels }, () => (v.channels >= 3 ? 1 + rng.uniform(-o.colour, o.colour) : 1));
   const noise = o.noise;
+  const unit = o.intensity === 'unit';
+  const centre = unit ? 0.5 : 0;
   for (let i = 0; i < v.data.length; i++) {
-    let x = (v.data[i]! - 0.5) * contrast + 0.5 + brightness;
+    let x = (v.data[i]! - centre) * contrast + centre + brightness;
     x *= gains[i % v.channels]!;
     if (noise > 0) x += rng.normal() * noise;
-    v.data[i] = x < 0 ? 0 : x > 1 ? 1 : x;
+    v.data[i] = unit ? (x < 0 ? 0 : x > 1 ? 1 : x) : x;
   }
 }
 

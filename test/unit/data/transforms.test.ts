@@ -89,3 +89,17 @@ test('intensity jitter stays in [0, 1] and changes values', () => {
   assert.ok(Array.from(v.data).every((x) => x >= 0 && x <= 1));
   assert.notDeepEqual(Array.from(v.data), before);
 });
+
+test('the U-Net\'s training augmentation keeps z-scored intensities: nothing is clamped to [0, 1]', async () => {
+  const { UNET_AUGMENT } = await import('../../../server/src/methods/segment/unetTrain');
+  const shape: [number, number, number] = [8, 8, 8];
+  // A z-scored volume: smooth, mean about 0, sd about 1, half of it below 0 and some above 1.
+  const data = Float32Array.from({ length: 512 }, (_, i) => 1.5 * Math.sin((i % 8) * 0.5 + (Math.floor(i / 8) % 8) * 0.3 + Math.floor(i / 64) * 0.2));
+  for (let seed = 1; seed <= 5; seed++) {
+    const r = augment({ data, shape, channels: 1 }, createRng(seed), 3, UNET_AUGMENT);
+    const v = Array.from(r.image.data);
+    const below = v.filter((x) => x < -0.5).length;
+    const above = v.filter((x) => x > 1.1).length;
+    assert.ok(below > 50 && above > 30, `seed ${seed}: ${below} voxels below -0.5 and ${above} above 1.1 (of 512)`);
+  }
+});

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureBackend } from '../../../server/src/engine/backend';
 import { Unet3d, totalStride, type Triple, type Unet3dConfig } from '../../../server/src/networks/unet3d';
-import { upsampleBy } from '../../../server/src/networks/unet3dOps';
+import { leakyRelu, upsampleBy } from '../../../server/src/networks/unet3dOps';
 import { ParamStore } from '../../../server/src/networks/vit3dParams';
 import { deepSupervisionLoss } from '../../../server/src/methods/segment/unetLoss';
 import { makeOptimizer, SCHEDULES, setLearningRate } from '../../../server/src/training/optim';
@@ -82,6 +82,27 @@ test('the matMul upsampling is the transposed convolution with kernel = stride',
   assert.deepEqual(ours.shape, [1, 6, 4, 5, 4]);
   assert.ok(tf.max(tf.abs(tf.sub(ours, ref))).dataSync()[0]! < 1e-4);
   ps.dispose();
+});
+
+test('the U-Net\'s leaky ReLU gives the values and gradients of tfjs\'s own (zeros, negatives, NaN; native-sized and small tensors)', () => {
+  // 17920 elements: above the size from which Multiply runs natively (NATIVE_MIN_ELEMENTS).
+  for (const n of [37, 40 * 56 * 8]) {
+    const v = new Float32Array(n).map((_, i) => (i % 7 === 0 ? 0 : Math.sin(i * 1.7) * 3));
+    v[5] = NaN;
+    const x = tf.tensor1d(v);
+    const dy = tf.tensor1d(new Float32Array(n).map((_, i) => Math.cos(i * 0.3)));
+    const [ours, ref] = [(t: tf.Tensor) => leakyRelu(t, 0.01), (t: tf.Tensor) => tf.leakyRelu(t, 0.01)].map((f) => {
+      const g = tf.grad((t: tf.Tensor) => f(t))(x, dy).dataSync();
+      return { y: f(x).dataSync(), g };
+    });
+    assert.ok(Number.isNaN(ours!.y[5]!) && Number.isNaN(ref!.y[5]!), 'NaN stays NaN');
+    for (let i = 0; i < n; i++) {
+      if (i === 5) continue;
+      assert.ok(Math.abs(ours!.y[i]! - ref!.y[i]!) <= 1e-6 * Math.max(1, Math.abs(ref!.y[i]!)), `y[${i}] ${ours!.y[i]} vs ${ref!.y[i]}`);
+      assert.ok(Math.abs(ours!.g[i]! - ref!.g[i]!) <= 1e-6, `dx[${i}] ${ours!.g[i]} vs ${ref!.g[i]} (x ${v[i]})`);
+    }
+    tf.dispose([x, dy]);
+  }
 });
 
 test('every parameter gets a gradient, and SGD with the poly schedule learns a synthetic segmentation', () => {

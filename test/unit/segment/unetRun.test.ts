@@ -55,6 +55,8 @@ test('a U-Net run records its fingerprint, its plan and the values used, and rep
   assert.deepEqual(resolved.unet.spacing, [1, 1, 1]);
   assert.equal(resolved.unet.normalisation, 'mr');
   assert.equal(resolved.unet.stages, plan.strides.length);
+  assert.equal(plan.features, 4);
+  assert.deepEqual([resolved.train.optimizer, resolved.train.momentum, resolved.train.nesterov, resolved.train.lr, resolved.train.schedule], ['sgd', 0.99, true, 0.01, 'poly']);
   assert.ok(logs.some((l) => l.includes(`patch ${plan.patch.join('x')} (auto)`) && l.includes('batch 2 (experiment')), logs.join('\n'));
   assert.ok(logs.some((l) => l.includes('1 case(s) resampled to 1x1x1 mm')), logs.join('\n'));
   const extra = r.result!.test!.extra!;

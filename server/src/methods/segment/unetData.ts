@@ -11,7 +11,7 @@ import { computeFingerprint, type DatasetFingerprint } from '../../data/volumes/
 import { normaliseIntensities } from '../../data/volumes/normalise';
 import type { Experiment } from '../../experiment/types';
 import { resizeLinear, resizeNearest } from '../../transforms/resample';
-import { planUnet, type UnetPlan } from './unetPlan';
+import { planUnet, type PlanCompute, type UnetPlan } from './unetPlan';
 
 export interface PreparedCase extends CaseVolume {
   split: SegmentationSample['split'];
@@ -36,7 +36,7 @@ function resample(c: PreparedCase, spacing: Triple): PreparedCase {
   return out;
 }
 
-export async function prepareUnetData(e: Experiment, log: (m: string) => void): Promise<UnetData> {
+export async function prepareUnetData(e: Experiment, compute: PlanCompute, log: (m: string) => void): Promise<UnetData> {
   if (e.data.format !== 'volumes') throw new Error(`${e.file}: method segment needs data.format: volumes (got ${e.data.format})`);
   if (!e.data.labels) throw new Error(`${e.file}: method segment needs data.labels (the folder of label maps)`);
   const ds = await loadSegmentationDataset({
@@ -60,7 +60,7 @@ export async function prepareUnetData(e: Experiment, log: (m: string) => void): 
     if (max >= K) throw new Error(`${path.join(e.data.labels, c.id)}: label value ${max}, but data.classes has ${K} classes (${ds.classes.join(', ')})`);
   }
   const fingerprint = computeFingerprint(train, K);
-  const plan = planUnet(fingerprint, e.unet);
+  const plan = planUnet(fingerprint, e.unet, compute);
   let resampled = 0;
   const cases = read.map((c) => {
     const r = sameSpacing(c.spacing, plan.spacing) ? c : (resampled++, resample(c, plan.spacing));

@@ -6,8 +6,9 @@
  * every epoch, and at the end test Dice and HD95 per class with mirroring test-time augmentation
  * (and the largest-component option). Writes fingerprint.json and plan.json into the run and the
  * values used into its experiment.json. Trains on the one trainer (training/trainer.ts), which owns
- * the optimiser (`unet.optimizer`, SGD with Nesterov momentum 0.99 by default), the poly schedule
- * (set per epoch), weight decay, checkpoints and exact resume.
+ * the optimiser and schedule from `train.*` (for the U-Net SGD with Nesterov momentum 0.99, lr 0.01,
+ * poly, unless the experiment says otherwise: experiment/backboneDefaults.ts), weight decay,
+ * checkpoints and exact resume.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
@@ -27,18 +28,19 @@ import { augment, type AugmentOptions } from '../../transforms/augment';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import { prepareUnetData, type PreparedCase, type UnetData } from './unetData';
 import { deepSupervisionLoss } from './unetLoss';
-import { networkConfig } from './unetPlan';
+import { networkConfig, planCompute } from './unetPlan';
 import { predictCase, scoreCase, summarise, type CaseScores } from './unetPredict';
 
 export const UNET_FORMAT = 'medstudio-unet3d';
 const MODEL_DIR = 'model';
 
-const AUGMENT: AugmentOptions = { flip: ['x', 'y', 'z'], shift: 0, rotate: 15, scale: [0.85, 1.25], brightness: 0.1, contrast: 0.15, noise: 0.05 };
+/** The training patches' augmentation; the patches are z-scored (or CT-normalised), not [0, 1] images. */
+export const UNET_AUGMENT: AugmentOptions = { flip: ['x', 'y', 'z'], shift: 0, rotate: 15, scale: [0.85, 1.25], brightness: 0.1, contrast: 0.15, noise: 0.05, intensity: 'zscore' };
 
 /** The experiment with the plan's choices filled into `unet`, as the run's record. */
 export function resolvedExperiment(e: Experiment, d: UnetData): Experiment {
   const p = d.plan;
-  return { ...e, unet: { ...e.unet, patch: p.patch, spacing: p.spacing, normalisation: p.normalisation, stages: p.strides.length, batchSize: p.batchSize } };
+  return { ...e, unet: { ...e.unet, patch: p.patch, spacing: p.spacing, normalisation: p.normalisation, stages: p.strides.length, batchSize: p.batchSize, features: p.features } };
 }
 
 async function evaluateCases(net: Unet3d, d: UnetData, cases: PreparedCase[], e: Experiment, tta: boolean, signal?: AbortSignal): Promise<Record<string, number>> {
@@ -52,7 +54,7 @@ async function evaluateCases(net: Unet3d, d: UnetData, cases: PreparedCase[], e:
 
 export async function trainUnet(ctx: RunContext): Promise<RunResult> {
   const e = ctx.experiment;
-  const d = await prepareUnetData(e, ctx.log);
+  const d = await prepareUnetData(e, planCompute(ctx.compute.backend), ctx.log);
   const { plan } = d;
   await writeFileAtomic(path.join(ctx.runDir, 'fingerprint.json'), JSON.stringify(d.fingerprint, null, 2) + '\n');
   await writeFileAtomic(path.join(ctx.runDir, 'plan.json'), JSON.stringify(plan, null, 2) + '\n');
@@ -66,8 +68,8 @@ export async function trainUnet(ctx: RunContext): Promise<RunResult> {
   ctx.log(
     `unet: ${train.length} training cases, ${val.length} val, ${test.length} test; classes ${d.classes.join(', ')}; spacing ${plan.spacing.join('x')} mm (${src('spacing')}), ` +
       `normalisation ${plan.normalisation} (${src('normalisation')}), patch ${plan.patch.join('x')} (${src('patch')}), ${plan.strides.length} stages (${src('stages')}), ` +
-      `batch ${plan.batchSize} (${src('batchSize')}, ~${plan.estimatedMB} MB), features ${e.unet.features}-${e.unet.maxFeatures}, ${e.unet.block} blocks, ${ps.count()} parameters, ` +
-      `${e.unet.optimizer} lr ${e.unet.lr} poly, ${e.unet.stepsPerEpoch} steps/epoch [${ctx.compute.backend}]`,
+      `batch ${plan.batchSize} (${src('batchSize')}, ~${plan.estimatedMB} MB), features ${plan.features}-${plan.maxFeatures} (${src('features')}), ${e.unet.block} blocks, ${ps.count()} parameters, ` +
+      `${e.unet.stepsPerEpoch} steps/epoch [${ctx.compute.backend}]`,
   );
   const sampler = new PatchSampler({ patch: plan.patch, foreground: e.unet.foreground });
   const B = plan.batchSize;
@@ -86,7 +88,7 @@ export async function trainUnet(ctx: RunContext): Promise<RunResult> {
     const y = new Int32Array(B * pv);
     patches.forEach((p, k) => {
       if (e.train.augment) {
-        const r = augment({ data: p.image, shape: plan.patch, channels: 1 }, rng, 3, AUGMENT, { data: Float32Array.from(p.label!), shape: plan.patch, channels: 1 });
+        const r = augment({ data: p.image, shape: plan.patch, channels: 1 }, rng, 3, UNET_AUGMENT, { data: Float32Array.from(p.label!), shape: plan.patch, channels: 1 });
         x.set(r.image.data, k * pv);
         y.set(Int32Array.from(r.mask!.data), k * pv);
       } else {
@@ -124,7 +126,7 @@ export async function trainUnet(ctx: RunContext): Promise<RunResult> {
   };
   try {
     const done = await trainPhases(ctx, [{ name: 'main', epochs: E, epochOffset: 0, open: async () => phase }], {
-      settings: { optimizer: e.unet.optimizer, momentum: 0.99, nesterov: true, weightDecay: e.train.weightDecay, schedule: 'poly', lr: e.unet.lr, batchSize: B, checkpointEvery: e.train.checkpointEvery },
+      settings: { ...e.train, batchSize: B },
     });
     if (!done) return { artifacts: {} };
     const t1 = performance.now();

@@ -44,11 +44,12 @@ export async function openSegment2dData(e: Experiment): Promise<Segmentation2dDa
   });
 }
 
+/** unet.features 0 (auto: the 3D U-Net plans it from the compute budget) keeps nnU-Net's 32 here. */
 export function unet2dConfig(e: Experiment, ds: Segmentation2dDataset): Unet2dConfig {
   const stages = e.unet.stages || autoStages(ds.size);
   const divisor = 2 ** (stages - 1);
   if (ds.size % divisor) throw new Error(`${e.file}: model.inputSize ${ds.size} must be a multiple of ${divisor} for ${stages} U-Net stages (set unet.stages or another inputSize)`);
-  return { channels: ds.channels, classes: ds.classes.length, features: e.unet.features, maxFeatures: e.unet.maxFeatures, stages, block: e.unet.block, deepSupervision: e.unet.deepSupervision };
+  return { channels: ds.channels, classes: ds.classes.length, features: e.unet.features || 32, maxFeatures: e.unet.maxFeatures, stages, block: e.unet.block, deepSupervision: e.unet.deepSupervision };
 }
 
 export async function trainSegment2d(ctx: RunContext): Promise<RunResult> {
