@@ -105,8 +105,13 @@ test('data.patch draws patches of the input size from whole volumes, several per
       for (let k = 0; k < 6; k++) {
         const hit = y.subarray(k * 512, (k + 1) * 512).some((v) => v > 0);
         // The last round(6 / 3) = 2 of the batch are forced onto the lesion.
-        if (k >= 4) (forced++, (forcedHit += hit ? 1 : 0));
-        else (free++, (freeHit += hit ? 1 : 0));
+        if (k >= 4) {
+          forced++;
+          forcedHit += hit ? 1 : 0;
+        } else {
+          free++;
+          freeHit += hit ? 1 : 0;
+        }
       }
       tf.dispose([b.x, b.y!]);
     }
