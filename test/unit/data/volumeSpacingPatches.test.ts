@@ -3,7 +3,7 @@
  * volume in the canonical frame at one spacing (the physical size stays), data.intensity's MR
  * percentiles ignore outliers, data.patch draws patches of the input size (a labelled voxel in
  * the forced share, several per volume) instead of squashing, and the experiment refuses
- * ill-formed options. Tiny generated NIfTI volumes.
+ * ill-formed options; decoded volumes are cached once. Tiny generated NIfTI volumes.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,6 +129,22 @@ test('data.patch draws patches of the input size from whole volumes, several per
   assert.equal(patches.length, 5);
   assert.ok(patches.every((p) => p.image.length === 16 ** 3 && p.label === undefined));
   assert.equal(new Set(patches.map((p) => p.origin.join(','))).size, 5);
+});
+
+test('patch training decodes each volume once and cuts every later patch from the cache', async () => {
+  fs.cpSync(path.join(dir, 'p'), path.join(dir, 'gone'), { recursive: true });
+  const open = (cacheBytes?: number) => loadSegmentationDataset({ path: path.join(dir, 'gone/volumes'), labels: path.join(dir, 'gone/labels'), size: 8, seed: 1, manifest: false, valFraction: 0, testFraction: 0, patch: true, ...(cacheBytes === undefined ? {} : { cacheBytes }) });
+  const [cached, uncached] = [await open(), await open(0)];
+  const o = { batchSize: 4, patchesPerVolume: 2, shuffle: true, seed: 1 };
+  const epoch = async (ds: typeof cached, e: number) => {
+    for await (const b of ds.patchBatches('train', { ...o, epoch: e })) tf.dispose([b.x, b.y!]);
+  };
+  await epoch(cached, 0);
+  await epoch(uncached, 0);
+  fs.rmSync(path.join(dir, 'gone'), { recursive: true });
+  // The files are gone: only volumes held in memory can still give patches.
+  await epoch(cached, 1);
+  await assert.rejects(epoch(uncached, 1));
 });
 
 test('a dataset that squashes volumes much larger than its input says so in the log', async () => {
