@@ -141,7 +141,7 @@ function levenshtein(a: string, b: string): number {
 }
 
 /** Sections that stay absent unless written (a sweep or cluster block changes what a file means). */
-const OPTIONAL_SECTIONS = new Set(['data', 'sweep', 'cluster']);
+const OPTIONAL_SECTIONS = new Set(['data', 'sweep', 'cluster', 'intensity']);
 
 /** Fills defaults from the schema (recursively for objects that are present or have defaults). */
 function withDefaults(value: unknown, schema: SchemaNode): unknown {
@@ -227,6 +227,21 @@ export function parseExperiment(text: string, file: string): ParseResult {
             : `method 'segment2d' reads data.format 'images' (images in data.path, masks in data.labels), not '${exp.data.format}'`
           : `data.format 'images' (image + mask pairs) is for method 'segment2d', not '${exp.method}'`;
       problems.push({ message, severity: 'error', start, end, path: ['data', exp.method === 'segment2d' && exp.data.format === 'images' ? 'labels' : 'format'] });
+    }
+    const dataProblem = (key: string, message: string) => {
+      const [start, end] = at(doc.getIn(['data', key], true) as YamlNode);
+      problems.push({ message, severity: 'error', start, end, path: ['data', key] });
+    };
+    const { spacing, intensity } = exp.data;
+    if (spacing && spacing.length !== 3) dataProblem('spacing', `data.spacing is [D, H, W] in mm: three values, not ${spacing.length}`);
+    if (intensity) {
+      const given = (['window', 'percentiles'] as const).filter((k) => intensity[k]);
+      const range = given.length === 1 ? intensity[given[0]!]! : undefined;
+      if (!range) dataProblem('intensity', 'data.intensity gives one of window: [lo, hi] or percentiles: [p, q]');
+      else if (range.length !== 2 || !(range[0] < range[1])) dataProblem('intensity', `data.intensity.${given[0]} is [low, high] with low < high`);
+    }
+    if (exp.model.backbone === 'unet') {
+      for (const k of ['spacing', 'intensity', 'patch'] as const) if (exp.data[k]) dataProblem(k, `data.${k} is for the ViT and GL-MAE; the U-Net plans spacing, normalisation and patches itself (see unet)`);
     }
     if (exp.method === 'disco' && !exp.teacher) {
       const [start, end] = at(doc.contents as YamlNode);

@@ -52,6 +52,13 @@ export const experimentSchema = obj(
         testFraction: num('Fraction of the data for testing when the data has no split column.', { min: 0, max: 0.5, default: 0.15 }),
         split: str('A CSV (path,split) that assigns each file to train, val or test (a fixed split that several experiments share); paths are relative to the CSV. Without it the split is seeded by train.seed.', { path: 'file' }),
         labelled: int('Fine-tuning with few labels: use only this many labelled training items (0 = all).', { min: 0, default: 0 }),
+        spacing: { kind: 'array', doc: 'For `volumes` (ViT `segment`, `glmae`): target voxel spacing [D, H, W] in mm. Each volume is put in one canonical voxel frame and resampled to it (linear for images, nearest for labels) before anything else; Dice is then measured on that grid. Unset: voxels are used as stored. (The U-Net plans its own: `unet.spacing`.)', items: num('mm.', { min: 0 }), minItems: 3 },
+        intensity: obj('For `volumes`: how each volume becomes [0, 1]. Unset: per-volume min-max. Give one of `window` or `percentiles`.', {
+          window: { kind: 'array', doc: 'CT: clamp to [lo, hi] in stored units (Hounsfield), e.g. [-1000, 400].', items: num('Stored value.'), minItems: 2 },
+          percentiles: { kind: 'array', doc: 'MR: clamp each volume to its own [p, q] percentiles (in %), e.g. [0.5, 99.5], then scale to [0, 1].', items: num('Percent.', { min: 0, max: 100 }), minItems: 2 },
+        }),
+        patch: bool('For `volumes` (ViT `segment`, `glmae`): keep volumes whole (at `spacing`) and train on patches of model.inputSize (GL-MAE: glmae.volumeSize) instead of squashing each volume into it. Segmentation patches hold a labelled voxel one time in three (the rest anywhere) and val/test Dice comes from sliding windows over whole volumes; GL-MAE patches are placed at random. Without it a volume much larger than the input is squashed (the log says so).', false),
+        patchesPerVolume: int('With `patch`: patches cut from each decoded volume per step.', { min: 1, default: 2 }),
       },
       ['format', 'path'],
     ),

@@ -20,6 +20,11 @@ export interface Experiment {
     /** CSV (path,split) with a fixed split. */
     split?: string;
     labelled: number;
+    /** Target voxel spacing [D, H, W] mm for `volumes`. */
+    spacing?: [number, number, number];
+    intensity?: { window?: [number, number]; percentiles?: [number, number] };
+    patch: boolean;
+    patchesPerVolume: number;
   };
   model: {
     backbone: 'resnet' | 'mobilenet' | 'cnn3d' | 'vit3d' | 'unet';

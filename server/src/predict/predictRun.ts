@@ -1,6 +1,6 @@
 /**
  * `predict`: a finished run's model on new images, written next to nothing the user did not ask
- * for. A segmentation run (the 3D U-Net) writes one label map per volume, NIfTI in the input's
+ * for. A segmentation run (the 3D U-Net, or a ViT trained with data.patch) writes one label map per volume, NIfTI in the input's
  * own geometry (`<name>_seg.nii.gz`), so it opens aligned over the volume in any viewer; a
  * classification run writes `predictions.csv` (file, predicted class, one probability column per
  * class). Inputs: one image or DICOM series folder, or a folder of images. Progress per window,
@@ -17,7 +17,9 @@ import type { PredictOutput, PredictSummary } from '../protocol/predict';
 import { classifyImage } from './classifyImage';
 import { peakMemoryMB } from './memory';
 import { segmentVolume } from './segmentVolume';
-import { loadUnetModel } from './unetModel';
+import { loadUnetModel, unetModelFile } from './unetModel';
+import { loadVitSegmenter } from './vitModel';
+import { SEGMENTER_FORMAT } from '../methods/segment/train';
 import { predictKind } from './predictor';
 
 export interface PredictOptions {
@@ -56,6 +58,10 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+function segmenterFormat(runDir: string): unknown {
+  return (JSON.parse(fs.readFileSync(unetModelFile(runDir), 'utf8')) as { format?: unknown }).format;
+}
+
 export async function predictRun(runDir: string, input: string, o: PredictOptions): Promise<PredictSummary> {
   const t0 = performance.now();
   const kind = predictKind(runDir);
@@ -64,7 +70,7 @@ export async function predictRun(runDir: string, input: string, o: PredictOption
   const outputs: PredictOutput[] = [];
   const log = o.log ?? (() => undefined);
   if (kind === 'segmentation') {
-    const m = loadUnetModel(runDir);
+    const m = segmenterFormat(runDir) === SEGMENTER_FORMAT ? loadVitSegmenter(runDir) : loadUnetModel(runDir);
     try {
       for (const [index, file] of inputs.entries()) {
         const t1 = performance.now();

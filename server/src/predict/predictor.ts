@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UNET2D_FORMAT } from '../methods/segment2d/model';
+import { SEGMENTER_FORMAT } from '../methods/segment/train';
 import { UNET_FORMAT } from '../methods/segment/unetTrain';
 import type { PredictKind } from '../protocol/predict';
 import { RUN_FILES } from '../runs/runDir';
@@ -19,10 +20,10 @@ export function predictorOf(runDir: string): PredictKind | { refused: string } {
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) return { refused: 'not a run folder' };
   const seg = unetModelFile(runDir);
   if (fs.existsSync(seg)) {
-    const format = savedFormat(seg);
-    if (format === UNET_FORMAT) return 'segmentation';
+    const { format, patch } = saved(seg);
+    if (format === UNET_FORMAT || (format === SEGMENTER_FORMAT && patch)) return 'segmentation';
     if (format === UNET2D_FORMAT) return { refused: 'is a 2D segmentation run (segment2d): medstudio explain <run> <image> --out DIR writes its mask' };
-    return { refused: `its segmentation model is '${format}' (the UNETR-style ViT, trained on whole volumes squashed to a cube); predict takes U-Net runs (model.backbone: unet), which work at the data's own resolution` };
+    return { refused: `its segmentation model is '${format}' (the UNETR-style ViT, trained on whole volumes squashed to a cube); predict takes U-Net runs (model.backbone: unet) and ViT runs trained with data.patch, which work at the data's own resolution` };
   }
   if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {
     // A detector saves model/model.json too; its output is boxes, not class probabilities.
@@ -40,10 +41,12 @@ function runMethod(runDir: string): string | undefined {
   }
 }
 
-function savedFormat(file: string): string {
+/** The saved model's format, and whether it was trained on patches (data.patch). */
+function saved(file: string): { format: string; patch: boolean } {
   try {
-    return String((JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown }).format ?? 'unknown');
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown; modelTopology?: { patch?: unknown } };
+    return { format: String(json.format ?? 'unknown'), patch: json.modelTopology?.patch === true };
   } catch {
-    return 'unreadable';
+    return { format: 'unreadable', patch: false };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * A U-Net's label map for one volume, in the volume's own grid: the voxels are put in the
- * canonical frame (orientation.ts), resampled to the plan's spacing, normalised as in training,
+ * A segmenter's label map for one volume (the U-Net, or a ViT trained with data.patch), in the
+ * volume's own grid: the voxels are put in the canonical frame (orientation.ts), resampled to
+ * the spacing it trained at (the U-Net's plan, the ViT's data.spacing), normalised as in training,
  * predicted by overlapping Gaussian-weighted sliding windows a window-deep slab at a time
  * (memory does not grow with the volume's depth), then resampled back (nearest) and put back
  * in the input's axis order, so the map overlays the input voxel for voxel with its geometry.
@@ -8,13 +9,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MedImage } from '../data/readers';
 import { canonicalAxes, canonicalDims, canonicalGeometry, inverseAxes, isIdentity, reorient, type Dims3 } from '../data/volumes/orientation';
-import { normaliseIntensities } from '../data/volumes/normalise';
 import { mirroredPredict, slidingWindowLabels } from '../eval/slidingWindow';
 import { keepLargestComponent } from '../transforms/largestComponent';
 import { resizeLinear } from '../transforms/resample';
-import type { UnetModel } from './unetModel';
 
 type Triple = [number, number, number];
+
+/** What sliding-window prediction needs of a trained segmenter. */
+export interface VolumeSegmenter {
+  classes: string[];
+  /** Spacing [D, H, W] mm the network saw, or null: the volume's own. */
+  spacing: Triple | null;
+  /** Window size [D, H, W]. */
+  patch: Triple;
+  mirror: boolean;
+  overlap: number;
+  largestComponent: boolean;
+  /** Raw intensities [D, H, W] at `spacing` -> the network's input scale, as in training. */
+  normalise(voxels: Float32Array, shape: Triple): Float32Array;
+  /** [B, ...patch, 1] -> logits [B, ...patch, K]. */
+  logits(x: tf.Tensor5D): tf.Tensor5D;
+}
 
 export interface SegmentOptions {
   /** Mirroring test-time augmentation (default: as the run was evaluated). */
@@ -64,8 +79,8 @@ function scalarVoxels(img: MedImage): Float32Array {
   return out;
 }
 
-export async function segmentVolume(m: UnetModel, img: MedImage, o: SegmentOptions = {}): Promise<VolumeSegmentation> {
-  if (img.spatialDims !== 3 || (img.dims[2] ?? 1) < 2) throw new Error(`${img.path} is a 2D image (${img.dims.slice(0, 2).join('x')}); this U-Net segments 3D volumes`);
+export async function segmentVolume(m: VolumeSegmenter, img: MedImage, o: SegmentOptions = {}): Promise<VolumeSegmentation> {
+  if (img.spatialDims !== 3 || (img.dims[2] ?? 1) < 2) throw new Error(`${img.path} is a 2D image (${img.dims.slice(0, 2).join('x')}); this model segments 3D volumes`);
   if ((img.dims[3] ?? 1) > 1) throw new Error(`${img.path} is a 4D series (${img.dims.join('x')}); pick one volume of it`);
   const dims = img.dims.slice(0, 3) as Dims3;
   const axes = canonicalAxes(img.direction);
@@ -76,17 +91,17 @@ export async function segmentVolume(m: UnetModel, img: MedImage, o: SegmentOptio
   // [D, H, W] order, as the plan.
   const shape: Triple = [cdims[2], cdims[1], cdims[0]];
   const spacing: Triple = [geo.spacing[2], geo.spacing[1], geo.spacing[0]];
-  const target = m.plan.spacing;
+  const target = m.spacing ?? spacing;
   const grid = shape.map((n, a) => Math.max(1, Math.round((n * spacing[a]!) / target[a]!))) as Triple;
   if (grid.some((v, a) => v !== shape[a])) voxels = resizeLinear({ data: voxels, shape, channels: 1 }, grid).data;
-  voxels = normaliseIntensities(voxels, m.plan.normalisation, m.fingerprint);
+  voxels = m.normalise(voxels, grid);
   const K = m.classes.length;
-  const logits = (x: tf.Tensor5D) => m.net.apply(x);
+  const logits = (x: tf.Tensor5D) => m.logits(x);
   const mirror = o.mirror ?? m.mirror;
   const predict = mirror ? mirroredPredict(logits, [1, 2, 3]) : (x: tf.Tensor5D) => tf.tidy(() => tf.softmax(logits(x)) as tf.Tensor5D);
   let windows = 0;
   let labels = await slidingWindowLabels(voxels, grid, predict, {
-    patch: m.plan.patch,
+    patch: m.patch,
     classes: K,
     overlap: o.overlap ?? m.overlap,
     batchSize: o.batchSize ?? 1,

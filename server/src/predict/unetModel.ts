@@ -5,11 +5,20 @@
  */
 import * as path from 'node:path';
 import type { DatasetFingerprint } from '../data/volumes/fingerprint';
+import { normaliseIntensities } from '../data/volumes/normalise';
 import { Unet3d, type Unet3dConfig } from '../networks/unet3d';
 import { ParamStore } from '../networks/vit3dParams';
 import { loadParams } from '../networks/vit3dWeights';
 import type { UnetPlan } from '../methods/segment/unetPlan';
 import { UNET_FORMAT } from '../methods/segment/unetTrain';
+import type { VolumeSegmenter } from './segmentVolume';
+
+export interface UnetModel extends VolumeSegmenter {
+  net: Unet3d;
+  plan: UnetPlan;
+  fingerprint: DatasetFingerprint;
+  dispose(): void;
+}
 
 /** What the run saved beside the weights (unetTrain.ts). */
 interface SavedUnet {
@@ -22,11 +31,6 @@ interface SavedUnet {
   largestComponent: boolean;
 }
 
-export interface UnetModel extends Omit<SavedUnet, 'unet'> {
-  net: Unet3d;
-  dispose(): void;
-}
-
 export const unetModelFile = (runDir: string) => path.join(runDir, 'model', 'segmenter.json');
 
 export function loadUnetModel(runDir: string): UnetModel {
@@ -36,7 +40,21 @@ export function loadUnetModel(runDir: string): UnetModel {
   try {
     const net = new Unet3d(topology.unet, ps);
     ps.assignFrom(tensors, { strict: true });
-    return { net, plan: topology.plan, classes: topology.classes, fingerprint: topology.fingerprint, mirror: topology.mirror, overlap: topology.overlap, largestComponent: topology.largestComponent, dispose: () => ps.dispose() };
+    const { plan, fingerprint } = topology;
+    return {
+      net,
+      plan,
+      classes: topology.classes,
+      fingerprint,
+      spacing: plan.spacing,
+      patch: plan.patch,
+      mirror: topology.mirror,
+      overlap: topology.overlap,
+      largestComponent: topology.largestComponent,
+      normalise: (v) => normaliseIntensities(v, plan.normalisation, fingerprint),
+      logits: (x) => net.apply(x),
+      dispose: () => ps.dispose(),
+    };
   } catch (e) {
     ps.dispose();
     throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);

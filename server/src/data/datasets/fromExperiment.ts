@@ -29,7 +29,15 @@ export function classificationSpec(e: Experiment, extra: { intensity?: Intensity
   return spec;
 }
 
-/** For data.format volumes: data.path holds the volumes, data.labels the label maps (optional). */
+/** data.intensity as the loaders take it: a CT window, MR percentiles, or 'auto' (per-volume min-max) when unset. */
+export function intensityOf(e: Experiment): Intensity {
+  const i = e.data.intensity;
+  if (i?.window) return { window: i.window };
+  if (i?.percentiles) return { percentiles: i.percentiles };
+  return 'auto';
+}
+
+/** For data.format volumes: data.path holds the volumes, data.labels the label maps (optional); data.spacing, data.intensity and data.patch as given. */
 export function segmentationSpec(e: Experiment, extra: { intensity?: Intensity } = {}): SegmentationDatasetSpec {
   if (e.data.format !== 'volumes') throw new DatasetError(e.file, `segmentation needs data.format 'volumes', got '${e.data.format}'`);
   const spec: SegmentationDatasetSpec = {
@@ -42,6 +50,8 @@ export function segmentationSpec(e: Experiment, extra: { intensity?: Intensity }
   };
   if (e.data.labels) spec.labels = e.data.labels;
   if (e.data.classes) spec.classes = e.data.classes;
-  if (extra.intensity) spec.intensity = extra.intensity;
+  if (e.data.spacing) spec.spacing = e.data.spacing;
+  if (e.data.patch) spec.patch = true;
+  spec.intensity = extra.intensity ?? intensityOf(e);
   return spec;
 }

@@ -11,7 +11,7 @@ export {
   type ClassificationDatasetSpec,
   type DatasetSample,
 } from './classification';
-export { loadSegmentationDataset, type SegmentationBatch, type SegmentationBatchOptions, type SegmentationDataset, type SegmentationDatasetSpec, type SegmentationSample } from './segmentation';
+export { loadSegmentationDataset, type LoadedVolume, type PatchBatchOptions, type SegmentationBatch, type SegmentationBatchOptions, type SegmentationDataset, type SegmentationDatasetSpec, type SegmentationSample } from './segmentation';
 export { classBalancedWeights, epochOrder, type OrderOptions } from './batches';
 export { boxMask, npzImagePath, type InputBox } from './boxes';
 export { CsvError, parseCsv } from './csv';
@@ -19,5 +19,5 @@ export { encodeNpy, encodeNpz, NpyError, parseNpy, parseNpz, type Npy, type NpyA
 export { checkFinite, inputShape, InputValueError, normaliseImage, toModelInput, type InputGeometry, type Intensity, type RawImage } from './preprocess';
 export { DatasetError } from './sources';
 export { countByClass, describeImbalance, SPLITS, stratifiedSplit, type ClassCounts, type Split } from './splits';
-export { classificationSpec, segmentationSpec } from './fromExperiment';
+export { classificationSpec, intensityOf, segmentationSpec } from './fromExperiment';
 export { trainingInputMean } from './inputMean';

@@ -9,9 +9,23 @@ import { makeVolume, type Volume } from '../../transforms/volume';
 /**
  * How stored values become [0, 1]: 'auto' divides 8-bit images by 255 and min-max scales
  * anything else per image; 'minmax' always scales per image; a window [lo, hi] clamps to it
- * (e.g. [-1000, 400] Hounsfield units for chest CT).
+ * (e.g. [-1000, 400] Hounsfield units for chest CT); percentiles [p, q] (in %) clamp each image
+ * to its own p-th and q-th percentiles (MR, whose intensities have no absolute scale).
  */
-export type Intensity = 'auto' | 'minmax' | { window: [number, number] };
+export type Intensity = 'auto' | 'minmax' | { window: [number, number] } | { percentiles: [number, number] };
+
+/** Most values sorted for a percentile: a strided subset of this many is plenty and keeps a 512x512x300 CT fast. */
+const PERCENTILE_SAMPLE = 1 << 20;
+
+/** The p-th and q-th percentiles (in %) of the first component of `img` (nearest rank on a strided subset). */
+export function imagePercentiles(data: ArrayLike<number>, n: number, components: number, [p, q]: readonly [number, number]): [number, number] {
+  const step = Math.max(1, Math.floor(n / PERCENTILE_SAMPLE));
+  const values = new Float32Array(Math.ceil(n / step));
+  for (let i = 0, k = 0; i < n; i += step, k++) values[k] = data[i * components]!;
+  values.sort();
+  const at = (pct: number) => values[Math.min(values.length - 1, Math.max(0, Math.round((pct / 100) * (values.length - 1))))]!;
+  return [at(p), at(q)];
+}
 
 export interface InputGeometry {
   spatialDims: 2 | 3;
@@ -85,7 +99,7 @@ export function normaliseImage(img: RawImage, channels: 1 | 3, intensity: Intens
   const C = img.components;
   let lo = 0;
   let hi = 255;
-  if (typeof intensity === 'object') [lo, hi] = intensity.window;
+  if (typeof intensity === 'object') [lo, hi] = 'window' in intensity ? intensity.window : imagePercentiles(img.data, n, C, intensity.percentiles);
   else if (intensity === 'minmax' || !img.eightBit) {
     lo = Infinity;
     hi = -Infinity;

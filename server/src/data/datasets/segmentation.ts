@@ -9,16 +9,30 @@
  *     tf.dispose([x, y]);
  *   }
  *
- * Volumes are resampled to the size in voxel space (linear for images, nearest for labels);
- * physical spacing is not equalised. Augmentation moves image and labels together.
+ * By default volumes are resampled to the size in voxel space (linear for images, nearest for
+ * labels): physical spacing is not equalised and a large scan is squashed (said in the log when a
+ * volume is over twice the size along an axis). With `spacing` each volume is first put in the
+ * canonical voxel frame (volumes/orientation.ts) and resampled to that spacing; with `patch` the
+ * (resampled) volumes stay whole, `size` is the patch size, and training draws patches
+ * (patchBatches, through volumes/patchSampler.ts) while evaluation takes whole volumes (load) for
+ * sliding windows. Metrics are then on the resampled grid. Augmentation moves image and labels
+ * together.
+ *
+ * Memory with `patch`: decoded volumes are kept up to `cacheBytes` (default 256 MiB), and a
+ * volume beyond that budget is decoded, cut and released; the tensors a step sees are batch x
+ * patch. Peak: the cache, plus the volumes of two batches in decoding (this one and the
+ * prefetched next, ceil(batch / patchesPerVolume) each), plus batch x patch.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { augment as augmentVolume, type AugmentOptions } from '../../transforms/augment';
 import { resizeLinear, resizeNearest } from '../../transforms/resample';
-import { createRng, deriveSeed } from '../../transforms/rng';
+import { createRng, deriveSeed, type Rng } from '../../transforms/rng';
 import { readImage } from '../readers';
+import { readCase } from '../volumes/caseVolume';
+import { PatchSampler, type Patch } from '../volumes/patchSampler';
+import { resampleCase } from '../volumes/spacing';
 import { chunk, epochOrder, prefetched, type OrderOptions } from './batches';
 import { parseCsv } from './csv';
 import { normaliseImage, type Intensity } from './preprocess';
@@ -45,6 +59,22 @@ export interface SegmentationDatasetSpec {
   labelled?: number;
   /** Decoded volumes kept in memory, bytes (default 256 MiB). */
   cacheBytes?: number;
+  /** Target voxel spacing [D, H, W] in mm: volumes go to the canonical frame and are resampled to it before anything else. */
+  spacing?: [number, number, number];
+  /** Keep volumes whole and train on patches of `size` (patchBatches) instead of squashing each volume to `size`. */
+  patch?: boolean;
+  /** With `patch`: share of patches forced to hold a labelled voxel (default 1/3 with labels, 0 without). */
+  foreground?: number;
+  /** Notes the user must see (volumes squashed to a much smaller input). */
+  log?: (message: string) => void;
+}
+
+/** A decoded, normalised volume: at `size` (squashed), or whole at its own or resampled grid (`patch`). */
+export interface LoadedVolume {
+  image: Float32Array;
+  label?: Int32Array;
+  /** [D, H, W]. */
+  shape: [number, number, number];
 }
 
 export interface SegmentationSample {
@@ -61,6 +91,11 @@ export interface SegmentationBatchOptions extends Omit<OrderOptions, 'weights'> 
   dropLast?: boolean;
 }
 
+export interface PatchBatchOptions extends SegmentationBatchOptions {
+  /** Patches cut from each decoded volume per step (the batch then needs ceil(batchSize / this) volumes). */
+  patchesPerVolume: number;
+}
+
 export interface SegmentationBatch {
   /** [B, D, H, W, 1] float32 in [0, 1]. The caller disposes it. */
   x: tf.Tensor5D;
@@ -71,14 +106,20 @@ export interface SegmentationBatch {
 
 export interface SegmentationDataset {
   classes: string[];
-  /** [D, H, W, 1]. */
+  /** [D, H, W, 1]: the squashed volume, or with `patch` the patch. */
   inputShape: [number, number, number, number];
+  /** Volumes kept whole (spec.patch): batches() refuses; patchBatches() trains, load() gives whole volumes. */
+  patched: boolean;
   samples: SegmentationSample[];
   counts: Record<Split, number>;
   split(s: Split): SegmentationSample[];
-  load(sample: SegmentationSample): Promise<{ image: Float32Array; label?: Int32Array }>;
+  load(sample: SegmentationSample): Promise<LoadedVolume>;
   batches(s: Split, opts: SegmentationBatchOptions): AsyncGenerator<SegmentationBatch>;
   batchCount(s: Split, opts: SegmentationBatchOptions): number;
+  /** With `patch`: `n` patches from `samples` in turn; the last round(n x foreground) (at least one when foreground > 0) around a labelled voxel. */
+  patches(samples: SegmentationSample[], n: number, rng: Rng): Promise<Patch[]>;
+  patchBatches(s: Split, opts: PatchBatchOptions): AsyncGenerator<SegmentationBatch>;
+  patchBatchCount(s: Split, opts: PatchBatchOptions): number;
 }
 
 const VOLUME_FILE = /\.(nii(\.gz)?|nrrd|nhdr|mha|mhd)$/i;
@@ -148,27 +189,57 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
     classes = ['background', ...Array.from({ length: max }, (_, i) => String(i + 1))];
   }
 
-  const cache = new Map<SegmentationSample, { image: Float32Array; label?: Int32Array }>();
+  const cache = new Map<SegmentationSample, LoadedVolume>();
   let cacheLeft = spec.cacheBytes ?? 256 * 1024 * 1024;
   const voxels = size[0] * size[1] * size[2];
+  const intensity = spec.intensity ?? 'auto';
+  const canonical = spec.spacing !== undefined || spec.patch === true;
+  if (spec.spacing && (spec.spacing.length !== 3 || spec.spacing.some((v) => !(v > 0)))) throw new DatasetError(dir, `spacing must be three positive mm values [D, H, W], got [${spec.spacing.join(', ')}]`);
+  let squashNoted = false;
+  /** Says once that whole volumes are squashed into the input (never silently). */
+  const noteSquash = (sample: SegmentationSample, shape: readonly number[]) => {
+    if (squashNoted || !shape.some((n, a) => n > 2 * size[a]!)) return;
+    squashNoted = true;
+    spec.log?.(`volumes are squashed to ${size.join('x')} voxels (${sample.id} is ${shape.join('x')} [D, H, W]${spec.spacing ? ` at ${spec.spacing.join('x')} mm` : ''}): detail is lost; data.patch: true trains on patches of the input size instead`);
+  };
+
+  /** Canonical frame, then the target spacing, then intensity: whole volumes ([D, H, W]). */
+  async function readCanonical(sample: SegmentationSample): Promise<LoadedVolume> {
+    const c = await readCase(sample.id, sample.path, sample.labelPath);
+    const r = spec.spacing ? resampleCase(c, spec.spacing) : c;
+    const [D, H, W] = r.shape;
+    const image = normaliseImage({ data: r.image, dims: [W, H, D], components: 1, eightBit: false }, 1, intensity, 3, sample.path).data;
+    return r.label ? { image, label: r.label, shape: r.shape } : { image, shape: r.shape };
+  }
 
   /** The cached arrays themselves: only for code here that copies before changing them. */
-  async function loadShared(sample: SegmentationSample): Promise<{ image: Float32Array; label?: Int32Array }> {
+  async function loadShared(sample: SegmentationSample): Promise<LoadedVolume> {
     const hit = cache.get(sample);
     if (hit) return hit;
-    const img = await readImage(sample.path);
-    if (img.spatialDims !== 3) throw new DatasetError(sample.path, 'is not a 3D volume');
-    const [w, h, d] = img.dims as [number, number, number];
-    const normalised = normaliseImage({ data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, 1, spec.intensity ?? 'auto', 3, sample.path);
-    const image = resizeLinear(normalised, size).data;
-    const out: { image: Float32Array; label?: Int32Array } = { image };
-    if (sample.labelPath) {
-      const lab = await readImage(sample.labelPath);
-      if (lab.dims[0] !== w || lab.dims[1] !== h || lab.dims[2] !== d) {
-        throw new DatasetError(sample.labelPath, `is ${lab.dims.slice(0, 3).join('x')}, its volume ${sample.path} is ${w}x${h}x${d}`);
+    let out: LoadedVolume;
+    if (canonical) {
+      const whole = await readCanonical(sample);
+      if (spec.patch) out = whole;
+      else {
+        noteSquash(sample, whole.shape);
+        out = { image: resizeLinear({ data: whole.image, shape: whole.shape, channels: 1 }, size).data, shape: size };
+        if (whole.label) out.label = Int32Array.from(resizeNearest({ data: Float32Array.from(whole.label), shape: whole.shape, channels: 1 }, size).data);
       }
-      const resized = resizeNearest({ data: Float32Array.from(lab.data.subarray(0, w * h * d)), shape: [d, h, w], channels: 1 }, size);
-      out.label = Int32Array.from(resized.data);
+    } else {
+      const img = await readImage(sample.path);
+      if (img.spatialDims !== 3) throw new DatasetError(sample.path, 'is not a 3D volume');
+      const [w, h, d] = img.dims as [number, number, number];
+      noteSquash(sample, [d, h, w]);
+      const normalised = normaliseImage({ data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, 1, intensity, 3, sample.path);
+      out = { image: resizeLinear(normalised, size).data, shape: size };
+      if (sample.labelPath) {
+        const lab = await readImage(sample.labelPath);
+        if (lab.dims[0] !== w || lab.dims[1] !== h || lab.dims[2] !== d) {
+          throw new DatasetError(sample.labelPath, `is ${lab.dims.slice(0, 3).join('x')}, its volume ${sample.path} is ${w}x${h}x${d}`);
+        }
+        const resized = resizeNearest({ data: Float32Array.from(lab.data.subarray(0, w * h * d)), shape: [d, h, w], channels: 1 }, size);
+        out.label = Int32Array.from(resized.data);
+      }
     }
     const bytes = out.image.byteLength + (out.label?.byteLength ?? 0);
     if (cacheLeft >= bytes) {
@@ -178,20 +249,36 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
     return out;
   }
 
+  const sampler = new PatchSampler({ patch: size, foreground: spec.foreground ?? (labelsDir ? 1 / 3 : 0) });
+  async function patchesOf(picked: SegmentationSample[], n: number, rng: Rng): Promise<Patch[]> {
+    if (!spec.patch) throw new Error('patches need a dataset opened with patch: true');
+    const items = await Promise.all(picked.map(loadShared));
+    const sources = Array.from({ length: n }, (_, k) => {
+      const i = k % picked.length;
+      const it = items[i]!;
+      return it.label ? { id: picked[i]!.id, shape: it.shape, image: it.image, label: it.label } : { id: picked[i]!.id, shape: it.shape, image: it.image };
+    });
+    return sampler.batch(sources, rng);
+  }
+  const volumesPerBatch = (o: PatchBatchOptions) => Math.ceil(o.batchSize / Math.max(1, Math.min(o.batchSize, Math.floor(o.patchesPerVolume))));
+
   const splitOf = (s: Split) => samples.filter((x) => x.split === s);
   const ds: SegmentationDataset = {
     classes,
     inputShape: [size[0], size[1], size[2], 1],
+    patched: spec.patch === true,
     samples,
     counts: { train: splitOf('train').length, val: splitOf('val').length, test: splitOf('test').length },
     split: splitOf,
     // Copies, so a caller that changes them cannot corrupt the cache.
     load: async (sample) => {
-      const { image, label } = await loadShared(sample);
-      return label ? { image: image.slice(), label: label.slice() } : { image: image.slice() };
+      const { image, label, shape } = await loadShared(sample);
+      return label ? { image: image.slice(), label: label.slice(), shape } : { image: image.slice(), shape };
     },
+    patches: patchesOf,
     batchCount: (s, o) => (o.dropLast ? Math.floor : Math.ceil)(splitOf(s).length / o.batchSize),
     async *batches(s, o) {
+      if (spec.patch) throw new Error('whole volumes of different sizes do not batch: with patch, train on patchBatches and evaluate whole volumes from load');
       const pool = splitOf(s);
       const groups = chunk(epochOrder(pool.map(() => 0), o), o.batchSize, o.dropLast);
       const aug = o.augment === true ? {} : o.augment || undefined;
@@ -217,6 +304,38 @@ export async function loadSegmentationDataset(spec: SegmentationDatasetSpec): Pr
       for await (const b of prefetched(groups.length, loadBatch)) {
         const batch: SegmentationBatch = { x: tf.tensor5d(b.x, [b.picked.length, size[0], size[1], size[2], 1]), samples: b.picked };
         if (b.y) batch.y = tf.tensor4d(b.y, [b.picked.length, size[0], size[1], size[2]], 'int32');
+        yield batch;
+      }
+    },
+    patchBatchCount: (s, o) => (o.dropLast ? Math.floor : Math.ceil)(splitOf(s).length / volumesPerBatch(o)),
+    async *patchBatches(s, o) {
+      const pool = splitOf(s);
+      const groups = chunk(epochOrder(pool.map(() => 0), o), volumesPerBatch(o), o.dropLast);
+      const perVolume = Math.ceil(o.batchSize / volumesPerBatch(o));
+      const aug = o.augment === true ? {} : o.augment || undefined;
+      const loadBatch = async (b: number) => {
+        const picked = groups[b]!.map((i) => pool[i]!);
+        const rng = createRng(deriveSeed(deriveSeed(o.seed ?? 0, o.epoch ?? 0), b + 1));
+        const n = Math.min(o.batchSize, picked.length * perVolume);
+        const patches = await patchesOf(picked, n, rng);
+        const x = new Float32Array(n * voxels);
+        const y = labelsDir ? new Int32Array(n * voxels) : undefined;
+        patches.forEach((p, k) => {
+          if (aug) {
+            const mask = p.label ? { data: Float32Array.from(p.label), shape: size, channels: 1 } : undefined;
+            const r = augmentVolume({ data: p.image, shape: size, channels: 1 }, rng.fork(k + 1), 3, aug, mask);
+            x.set(r.image.data, k * voxels);
+            if (y && r.mask) y.set(Int32Array.from(r.mask.data), k * voxels);
+          } else {
+            x.set(p.image, k * voxels);
+            if (y && p.label) y.set(p.label, k * voxels);
+          }
+        });
+        return { picked: patches.map((_, k) => picked[k % picked.length]!), x, y, n };
+      };
+      for await (const b of prefetched(groups.length, loadBatch)) {
+        const batch: SegmentationBatch = { x: tf.tensor5d(b.x, [b.n, size[0], size[1], size[2], 1]), samples: b.picked };
+        if (b.y) batch.y = tf.tensor4d(b.y, [b.n, size[0], size[1], size[2]], 'int32');
         yield batch;
       }
     },

@@ -6,12 +6,16 @@
  * student/teacher pair. The EMA teacher follows the student after every update.
  *
  * Randomness (views, masks, order) derives from (train.seed, epoch, step).
+ *
+ * With data.patch the volumes stay whole (at data.spacing) and each step cuts random patches of
+ * glmae.volumeSize from them (data.patchesPerVolume per volume) instead of squashing every
+ * volume to that size; the views are then taken from the patches.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
-import { loadSegmentationDataset, type SegmentationDataset, type SegmentationSample } from '../../data/datasets';
+import { intensityOf, loadSegmentationDataset, type SegmentationDataset, type SegmentationSample } from '../../data/datasets';
 import { train as trainPhases, type OpenPhase } from '../../training/trainer';
-import { createRng, deriveSeed } from '../../transforms/rng';
+import { createRng, deriveSeed, type Rng } from '../../transforms/rng';
 import type { RunContext, RunResult } from '../../training/types';
 import { paramsCheckpointSlot, saveParams } from '../../networks/vit3dWeights';
 import { saveEncoder } from '../../networks/vit3dIo';
@@ -22,21 +26,34 @@ import type { Volume } from './volume';
 
 export const GLMAE_FORMAT = 'medstudio-glmae';
 export const MODEL_DIR = 'model';
-export const INTENSITY = 'auto';
 
 export function volumeSizeOf(o: GlmaeOptions, configured: number): number {
   return configured > 0 ? configured : Math.round(1.5 * o.encoder.inputSize);
 }
 
-export async function openPretrainingData(ctx: Pick<RunContext, 'experiment'>, volumeSize: number): Promise<SegmentationDataset> {
+export async function openPretrainingData(ctx: Pick<RunContext, 'experiment'> & Partial<Pick<RunContext, 'log'>>, volumeSize: number): Promise<SegmentationDataset> {
   const e = ctx.experiment;
   if (e.data.format !== 'volumes') throw new Error(`${e.file}: method glmae needs data.format: volumes (got ${e.data.format})`);
   // A fixed split (data.split) keeps its val and test volumes out of pretraining too.
-  return loadSegmentationDataset({ path: e.data.path, size: volumeSize, seed: e.train.seed, valFraction: e.data.valFraction, testFraction: e.data.testFraction, intensity: INTENSITY, ...(e.data.split ? { manifest: e.data.split } : {}) });
+  return loadSegmentationDataset({
+    path: e.data.path,
+    size: volumeSize,
+    seed: e.train.seed,
+    valFraction: e.data.valFraction,
+    testFraction: e.data.testFraction,
+    intensity: intensityOf(e),
+    ...(e.data.split ? { manifest: e.data.split } : {}),
+    ...(e.data.spacing ? { spacing: e.data.spacing } : {}),
+    ...(e.data.patch ? { patch: true } : {}),
+    ...(ctx.log ? { log: ctx.log } : {}),
+  });
 }
 
-async function volumesOf(ds: SegmentationDataset, samples: SegmentationSample[], size: number): Promise<Volume[]> {
-  return Promise.all(samples.map(async (s) => ({ data: (await ds.load(s)).image, dims: [size, size, size] as [number, number, number] })));
+/** The inputs of one step: the volumes squashed to `size`, or with data.patch `n` random patches of `size` cut from them. */
+async function volumesOf(ds: SegmentationDataset, samples: SegmentationSample[], size: number, n: number, rng: Rng): Promise<Volume[]> {
+  const dims: [number, number, number] = [size, size, size];
+  if (ds.patched) return (await ds.patches(samples, n, rng)).map((p) => ({ data: p.image, dims }));
+  return Promise.all(samples.map(async (s) => ({ data: (await ds.load(s)).image, dims })));
 }
 
 function addTerms(sum: GlmaeTerms, t: GlmaeTerms): void {
@@ -53,13 +70,17 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
   const ds = await openPretrainingData(ctx, volumeSize);
   const train = ds.split('train');
   const B = e.train.batchSize;
-  const steps = Math.floor(train.length / B);
-  if (steps === 0) throw new Error(`${e.file}: train.batchSize ${B} is larger than the ${train.length} training volumes`);
+  // Volumes read per step: with patches, each gives data.patchesPerVolume of the batch.
+  const V = ds.patched ? Math.ceil(B / Math.min(B, e.data.patchesPerVolume)) : B;
+  const steps = Math.floor(train.length / V);
+  if (steps === 0) throw new Error(`${e.file}: train.batchSize ${B} needs ${V} training volumes per step; there are ${train.length}`);
+  const intensity = intensityOf(e);
   const model = new GlmaeModel(o);
   ctx.log(
     `glmae: ${train.length} unlabelled training volumes at ${volumeSize}^3, views ${o.encoder.inputSize}^3 global x2 + ${o.localViews} local ${o.localSize}^3, ` +
       `mask ${o.maskRatio}, ${model.student.count()} student parameters [${ctx.compute.backend}]`,
   );
+  if (ds.patched) ctx.log(`glmae: random ${volumeSize}^3 patches from whole volumes${e.data.spacing ? ` resampled to ${e.data.spacing.join('x')} mm` : ''}, ${B} per step from ${V} volume(s)`);
   const viewOpts = { inputSize: o.encoder.inputSize, globalScale: o.globalScale, localViews: o.localViews, localSize: o.localSize, patchSize: o.encoder.patchSize, maskRatio: o.maskRatio };
   const E = e.train.epochs;
   let last = zeroTerms();
@@ -73,8 +94,9 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
       return { steps, iterate: Array.from({ length: steps }, (_, s) => s), dispose: () => undefined };
     },
     step: async (step, s) => {
-      const vols = await volumesOf(ds, order.slice(step * B, (step + 1) * B).map((i) => train[i]!), volumeSize);
-      const batch = makeBatch(vols, createRng(deriveSeed(deriveSeed(e.train.seed, s.epoch + 1), step + 1)), viewOpts);
+      const stepSeed = deriveSeed(deriveSeed(e.train.seed, s.epoch + 1), step + 1);
+      const vols = await volumesOf(ds, order.slice(step * V, (step + 1) * V).map((i) => train[i]!), volumeSize, B, createRng(deriveSeed(stepSeed, 0x9a7c)));
+      const batch = makeBatch(vols, createRng(stepSeed), viewOpts);
       const { terms, grads } = model.gradients(batch);
       const { loss, ...parts } = terms;
       return { loss, grads, parts };
@@ -82,7 +104,7 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
     afterUpdate: () => model.followTeacher(),
     endEpoch: async (sum) => {
       ctx.metrics({ split: 'train', epoch: sum.reportedEpoch, loss: sum.trainLoss, extra: { loss: sum.trainLoss, ...sum.parts, lr: sum.lr } });
-      last = await validate(model, ds, volumeSize, viewOpts, e.train.seed, B);
+      last = await validate(model, ds, volumeSize, viewOpts, e.train.seed, B, V);
       return { split: 'val', epoch: sum.reportedEpoch, loss: last.loss, extra: { ...last, lr: sum.lr } };
     },
   };
@@ -90,9 +112,9 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
     const done = await trainPhases(ctx, [{ name: 'main', epochs: E, epochOffset: 0, open: async () => phase }]);
     if (!done) return { artifacts: {} };
     const dir = path.join(ctx.runDir, MODEL_DIR);
-    await saveEncoder(dir, model.encoder, { method: 'glmae', intensity: INTENSITY });
+    await saveEncoder(dir, model.encoder, { method: 'glmae', intensity: typeof intensity === 'string' ? intensity : JSON.stringify(intensity) });
     const teacher = model.teacher.entries().map(([k, v]) => [`teacher/${k}`, v] as [string, tf.Tensor]);
-    await saveParams(dir, 'glmae', GLMAE_FORMAT, { options: o, volumeSize, intensity: INTENSITY }, [...model.student.entries(), ...teacher]);
+    await saveParams(dir, 'glmae', GLMAE_FORMAT, { options: o, volumeSize, intensity, spacing: e.data.spacing ?? null, patch: ds.patched }, [...model.student.entries(), ...teacher]);
     ctx.log(`glmae: val loss ${last.loss.toFixed(4)} (rec global ${last.recGlobal.toFixed(4)}, rec local ${last.recLocal.toFixed(4)}, g2g ${last.g2g.toFixed(4)}, l2g ${last.l2g.toFixed(4)}) [${ctx.compute.backend}]`);
     return { test: { split: 'test', epoch: E, loss: last.loss, extra: { ...last } }, artifacts: { model: MODEL_DIR } };
   } finally {
@@ -101,13 +123,14 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
 }
 
 /** Loss terms on the validation volumes with fixed views and masks (comparable across epochs). */
-async function validate(model: GlmaeModel, ds: SegmentationDataset, size: number, viewOpts: Parameters<typeof makeBatch>[2], seed: number, B: number): Promise<GlmaeTerms> {
+async function validate(model: GlmaeModel, ds: SegmentationDataset, size: number, viewOpts: Parameters<typeof makeBatch>[2], seed: number, B: number, V: number): Promise<GlmaeTerms> {
   const val = ds.split('val');
   if (!val.length) return zeroTerms();
   const sums = zeroTerms();
   let n = 0;
-  for (let i = 0; i < val.length; i += B) {
-    const vols = await volumesOf(ds, val.slice(i, i + B), size);
+  for (let i = 0; i < val.length; i += V) {
+    const picked = val.slice(i, i + V);
+    const vols = await volumesOf(ds, picked, size, Math.min(B, Math.ceil((B * picked.length) / V)), createRng(deriveSeed(seed, 0x9a7c + i)));
     addTerms(sums, model.evaluate(makeBatch(vols, createRng(deriveSeed(seed, 0x7a1 + i)), viewOpts)));
     n++;
   }
