@@ -44,7 +44,7 @@ export function modelStamp(runDir: string): number {
   }
   if (!fs.existsSync(runDir)) throw new Error(`run folder ${runDir} does not exist`);
   // U-Net runs (segment, segment2d) save model/segmenter.json: say what they are, not "not finished".
-  if (fs.existsSync(path.join(dir, 'segmenter.json'))) throw new Error(`run folder ${runDir} holds a segmentation U-Net (model/segmenter.json): Grad-CAM and kernel interpretation explain classifiers; for a segment2d run, \`medstudio explain <run> <image> --out DIR\` writes its mask and foreground probability`);
+  if (fs.existsSync(path.join(dir, 'segmenter.json'))) throw new Error(`run folder ${runDir} holds a segmentation U-Net (model/segmenter.json): Grad-CAM and kernel interpretation explain classifiers; a segmentation run shows its mask with "Run Model on…" (or \`medstudio predict\`), and for a segment2d run \`medstudio explain <run> <image> --out DIR\` writes its mask and foreground probability`);
   throw new Error(`run folder ${runDir} has no trained model (expected ${path.join(dir, 'model.json')}); has training finished?`);
 }
 

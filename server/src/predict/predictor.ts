@@ -21,8 +21,7 @@ export function predictorOf(runDir: string): PredictKind | { refused: string } {
   const seg = unetModelFile(runDir);
   if (fs.existsSync(seg)) {
     const { format, patch } = saved(seg);
-    if (format === UNET_FORMAT || (format === SEGMENTER_FORMAT && patch)) return 'segmentation';
-    if (format === UNET2D_FORMAT) return { refused: 'is a 2D segmentation run (segment2d): medstudio explain <run> <image> --out DIR writes its mask' };
+    if (format === UNET_FORMAT || format === UNET2D_FORMAT || (format === SEGMENTER_FORMAT && patch)) return 'segmentation';
     return { refused: `its segmentation model is '${format}' (the UNETR-style ViT, trained on whole volumes squashed to a cube); predict takes U-Net runs (model.backbone: unet) and ViT runs trained with data.patch, which work at the data's own resolution` };
   }
   if (fs.existsSync(path.join(runDir, RUN_FILES.model, 'model.json'))) {

@@ -15,6 +15,9 @@ import type { Mat3, Vec3 } from '../../../server/src/formats/geometry';
 import { predictRun } from '../../../server/src/predict/predictRun';
 import { runExperiment } from '../../../server/src/runs/runner';
 import { IDENTITY, tinyCase, writeTinyVolumes } from '../segment/tinyVolumes';
+import { writeExperiment } from '../care/fixture';
+import { makeSegFixture } from '../segment2d/fixture';
+import { writeSegment2dPrediction } from '../../../server/src/methods/segment2d/predictFiles';
 
 let dir = '';
 let unetRun = '';
@@ -107,10 +110,7 @@ test('predict can be cancelled, and refuses what it cannot predict with a reason
   fs.writeFileSync(path.join(detector, 'model', 'model.json'), '{}');
   fs.writeFileSync(path.join(detector, 'run.json'), JSON.stringify({ runId: 'd', method: 'detect', state: 'finished' }));
   await assert.rejects(predictRun(detector, path.join(dir, 'volumes'), { outDir: path.join(dir, 'x') }), /is a detection run/);
-  const seg2d = fs.mkdtempSync(path.join(dir, 'seg2d-'));
-  fs.mkdirSync(path.join(seg2d, 'model'));
-  fs.writeFileSync(path.join(seg2d, 'model', 'segmenter.json'), JSON.stringify({ format: 'medstudio-unet2d' }));
-  await assert.rejects(predictRun(seg2d, path.join(dir, 'volumes'), { outDir: path.join(dir, 'x') }), /is a 2D segmentation run/);
+
   const flat = path.join(dir, 'flat.nii');
   fs.writeFileSync(flat, encodeNifti({ data: new Int16Array(12 * 10), dims: [12, 10, 1], spacing: [1, 1, 1], origin: [0, 0, 0], direction: IDENTITY }));
   await assert.rejects(predictRun(unetRun, flat, { outDir: path.join(dir, 'x') }), /2D image .* segments 3D volumes/);
@@ -136,5 +136,25 @@ test('a classification run writes predictions.csv with one row per image and pro
     assert.ok(s.classes.includes(cells[1]!), row);
     const sum = cells.slice(2).reduce((a, v) => a + Number(v), 0);
     assert.ok(Math.abs(sum - 1) < 1e-4, row);
+  }
+});
+
+test("a segment2d run's label map has the image's own size, and its lesion is where its explain mask puts it", async () => {
+  const fx = makeSegFixture();
+  try {
+    const exp = writeExperiment(fx, 'seg', 'method: segment2d\ndata: { format: images, path: data/images, labels: data/masks }\nmodel: { inputSize: 32 }\nunet: { features: 8, maxFeatures: 32 }\ntrain: { epochs: 6, batchSize: 4, lr: 0.003, seed: 2 }\n');
+    const r = await runExperiment(exp, { outDir: path.join(fx.root, 'runs') });
+    assert.equal(r.info.state, 'finished');
+    const image = path.join(fx.root, 'data', 'images', 'img-001.png');
+    const s = await predictRun(r.info.runDir, image, { outDir: path.join(fx.root, 'pred') });
+    assert.equal(s.kind, 'segmentation');
+    const out = await readImage(s.outputs[0]!.output!);
+    assert.deepEqual(out.dims.slice(0, 2), [32, 32]);
+    const explained = await writeSegment2dPrediction(r.info.runDir, image, path.join(fx.root, 'explained'), 'img-001');
+    const fg = Array.from(out.data).filter((v) => v === 1).length;
+    assert.equal(fg, explained.pixels.foreground, 'the same pixels as the explain mask');
+    assert.ok(fg > 10, `the lesion is in the label map (${fg} px)`);
+  } finally {
+    fs.rmSync(fx.root, { recursive: true, force: true });
   }
 });
