@@ -3,7 +3,7 @@
  * samples' boxes trains from the palette, its detector's boxes arrive in the annotator as
  * suggestions with source model and a score, and "Label Next Image by Detector Uncertainty" shows
  * an unlabelled image with the detector's suggestions on it; "Retrain Detector" trains the run's
- * experiment again.
+ * experiment again; "Explain This Image" with the detector run shows its Grad-CAM in the viewer.
  */
 import * as vscode from 'vscode';
 import assert from 'node:assert/strict';
@@ -88,5 +88,25 @@ train: { epochs: 6, batchSize: 16, lr: 0.01, seed: 1 }
     assert.notEqual(retrained.runDir, ended.runDir);
     const saved = JSON.parse(fs.readFileSync(uri.fsPath, 'utf8')) as { annotations: { source: string; image_id: number }[] };
     assert.ok(saved.annotations.some((b) => b.source === 'model' && b.image_id === first), 'the box file was saved before retraining');
+
+    // Explain This Image from the palette with the detector run: Grad-CAM on its feature map, over the image in the viewer.
+    const images = path.join(ws, 'samples', 'skin-lesions', 'images');
+    const image = vscode.Uri.file(path.join(images, fs.readdirSync(images).filter((f) => f.endsWith('.png')).sort()[0]!));
+    await vscode.commands.executeCommand('vscode.openWith', image, 'medstudio.viewer.image');
+    await a.viewer.whenRendered(image.toString(), 60_000);
+    let done = false;
+    const explained = (vscode.commands.executeCommand('medstudio.explain', ended.runDir) as Thenable<{ ok: boolean; message?: string }>).then((res) => {
+      done = true;
+      return res;
+    });
+    // The method picker: the first item (Grad-CAM), as Enter would.
+    while (!done) {
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    const ex = await explained;
+    assert.equal(ex.ok, true, ex.message);
+    const id = `gradcam:${path.basename(ended.runDir)}`;
+    await until("the detector's Grad-CAM over the image in the viewer", async () => ((await a.viewer.overlays(image.toString())).includes(id) ? true : undefined));
   });
 });

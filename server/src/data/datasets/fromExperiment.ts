@@ -12,7 +12,7 @@ import { DatasetError } from './sources';
 /** For data.format folder, csv or npz. Manual boxes come from data.boxes.path when given. */
 export function classificationSpec(e: Experiment, extra: { intensity?: Intensity } = {}): ClassificationDatasetSpec {
   const f = e.data.format;
-  if (f === 'volumes' || f === 'coco') throw new DatasetError(e.file, `data.format '${f}' is not a classification dataset (volumes: segmentation and pretraining; coco: detection)`);
+  if (f === 'volumes' || f === 'coco') throw new DatasetError(e.file, `data.format '${f}' is not a classification dataset (volumes: segmentationSpec, for segmentation and pretraining; coco: the detector's boxes)`);
   const spec: ClassificationDatasetSpec = {
     format: f,
     path: e.data.path,
