@@ -66,7 +66,7 @@ method: segment
 ${DATA(split)}
 model: { backbone: unet }
 unet: { features: ${o.features}, batchSize: ${o.batch}, stepsPerEpoch: ${o.steps} }
-train: { epochs: ${o.epochs}, optimizer: ${o.optimizer}, lr: ${o.lr}, seed: ${seed}, checkpointEvery: 1000 }
+train: { epochs: ${o.epochs}, optimizer: ${o.optimizer}, lr: ${o.lr}, seed: ${seed}, checkpointEvery: 1000, adaptiveThreads: true }
 `;
 
 const vitYaml = (o: Options, seed: number, split: string) => `name: bench segment vit seed ${seed}

@@ -94,6 +94,7 @@ export const experimentSchema = obj(
       }),
       augment: bool('Seeded random flips, shifts, rotations and intensity jitter.', true),
       checkpointEvery: int('Write a checkpoint every N epochs.', { min: 1, default: 1 }),
+      adaptiveThreads: bool('Let training change the native kernels\' thread count from measured step times (faster when other work holds the cores). Off by default: a different thread count sums in a different order, so the run is no longer bit-reproducible from its seed and a resumed run no longer ends exactly as an uninterrupted one. Only with the automatic thread count (compute.threads 0).', false),
     }),
     care: obj('CARE attention loss (ALGORITHMS.md).', {
       alpha: num('Weight of the attention loss: alpha * L_cam + (1 - alpha) * CE.', { min: 0, max: 1, default: 0.01 }),

@@ -53,6 +53,7 @@ export interface Experiment {
     balance: 'none' | 'sampler' | 'reweight';
     augment: boolean;
     checkpointEvery: number;
+    adaptiveThreads: boolean;
   };
   care: { alpha: number; threshold: number; stage1Epochs?: number; outerStart: number; outerDelta: number };
   glmae: { maskRatio: number; localViews: number; globalScale: number; localSize: number; lambdaG2G: number; lambdaL2G: number; emaMomentum: number; volumeSize: number; target: 'view' | 'patch'; predictor: boolean };

@@ -123,7 +123,8 @@ export async function train<B>(ctx: RunContext | InProcessContext, phases: Phase
   const first = savedPhase === undefined ? 0 : phases.findIndex((p) => p.name === savedPhase);
   if (first < 0) throw new Error(`${run?.runDir}: the checkpoint is from phase '${savedPhase}', which this experiment does not have`);
 
-  const governor = threadGovernor(ctx.log);
+  // Opt-in: switching thread counts changes the kernels' summation order, so results stop being bit-reproducible (and exact resume breaks).
+  const governor = run?.experiment?.train.adaptiveThreads ? threadGovernor(ctx.log) : undefined;
   let open: OpenPhase<B> | undefined;
   let openSpec: PhaseSpec<B> | undefined;
   for (let pi = first; pi < phases.length; pi++) {

@@ -17,6 +17,7 @@ import type { EvalMetrics } from '../../../server/src/protocol';
 import { runExperiment } from '../../../server/src/runs/runner';
 import { SCHEDULES } from '../../../server/src/training/optim';
 import { train, type OpenPhase } from '../../../server/src/training/trainer';
+import { enableThreadGovernor } from '../../../server/src/engine/threadGovernor';
 import type { RunContext } from '../../../server/src/training/types';
 import { makeLesionFixture } from '../care/fixture';
 import { syntheticVolume } from '../glmae/synthetic';
@@ -195,4 +196,38 @@ test('GL-MAE, segment and 3D classification honour optimizer, nesterov, weightDe
   const c = await settingsOf(cls);
   assert.match(c.line, LINE);
   assert.deepEqual(c.lrs, poly(0.001, 2));
+});
+
+test('the native thread count stays as set unless the experiment opts into train.adaptiveThreads (another count sums in another order: no bit-exact resume)', async () => {
+  const set: number[] = [];
+  enableThreadGovernor(2, (n) => set.push(n));
+  try {
+    const runOnce = async (adaptiveThreads: boolean) => {
+      const w = tf.variable(tf.ones([1, 1]));
+      const runDir = fs.mkdtempSync(path.join(dir, 'threads-'));
+      const ctx = { runDir, runId: 'x', experiment: { train: { adaptiveThreads } }, signal: new AbortController().signal, resuming: false, metrics: () => undefined, progress: () => undefined, log: () => undefined } as unknown as RunContext;
+      const phase: OpenPhase<number> = {
+        parts: { models: {} },
+        decayed: [w],
+        batches: () => ({ steps: 3, iterate: [0, 1, 2], dispose: () => undefined }),
+        step: () => {
+          const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(w)) as tf.Scalar, [w]);
+          const loss = value.dataSync()[0]!;
+          value.dispose();
+          return { loss, grads };
+        },
+        endEpoch: async () => undefined,
+      };
+      await train(ctx, [{ name: 'main', epochs: 1, epochOffset: 0, open: async () => phase }], {
+        settings: { optimizer: 'adam', momentum: 0.9, weightDecay: 0, schedule: 'constant', lr: 0.1, batchSize: 1, checkpointEvery: 1 },
+      });
+      w.dispose();
+    };
+    await runOnce(false);
+    assert.deepEqual(set, [], 'no governor: the thread count was never touched');
+    await runOnce(true);
+    assert.ok(set.length > 0, 'with adaptiveThreads the governor takes the thread count');
+  } finally {
+    enableThreadGovernor(1, () => undefined);
+  }
 });
