@@ -86,7 +86,8 @@ export async function runJourney(browser: Browser, url: string, payload: string[
     step('the workbench is up and the status bar shows the compute backend');
 
     await palette(page, 'MedStudio: New Experiment from Template');
-    await quickPick(page, 'cross-entropy baseline');
+    // The skin sample's baseline (the shortcut-lesions demo has a cross-entropy baseline too).
+    await quickPick(page, 'skin lesions, cross-entropy baseline');
     // It asks where (code-server's simple folder dialog, starting at the workspace folder): a new folder there.
     await page.locator('.quick-input-widget', { hasText: 'Where should the supervised experiment go?' }).waitFor({ timeout: 30_000 });
     const where = path.join(ws, 'my-experiments');
