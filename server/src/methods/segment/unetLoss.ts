@@ -33,3 +33,25 @@ export function deepSupervisionLoss(outputs: tf.Tensor5D[], labels: tf.Tensor4D,
     return { loss: loss!, ...first! };
   });
 }
+
+/**
+ * One U-Net training step's loss and gradients (3D, or 2D as one-slice volumes): deep-supervision
+ * Dice + CE of the network's `outputs()` (finest first) against `y`, with the Dice and CE terms
+ * for the epoch's metrics.
+ */
+export function deepSupervisionStep(
+  outputs: () => tf.Tensor5D[],
+  y: tf.Tensor4D,
+  strides: Triple[],
+  vars: tf.Variable[],
+): { loss: number; grads: tf.NamedTensorMap; parts: { trainDiceLoss: number; trainCE: number } } {
+  let terms: tf.Tensor1D | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const r = deepSupervisionLoss(outputs(), y, strides);
+    terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
+    return r.loss;
+  }, vars);
+  const [loss, dice, ce] = Array.from(terms!.dataSync());
+  tf.dispose([value, terms!]);
+  return { loss: loss!, grads, parts: { trainDiceLoss: dice!, trainCE: ce! } };
+}

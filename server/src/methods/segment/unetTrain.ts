@@ -27,7 +27,7 @@ import type { RunContext, RunResult } from '../../training/types';
 import { augment, type AugmentOptions } from '../../transforms/augment';
 import { createRng, deriveSeed } from '../../transforms/rng';
 import { prepareUnetData, type PreparedCase, type UnetData } from './unetData';
-import { deepSupervisionLoss } from './unetLoss';
+import { deepSupervisionStep } from './unetLoss';
 import { networkConfig, planCompute } from './unetPlan';
 import { predictCase, scoreCase, summarise, type CaseScores } from './unetPredict';
 
@@ -106,15 +106,7 @@ export async function trainUnet(ctx: RunContext): Promise<RunResult> {
     step: (step, s) => {
       const b = drawBatch(s.epoch, step);
       try {
-        let terms: tf.Tensor1D | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const r = deepSupervisionLoss(net.forward(b.x, true), b.y, plan.strides);
-          terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
-          return r.loss;
-        }, vars);
-        const [loss, dice, ce] = Array.from(terms!.dataSync());
-        tf.dispose([value, terms!]);
-        return { loss: loss!, grads, parts: { trainDiceLoss: dice!, trainCE: ce! } };
+        return deepSupervisionStep(() => net.forward(b.x, true), b.y, plan.strides, vars);
       } finally {
         tf.dispose([b.x, b.y]);
       }

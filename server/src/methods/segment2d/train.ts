@@ -19,7 +19,7 @@ import { train as trainPhases, type OpenPhase } from '../../training/trainer';
 import type { RunContext, RunResult } from '../../training/types';
 import { augment, type AugmentOptions } from '../../transforms/augment';
 import { createRng, deriveSeed } from '../../transforms/rng';
-import { deepSupervisionLoss } from '../segment/unetLoss';
+import { deepSupervisionStep } from '../segment/unetLoss';
 import { saveSegment2dModel, SEGMENT2D_MODEL_DIR, type Segment2dMeta, type Segment2dModel } from './model';
 import { scoreSamples } from './score';
 
@@ -100,15 +100,7 @@ export async function trainSegment2d(ctx: RunContext): Promise<RunResult> {
     step: async (idx, s) => {
       const b = await loadBatch(idx, s.epoch, s.step);
       try {
-        let terms: tf.Tensor1D | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const r = deepSupervisionLoss(net.forward(b.x, true), b.y, net.strides);
-          terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
-          return r.loss;
-        }, vars);
-        const [loss, dice, ce] = Array.from(terms!.dataSync());
-        tf.dispose([value, terms!]);
-        return { loss: loss!, grads, parts: { trainDiceLoss: dice!, trainCE: ce! } };
+        return deepSupervisionStep(() => net.forward(b.x, true), b.y, net.strides, vars);
       } finally {
         tf.dispose([b.x, b.y]);
       }
