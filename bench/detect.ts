@@ -21,19 +21,8 @@ import { readImage } from '../server/src/data/readers';
 import { maskBox } from '../server/src/boxes/fromMasks';
 import { detectionMetrics, type Box, type DetectionMetrics } from '../server/src/metrics/detection';
 import { readPh2, writePh2Manifest } from './data/ph2';
+import { mean, ms, pm, positiveIntArg, r4 } from './stats';
 
-function arg(args: string[], name: string, dflt: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : dflt;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
-const ms = (xs: number[]) => ({ mean: r4(mean(xs)), sd: r4(sd(xs)), n: xs.length });
-const pm = (xs: number[]) => `${mean(xs).toFixed(3)} ± ${sd(xs).toFixed(3)}`;
 
 const FIGURES = ['ap50', 'ap75', 'ap', 'recall', 'recall@0.5fppi', 'recall@1fppi'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -47,11 +36,11 @@ function flat(m: DetectionMetrics): Record<string, number> {
 }
 
 const bench: Bench = async (io) => {
-  const seeds = arg(io.args, 'seeds', 3);
-  const epochs = arg(io.args, 'epochs', 30);
-  const size = arg(io.args, 'size', 64);
+  const seeds = positiveIntArg(io.args, 'seeds', 3);
+  const epochs = positiveIntArg(io.args, 'epochs', 30);
+  const size = positiveIntArg(io.args, 'size', 64);
   const withInit = !io.args.includes('--no-init');
-  const width = arg(io.args, 'width', 8);
+  const width = positiveIntArg(io.args, 'width', 8);
   const ph2 = readPh2();
   const status = await ensureBackend({ threads: 1 });
   const backend = status.backend;

@@ -24,6 +24,7 @@ import { createDiscoRunner } from '../server/src/methods/disco/runner';
 import { loadContrastiveData, type ContrastiveData } from '../server/src/methods/moco/data';
 import { buildEncoder } from '../server/src/methods/moco/encoders';
 import { probeReport } from '../server/src/methods/moco/evaluate';
+import { mean, sd } from './stats';
 
 const LABELS = path.join(__dirname, '..', 'samples', 'skin-lesions', 'labels.csv');
 const BREASTMNIST = path.resolve(__dirname, '..', '..', 'shared', 'data', 'real', 'breastmnist', 'breastmnist.npz');
@@ -59,8 +60,6 @@ interface Row {
   seconds: number;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const pct = (x: number) => (100 * x).toFixed(1);
 
 const bench: Bench = async (io) => {

@@ -27,18 +27,8 @@ import { interpretKernel } from '../server/src/explain/kernelInterpret';
 import { weightsForConvolution } from '../server/src/explain/kernelLoss';
 import { topKernels } from '../server/src/explain/topKernels';
 import { readPh2, writePh2Manifest, type Ph2Image } from './data/ph2';
+import { mean, ms, positiveIntArg } from './stats';
 
-function arg(args: string[], name: string, dflt: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : dflt;
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer`);
-  return v;
-}
-
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
-const ms = (xs: number[]) => ({ mean: r4(mean(xs)), sd: r4(sd(xs)), n: xs.length });
 
 /** Share of the heat inside the mask, and the mask's share of the image. */
 async function heatInside(heat: Float32Array, maskFile: string): Promise<{ inside: number; area: number }> {
@@ -72,10 +62,10 @@ function keptRatio(a: tf.Tensor, kernel: number): number {
 }
 
 const bench: Bench = async (io) => {
-  const seeds = arg(io.args, 'seeds', 3);
-  const epochs = arg(io.args, 'epochs', 15);
-  const nImages = arg(io.args, 'images', 6);
-  const steps = arg(io.args, 'steps', 150);
+  const seeds = positiveIntArg(io.args, 'seeds', 3);
+  const epochs = positiveIntArg(io.args, 'epochs', 15);
+  const nImages = positiveIntArg(io.args, 'images', 6);
+  const steps = positiveIntArg(io.args, 'steps', 150);
   const ph2 = readPh2();
   const status = await ensureBackend({ threads: 1 });
   const backend = status.backend;

@@ -25,6 +25,7 @@ import { loadSegment2dModel } from '../server/src/methods/segment2d/model';
 import { scoreSamples } from '../server/src/methods/segment2d/score';
 import { openSegment2dData } from '../server/src/methods/segment2d/train';
 import { PH2_DIR, readPh2, writePh2Manifest, type Ph2Image } from './data/ph2';
+import { mean, r4, sd } from './stats';
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -33,9 +34,6 @@ function arg(args: string[], name: string, dflt: number): number {
   return v;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const ms = (xs: number[]) => ({ mean: r4(mean(xs)), sd: r4(sd(xs)), values: xs.map(r4) });
 
 function iou(a: number[], b: number[]): number {

@@ -28,7 +28,14 @@ export async function encoderRunMetadata(runDir: string): Promise<EncoderMetadat
  */
 export async function initFromEncoderRun(target: tfl.LayersModel, runDir: string): Promise<string[]> {
   await encoderRunMetadata(runDir);
-  const source = await loadModel(path.join(runDir, ENCODER_DIR));
+  return copyWeightsByName(target, await loadModel(path.join(runDir, ENCODER_DIR)), runDir, { where: 'in the encoder', what: 'this model', keys: 'model.width/depth/channels' });
+}
+
+/**
+ * Copies `source`'s weights into `target` by layer weight name (shapes must match), then disposes
+ * `source`; the names copied. Refuses a shape mismatch, naming the weight, and no name in common.
+ */
+export function copyWeightsByName(target: tfl.LayersModel, source: tfl.LayersModel, runDir: string, words: { where: string; what: string; keys: string }): string[] {
   try {
     const byName = new Map(target.weights.map((w) => [w.originalName, w]));
     const copied: string[] = [];
@@ -37,13 +44,13 @@ export async function initFromEncoderRun(target: tfl.LayersModel, runDir: string
         const t = byName.get(w.originalName);
         if (!t) continue;
         if (t.shape.join() !== w.shape.join()) {
-          throw new Error(`init ${runDir}: weight ${w.originalName} is [${w.shape}] in the encoder but [${t.shape}] in this model (model.width/depth/channels must match the run's)`);
+          throw new Error(`init ${runDir}: weight ${w.originalName} is [${w.shape}] ${words.where} but [${t.shape}] in ${words.what} (${words.keys} must match the run's)`);
         }
         t.write(w.read());
         copied.push(w.originalName);
       }
     });
-    if (!copied.length) throw new Error(`init ${runDir}: no layer names in common with this model (is model.backbone the run's?)`);
+    if (!copied.length) throw new Error(`init ${runDir}: no layer names in common with ${words.what} (is model.backbone the run's?)`);
     return copied;
   } finally {
     source.dispose();
