@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../data/atomicWrite';
-import type { ParamStore } from './vit3dParams';
+import { ParamStore } from './vit3dParams';
 
 export interface SavedParams<M> {
   format: string;
@@ -50,6 +50,26 @@ export function loadParams<M>(file: string, expectFormat: string): { topology: M
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   const map = tf.io.decodeWeights(ab, group.weights);
   return { topology: json.modelTopology, tensors: new Map(Object.entries(map)) };
+}
+
+/**
+ * A network rebuilt from what saveParams wrote: `build` declares it on a fresh ParamStore, which
+ * then takes every saved weight (shapes checked). The store is freed if anything fails; the
+ * decoded tensors always are. `nameFile`: building or assigning errors start with the file.
+ */
+export function restoreParams<M, T>(file: string, format: string, seed: number, build: (topology: M, ps: ParamStore) => T, nameFile = false): { topology: M; ps: ParamStore; built: T } {
+  const { topology, tensors } = loadParams<M>(file, format);
+  const ps = new ParamStore(seed);
+  try {
+    const built = build(topology, ps);
+    ps.assignFrom(tensors, { strict: true });
+    return { topology, ps, built };
+  } catch (e) {
+    ps.dispose();
+    throw nameFile ? new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`) : e;
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
 }
 
 /**

@@ -7,8 +7,7 @@ import * as path from 'node:path';
 import type { DatasetFingerprint } from '../data/volumes/fingerprint';
 import { normaliseIntensities } from '../data/volumes/normalise';
 import { Unet3d, type Unet3dConfig } from '../networks/unet3d';
-import { ParamStore } from '../networks/vit3dParams';
-import { loadParams } from '../networks/vit3dWeights';
+import { restoreParams } from '../networks/vit3dWeights';
 import type { UnetPlan } from '../methods/segment/unetPlan';
 import { UNET_FORMAT } from '../methods/segment/unetTrain';
 import type { VolumeSegmenter } from './segmentVolume';
@@ -35,30 +34,20 @@ export const unetModelFile = (runDir: string) => path.join(runDir, 'model', 'seg
 
 export function loadUnetModel(runDir: string): UnetModel {
   const file = unetModelFile(runDir);
-  const { topology, tensors } = loadParams<SavedUnet>(file, UNET_FORMAT);
-  const ps = new ParamStore(0);
-  try {
-    const net = new Unet3d(topology.unet, ps);
-    ps.assignFrom(tensors, { strict: true });
-    const { plan, fingerprint } = topology;
-    return {
-      net,
-      plan,
-      classes: topology.classes,
-      fingerprint,
-      spacing: plan.spacing,
-      patch: plan.patch,
-      mirror: topology.mirror,
-      overlap: topology.overlap,
-      largestComponent: topology.largestComponent,
-      normalise: (v) => normaliseIntensities(v, plan.normalisation, fingerprint),
-      logits: (x) => net.apply(x),
-      dispose: () => ps.dispose(),
-    };
-  } catch (e) {
-    ps.dispose();
-    throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
+  const { topology, ps, built: net } = restoreParams<SavedUnet, Unet3d>(file, UNET_FORMAT, 0, (t, store) => new Unet3d(t.unet, store), true);
+  const { plan, fingerprint } = topology;
+  return {
+    net,
+    plan,
+    classes: topology.classes,
+    fingerprint,
+    spacing: plan.spacing,
+    patch: plan.patch,
+    mirror: topology.mirror,
+    overlap: topology.overlap,
+    largestComponent: topology.largestComponent,
+    normalise: (v) => normaliseIntensities(v, plan.normalisation, fingerprint),
+    logits: (x) => net.apply(x),
+    dispose: () => ps.dispose(),
+  };
 }

@@ -8,8 +8,7 @@ import type { Intensity } from '../data/datasets/preprocess';
 import { normaliseImage } from '../data/datasets/preprocess';
 import { SEGMENTER_FORMAT } from '../methods/segment/train';
 import { Unetr3d, type Unetr3dConfig } from '../networks/unetr3d';
-import { ParamStore } from '../networks/vit3dParams';
-import { loadParams } from '../networks/vit3dWeights';
+import { restoreParams } from '../networks/vit3dWeights';
 import type { VolumeSegmenter } from './segmentVolume';
 import { unetModelFile } from './unetModel';
 
@@ -29,28 +28,26 @@ export interface VitSegmenter extends VolumeSegmenter {
 
 export function loadVitSegmenter(runDir: string): VitSegmenter {
   const file = unetModelFile(runDir);
-  const { topology, tensors } = loadParams<SavedVitSegmenter>(file, SEGMENTER_FORMAT);
-  const ps = new ParamStore(0);
-  try {
-    if (topology.patch !== true) throw new Error('trained on whole volumes squashed to a cube (no data.patch): its windows would not match what it learnt');
-    const net = new Unetr3d(topology.unetr, ps);
-    ps.assignFrom(tensors, { strict: true });
-    const n = topology.unetr.encoder.inputSize;
-    return {
-      classes: topology.classes,
-      spacing: topology.spacing ?? null,
-      patch: [n, n, n],
-      mirror: false,
-      overlap: 0.5,
-      largestComponent: false,
-      normalise: (v, [d, h, w]) => normaliseImage({ data: v, dims: [w, h, d], components: 1, eightBit: false }, 1, topology.intensity, 3, file).data,
-      logits: (x) => net.apply(x),
-      dispose: () => ps.dispose(),
-    };
-  } catch (e) {
-    ps.dispose();
-    throw new Error(`${file}: ${e instanceof Error ? e.message : String(e)}`);
-  } finally {
-    for (const t of tensors.values()) t.dispose();
-  }
+  const { topology, ps, built: net } = restoreParams<SavedVitSegmenter, Unetr3d>(
+    file,
+    SEGMENTER_FORMAT,
+    0,
+    (t, store) => {
+      if (t.patch !== true) throw new Error('trained on whole volumes squashed to a cube (no data.patch): its windows would not match what it learnt');
+      return new Unetr3d(t.unetr, store);
+    },
+    true,
+  );
+  const n = topology.unetr.encoder.inputSize;
+  return {
+    classes: topology.classes,
+    spacing: topology.spacing ?? null,
+    patch: [n, n, n],
+    mirror: false,
+    overlap: 0.5,
+    largestComponent: false,
+    normalise: (v, [d, h, w]) => normaliseImage({ data: v, dims: [w, h, d], components: 1, eightBit: false }, 1, topology.intensity, 3, file).data,
+    logits: (x) => net.apply(x),
+    dispose: () => ps.dispose(),
+  };
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { toModelInput, type RawImage } from '../../data/datasets/preprocess';
 import { Unet2d, type Unet2dConfig } from '../../networks/unet2d';
 import { ParamStore } from '../../networks/vit3dParams';
-import { loadParams, saveParams } from '../../networks/vit3dWeights';
+import { restoreParams, saveParams } from '../../networks/vit3dWeights';
 import { keepLargestComponent } from '../../transforms/largestComponent';
 import { resizeLinear } from '../../transforms/resample';
 
@@ -44,18 +44,8 @@ export async function saveSegment2dModel(runDir: string, meta: Segment2dMeta, ps
 export function loadSegment2dModel(runDir: string): Segment2dModel {
   const file = segment2dModelFile(runDir);
   if (!fs.existsSync(file)) throw new Error(`${runDir} is not a finished segment2d run: it has no ${path.relative(runDir, file)} (train one with method: segment2d)`);
-  const { topology: meta, tensors } = loadParams<Segment2dMeta>(file, UNET2D_FORMAT);
-  const ps = new ParamStore(1);
-  try {
-    const net = new Unet2d(meta.unet, ps);
-    ps.assignFrom(tensors, { strict: true });
-    return { net, meta, dispose: () => ps.dispose() };
-  } catch (e) {
-    ps.dispose();
-    throw e;
-  } finally {
-    tf.dispose([...tensors.values()]);
-  }
+  const { topology: meta, ps, built: net } = restoreParams<Segment2dMeta, Unet2d>(file, UNET2D_FORMAT, 1, (m, store) => new Unet2d(m.unet, store));
+  return { net, meta, dispose: () => ps.dispose() };
 }
 
 /** Class probabilities [n][S*S*K] at the input size, for model inputs [n][S*S*C]. */
