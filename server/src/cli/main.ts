@@ -4,18 +4,20 @@
  */
 import { parseArgs } from 'node:util';
 import { commands } from './commands';
+import { runWithSoftwareGpu, SOFTWARE_GPU_FLAG } from './softwareGpu';
 import { UsageError, type CliIo } from './types';
 
 function help(): string {
   const lines = ['usage: medstudio <command> [options]', '', 'commands:'];
   for (const c of commands) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
   lines.push('', "Run 'medstudio <command> --help' for a command's options.");
+  lines.push(`${SOFTWARE_GPU_FLAG} (with a command that takes --backend): run on WebGPU over SwiftShader, on the CPU, to check the webgpu backend without a GPU.`);
   return lines.join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const json = rest.includes('--json');
+  const [name, ...flags] = argv;
+  const json = flags.includes('--json');
   const io: CliIo = {
     json,
     out: (l) => process.stdout.write(l + '\n'),
@@ -32,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    const { args: rest, exitCode: childExit } = runWithSoftwareGpu(name, flags, Boolean(cmd.options?.backend));
+    if (childExit !== undefined) return childExit;
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(`usage: ${cmd.usage}`);
       return 0;

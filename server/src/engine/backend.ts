@@ -40,7 +40,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<ComputeSt
   for (const name of order) {
     let attempt: BackendAttempt;
     try {
-      attempt = await candidates[name]({ threads: opts.threads ?? 0 });
+      attempt = await candidates[name]({ threads: opts.threads ?? 0, requested });
     } catch (e) {
       attempt = { ok: false, reason: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
     }

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-import type { BackendName, GpuAdapterInfo } from '../protocol';
+import type { BackendName, BackendPreference, GpuAdapterInfo } from '../protocol';
+import { softwareGpuAllowed } from './softwareGpu';
 import { cpuDescription } from './backend';
 import { enableThreadGovernor } from './threadGovernor';
 import { instantiateThreadedWasm, releaseThreadPool } from './wasmThreaded';
@@ -21,7 +22,7 @@ export type BackendAttempt =
     }
   | { ok: false; reason: string };
 
-type Loader = (o: { threads: number }) => Promise<BackendAttempt>;
+type Loader = (o: { threads: number; requested: BackendPreference }) => Promise<BackendAttempt>;
 
 /**
  * Loads an optional package; explains a missing one in the user's words. `load` is a literal
@@ -89,28 +90,43 @@ const tensorflowCpu: Loader = async () => {
   return { ok: true, device: `${cpuDescription()}, libtensorflow`, versions: { 'tfjs-node': packageVersion('@tensorflow/tfjs-node') ?? '?' } };
 };
 
-const webgpu: Loader = async () => {
+const webgpu: Loader = async ({ requested }) => {
   // Probe in a child first: Dawn's native stderr noise stays there, and a missing adapter costs
   // no in-process state.
   const probe = await probeWebgpuAdapter();
   if (!probe.ok) return { ok: false, reason: probe.reason };
+  const gpuInfo = probe.adapter;
+  // A CPU implementation of WebGPU is far slower than wasm: only a test or --software-gpu asks for it.
+  if (gpuInfo.software && !(requested === 'webgpu' && softwareGpuAllowed())) {
+    return { ok: false, reason: `the only WebGPU adapter is a software one (${adapterName(gpuInfo)}), slower than the CPU backends; \`medstudio --software-gpu\` uses it for checks` };
+  }
+  const dawn = optionalRequire('webgpu');
+  if (!dawn.mod) return { ok: false, reason: dawn.reason! };
+  // tfjs-backend-webgpu registers itself at load time only if navigator.gpu exists: Dawn first.
+  if (!tf.engine().registryFactory.webgpu) {
+    const { create, globals } = dawn.mod as { create: (o: string[]) => GPU; globals: Record<string, unknown> };
+    Object.assign(globalThis, globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wg = optionalRequire('@tensorflow/tfjs-backend-webgpu', () => require('@tensorflow/tfjs-backend-webgpu'));
   if (!wg.mod) return { ok: false, reason: wg.reason! };
-  const dawn = optionalRequire('webgpu');
-  if (!dawn.mod) return { ok: false, reason: dawn.reason! };
-  const { create, globals } = dawn.mod as { create: (o: string[]) => GPU; globals: Record<string, unknown> };
-  Object.assign(globalThis, globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+  if (!tf.engine().registryFactory.webgpu) return { ok: false, reason: 'tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)' };
   if (!(await useTfBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not start on the adapter' };
-  const gpuInfo = probe.adapter;
+  const { registerWebgpuKernels } = await import('./kernels/webgpu');
+  const fixes = registerWebgpuKernels();
   return {
     ok: true,
-    device: `${gpuInfo.vendor} ${gpuInfo.architecture} ${gpuInfo.description}`.trim(),
+    device: adapterName(gpuInfo),
     versions: { webgpu: packageVersion('webgpu') ?? '?', 'tfjs-backend-webgpu': packageVersion('@tensorflow/tfjs-backend-webgpu') ?? '?' },
     gpu: gpuInfo,
+    details: { kernelFixes: fixes.join(', ') },
   };
 };
+
+function adapterName(a: GpuAdapterInfo): string {
+  return `${a.vendor} ${a.architecture} ${a.description}`.trim() + (a.software ? ' (software, on the CPU)' : '');
+}
 
 /** Threads for the wasm backend: the setting, else every core (XNNPACK caps at 8). */
 function wasmThreads(requested: number): number {

@@ -68,16 +68,24 @@ interface Evaluated {
   values: Float32Array[];
 }
 
-/** Output and input gradients of `c` on the active backend, as plain arrays. */
-function evaluate(c: GradCase, data: Float32Array[], cotangent: Float32Array | undefined): Evaluated {
-  return tf.tidy(() => {
+/**
+ * Output and input gradients of `c` on the active backend, as plain arrays. Read asynchronously:
+ * a GPU backend in Node cannot read synchronously.
+ */
+async function evaluate(c: GradCase, data: Float32Array[], cotangent: Float32Array | undefined): Promise<Evaluated> {
+  const outs = tf.tidy(() => {
     const xs = c.shapes.map((s, i) => tf.tensor(data[i]!, s));
-    if (!c.gradients) return { values: [c.f(xs).dataSync() as Float32Array] };
+    if (!c.gradients) return [c.f(xs)];
     const y = c.f(xs);
     const r = tf.tensor(cotangent!, y.shape);
     const grads = tf.grads((...ins: tf.Tensor[]) => tf.sum(tf.mul(c.f(ins), r)))(xs);
-    return { values: [y.dataSync() as Float32Array, ...grads.map((g) => g.dataSync() as Float32Array)] };
+    return [y, ...grads];
   });
+  try {
+    return { values: (await Promise.all(outs.map((t) => t.data()))) as Float32Array[] };
+  } finally {
+    tf.dispose(outs);
+  }
 }
 
 function relativeError(got: Float32Array, ref: Float32Array): number {
@@ -114,9 +122,9 @@ export async function runGradcheck(opts: GradcheckOptions = {}): Promise<Gradche
           quietCpu();
           const outShape = tf.tidy(() => c.f(c.shapes.map((s, i) => tf.tensor(data[i]!, s))).shape);
           const cot = c.gradients ? randomData(rand, outShape.reduce((a, b) => a * b, 1)) : undefined;
-          const ref = evaluate(c, data, cot);
+          const ref = await evaluate(c, data, cot);
           await tf.setBackend(target);
-          const got = evaluate(c, data, cot);
+          const got = await evaluate(c, data, cot);
           relErr = Math.max(...ref.values.map((r, i) => relativeError(got.values[i]!, r)));
         } catch (e) {
           error = e instanceof Error ? e.message.split('\n')[0] : String(e);

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GpuAdapterInfo } from '../protocol';
+import { isSoftwareAdapter, type AdapterIdentity } from './softwareGpu';
 
 export type AdapterProbe = { ok: true; adapter: GpuAdapterInfo } | { ok: false; reason: string };
 
@@ -52,7 +53,7 @@ if (!a) { console.log(JSON.stringify({ ok: false })); process.exit(0); }
 const info = a.info ?? (a.requestAdapterInfo ? await a.requestAdapterInfo() : {});
 const limits = {};
 for (const k of JSON.parse(process.argv[2])) limits[k] = Number(a.limits[k] ?? 0);
-console.log(JSON.stringify({ ok: true, adapter: { vendor: info.vendor || 'unknown', architecture: info.architecture || 'unknown', description: info.description || info.device || '', limits } }));
+console.log(JSON.stringify({ ok: true, adapter: { vendor: info.vendor || 'unknown', architecture: info.architecture || 'unknown', description: info.description || info.device || '', isFallbackAdapter: Boolean(info.isFallbackAdapter ?? a.isFallbackAdapter), limits } }));
 process.exit(0);
 `;
 
@@ -80,8 +81,11 @@ export async function probeWebgpuAdapter(timeoutMs = 20000): Promise<AdapterProb
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        const r = JSON.parse(line) as AdapterProbe | { ok: false };
-        if (r.ok) return resolve(r);
+        const r = JSON.parse(line) as { ok: true; adapter: AdapterIdentity & { limits: Record<string, number> } } | { ok: false };
+        if (r.ok) {
+          const { isFallbackAdapter: _fallback, ...adapter } = r.adapter;
+          return resolve({ ok: true, adapter: { ...adapter, software: isSoftwareAdapter(r.adapter) } });
+        }
       } catch {
         if (code !== 0 && !/vulkan/i.test(err)) {
           return resolve({ ok: false, reason: `Dawn could not start (exit ${code ?? 'killed'}): ${err.trim().split('\n')[0] ?? ''}`.trim() });

@@ -12,6 +12,8 @@ export interface GpuAdapterInfo {
   vendor: string;
   architecture: string;
   description: string;
+  /** Runs on the CPU (SwiftShader, llvmpipe): slower than wasm, never picked by `auto`. */
+  software: boolean;
   /** Limits that matter for training (max buffer size, workgroup storage, ...). */
   limits: Record<string, number>;
 }
