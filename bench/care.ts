@@ -215,7 +215,7 @@ async function camShare(runDir: string, ds: DataSet, exp: string, size: number, 
     const full = Float32Array.from(ds.testMasks!.subarray(i * S * S, (i + 1) * S * S));
     const m = resizeGray({ data: full, width: S, height: S }, size, size).data.map((v) => (v >= 0.5 ? 1 : 0));
     const x = tf.tensor4d(await data.load(s), [1, size, size, meta.channels]);
-    const { cams } = gradCamMaps(net, x, [s.label]);
+    const { cams } = await gradCamMaps(net, x, [s.label]);
     x.dispose();
     const cam = cams[0]!;
     let inside = 0;

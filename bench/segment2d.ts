@@ -56,7 +56,7 @@ async function testBoxIou(runDir: string, images: Ph2Image[]): Promise<{ iou: nu
       const [img, mask] = await Promise.all([readImage(im.image), readImage(im.mask)]);
       const truth = maskBox(mask.data, mask.dims[0]!, mask.dims[1]!, mask.components);
       if (!truth) continue;
-      const [b] = boxer.boxes([{ image: { data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, what: im.image }]);
+      const [b] = await boxer.boxes([{ image: { data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, what: im.image }]);
       if (!b) missing++;
       scores.push(b ? iou(b.bbox, truth) : 0);
     }

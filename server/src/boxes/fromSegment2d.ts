@@ -15,7 +15,7 @@ export interface Segment2dBoxer {
   runDir: string;
   classes: string[];
   /** The lesion box of each image, in its own pixels (undefined: no foreground predicted). */
-  boxes(images: { image: RawImage; what: string }[]): (MapBox | undefined)[];
+  boxes(images: { image: RawImage; what: string }[]): Promise<(MapBox | undefined)[]>;
   dispose(): void;
 }
 
@@ -31,8 +31,8 @@ export function openSegment2dBoxer(runDir: string): Segment2dBoxer {
   return {
     runDir,
     classes: m.meta.classes,
-    boxes(images) {
-      const probs = predictProbabilities(m, images.map((it) => modelInputOf(m, it.image, it.what)));
+    async boxes(images) {
+      const probs = await predictProbabilities(m, images.map((it) => modelInputOf(m, it.image, it.what)));
       return images.map((it, i) => {
         const b = boxFromMap({ data: foregroundMap(probs[i]!, K), width: S, height: S }, 0.5);
         if (!b) return undefined;

@@ -105,7 +105,7 @@ async function segment2dRunBoxes(exp: Experiment, runDir: string, o: GenerateOpt
           return { image: { data: px.data, dims: [px.width, px.height], components: px.components, eightBit: false }, what: s.id };
         }),
       );
-      boxer.boxes(images).forEach((box, i) => items.push({ sample: chunk[i]!, width: images[i]!.image.dims[0]!, height: images[i]!.image.dims[1]!, ...(box ? { box } : {}) }));
+      (await boxer.boxes(images)).forEach((box, i) => items.push({ sample: chunk[i]!, width: images[i]!.image.dims[0]!, height: images[i]!.image.dims[1]!, ...(box ? { box } : {}) }));
     }
     return { classes: ds.classes, items };
   } finally {
@@ -141,7 +141,7 @@ async function segmentationBoxes(exp: Experiment, o: GenerateOptions): Promise<{
     { epochs: o.segEpochs ?? 20, batchSize: 8, lr: 0.01, seed: exp.train.seed, ...(o.signal ? { signal: o.signal } : {}), ...(o.log ? { log: o.log } : {}) },
   );
   if (o.runDir) await saveModel(path.join(o.runDir, 'segmentation-model'), model, { medstudio: { kind: 'segmenter', inputSize: segSize, channels, trainedOn: 'saliency pseudo-masks' } });
-  const probs = predictMasks(model, inputs, segSize, channels);
+  const probs = await predictMasks(model, inputs, segSize, channels);
   model.dispose();
   const items = samples.map((s, i): ImageBox => {
     const { width, height } = sizes[i]!;

@@ -9,6 +9,7 @@
  * real masks makes the boxes instead (fromSegment2d.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats, readScalars } from '../engine/tensorReads';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { kernelVariables } from '../training/optim';
 import { train, type InProcessContext, type OpenPhase } from '../training/trainer';
@@ -83,12 +84,13 @@ export async function trainSegNet(images: Float32Array[], masks: Float32Array[],
     parts: { models: {} },
     decayed: kernelVariables(model.trainableWeights),
     batches: (e) => ({ steps: Math.ceil(n / o.batchSize), iterate: epochBatches(e), dispose: free }),
-    step: (b) => {
+    step: async (b) => {
       const { value, grads } = tf.variableGrads(() => segLoss(model.apply(b.x, { training: true }) as tf.Tensor4D, b.mask), vars);
-      const loss = value.dataSync()[0]!;
-      value.dispose();
-      free(b);
-      return { loss, grads };
+      const [loss] = await readScalars(value).finally(() => {
+        value.dispose();
+        free(b);
+      });
+      return { loss: loss!, grads };
     },
     endEpoch: async (s) => {
       o.log?.(`segmentation net: epoch ${s.reportedEpoch}/${o.epochs} loss ${s.trainLoss.toFixed(4)}`);
@@ -108,15 +110,14 @@ export async function trainSegNet(images: Float32Array[], masks: Float32Array[],
 }
 
 /** Lesion probability maps [n][S*S] for images [n][S*S*C]. */
-export function predictMasks(model: tfl.LayersModel, images: Float32Array[], size: number, channels: number, batchSize = 32): Float32Array[] {
+export async function predictMasks(model: tfl.LayersModel, images: Float32Array[], size: number, channels: number, batchSize = 32): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let b = 0; b < images.length; b += batchSize) {
     const chunk = images.slice(b, b + batchSize);
     const xb = new Float32Array(chunk.length * size * size * channels);
     chunk.forEach((im, i) => xb.set(im, i * size * size * channels));
     const p = tf.tidy(() => model.predict(tf.tensor4d(xb, [chunk.length, size, size, channels])) as tf.Tensor);
-    const d = p.dataSync() as Float32Array;
-    p.dispose();
+    const d = await readFloats(p).finally(() => p.dispose());
     for (let i = 0; i < chunk.length; i++) out.push(d.slice(i * size * size, (i + 1) * size * size));
   }
   return out;

@@ -44,7 +44,7 @@ export async function suggestBoxes(imagePath: string, source: SuggestSource, opt
   const x = toModelInput({ data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, { spatialDims: 2, size, channels, intensity: 'auto' }, imagePath);
   const model = await loadModel(dir);
   try {
-    const [prob] = predictMasks(model, [x], size, channels);
+    const [prob] = await predictMasks(model, [x], size, channels);
     const b = boxFromMask(prob!, size);
     if (!b) return [];
     const sx = width / size;

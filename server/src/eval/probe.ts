@@ -5,6 +5,7 @@
  * few thousand features, no tuning per run).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../engine/tensorReads';
 import { argmaxRows } from '../metrics';
 
 export interface FeatureSet {
@@ -30,7 +31,7 @@ export interface LinearProbeOptions {
 
 export const defaultLinearProbe: LinearProbeOptions = { iterations: 300, lr: 0.05, weightDecay: 1e-4, seed: 1 };
 
-export function linearProbe(train: FeatureSet, test: FeatureSet, numClasses: number, o: LinearProbeOptions = defaultLinearProbe): ProbeResult {
+export async function linearProbe(train: FeatureSet, test: FeatureSet, numClasses: number, o: LinearProbeOptions = defaultLinearProbe): Promise<ProbeResult> {
   if (train.dim !== test.dim) throw new Error(`train features are ${train.dim}-d, test features ${test.dim}-d`);
   if (train.labels.length === 0) throw new Error('linear probe: the train split is empty');
   const { mean, std } = columnStats(train);
@@ -46,9 +47,10 @@ export function linearProbe(train: FeatureSet, test: FeatureSet, numClasses: num
   }
   const xt = standardise(test);
   const probs = tf.tidy(() => tf.softmax(tf.add(tf.matMul(xt, w), b)));
-  const probabilities = probs.dataSync() as Float32Array;
-  tf.dispose([x, y, w, b, xt, probs, mean, std]);
-  opt.dispose();
+  const probabilities = await readFloats(probs).finally(() => {
+    tf.dispose([x, y, w, b, xt, probs, mean, std]);
+    opt.dispose();
+  });
   return withAccuracy(probabilities, numClasses, test.labels);
 }
 

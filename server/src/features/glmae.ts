@@ -36,7 +36,7 @@ export const glmaeFeature: ServerFeature = {
       const size = loaded.options.encoder.inputSize;
       const volume = await readVolumeForModel(volumePath, size);
       const ratio = p.maskRatio ?? loaded.options.maskRatio;
-      const r = reconstruct(loaded, volume, ratio, p.seed ?? 1);
+      const r = await reconstruct(loaded, volume, ratio, p.seed ?? 1);
       return {
         dims: [size, size, size],
         original: b64(r.original),

@@ -8,11 +8,12 @@ import { runGraph } from '../explain/graph';
 import { toModelInput } from '../explain/preprocess';
 import type { RunModel } from '../explain/runModel';
 
-export function classifyImage(m: RunModel, img: MedImage): number[] {
+export async function classifyImage(m: RunModel, img: MedImage): Promise<number[]> {
   const x = toModelInput(img, m);
+  const p = tf.tidy(() => tf.softmax(runGraph(m.model, x, { logitsLayer: m.logitsLayer }).logits));
   try {
-    return tf.tidy(() => Array.from(tf.softmax(runGraph(m.model, x, { logitsLayer: m.logitsLayer }).logits).dataSync()));
+    return Array.from(await p.data());
   } finally {
-    x.dispose();
+    tf.dispose([x, p]);
   }
 }

@@ -86,7 +86,7 @@ function twoD(m: Segment2dModel): Segmenter {
   return {
     classes: m.meta.classes,
     segment: async (img, progress) => {
-      const seg = segmentImage2d(m, img);
+      const seg = await segmentImage2d(m, img);
       progress(1, 1);
       return { ...seg, note: ` -> network input ${m.meta.inputSize}x${m.meta.inputSize}` };
     },
@@ -126,7 +126,7 @@ export async function predictRun(runDir: string, input: string, o: PredictOption
     for (const [index, file] of inputs.entries()) {
       if (o.signal?.aborted) throw new Error('prediction cancelled');
       const t1 = performance.now();
-      const p = classifyImage(m, await readImage(file));
+      const p = await classifyImage(m, await readImage(file));
       const best = p.indexOf(Math.max(...p));
       outputs.push({ input: file, predicted: m.classes[best]!, probabilities: Object.fromEntries(m.classes.map((c, k) => [c, p[k]!])), seconds: (performance.now() - t1) / 1000 });
       o.onProgress?.({ index, count: inputs.length, done: 1, total: 1, input: file });

@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../engine/tensorReads';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -36,10 +37,10 @@ export interface CheckpointState {
  */
 type AdamPowers = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
 
-function readAdamPowers(opt: tf.Optimizer): number[] | undefined {
+async function readAdamPowers(opt: tf.Optimizer): Promise<number[] | undefined> {
   const a = opt as unknown as AdamPowers;
   if (!(a.accBeta1 instanceof tf.Variable) || !(a.accBeta2 instanceof tf.Variable)) return undefined;
-  return [a.accBeta1.dataSync()[0]!, a.accBeta2.dataSync()[0]!];
+  return (await readScalars(a.accBeta1, a.accBeta2)) as number[];
 }
 
 function writeAdamPowers(opt: tf.Optimizer, powers: number[]): void {
@@ -191,7 +192,7 @@ export async function saveCheckpoint(runDir: string, parts: CheckpointParts, sta
     const weights = await opt.getWeights();
     const { data, specs } = await tf.io.encodeWeights(weights);
     tf.dispose(weights.map((w) => w.tensor).filter((t) => t.isDisposed === false && !(t instanceof tf.Variable)));
-    files[`optimizer-${name}.json`] = JSON.stringify({ className: opt.getClassName(), specs, powers: readAdamPowers(opt) });
+    files[`optimizer-${name}.json`] = JSON.stringify({ className: opt.getClassName(), specs, powers: await readAdamPowers(opt) });
     files[`optimizer-${name}.bin`] = new Uint8Array(data);
   }
   files['state.json'] = JSON.stringify(state, null, 2);

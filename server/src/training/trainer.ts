@@ -63,7 +63,7 @@ export interface OpenPhase<B> {
   /** End of an epoch: metrics to record (the trainer records them), or undefined to record nothing. */
   endEpoch(summary: EpochSummary): Promise<EvalMetrics | undefined>;
   /** Method state saved with every checkpoint and given back on resume (e.g. a queue, a cleaning list). */
-  state?(): Record<string, unknown>;
+  state?(): Record<string, unknown> | Promise<Record<string, unknown>>;
   restore?(state: Record<string, unknown>): void;
 }
 
@@ -192,7 +192,7 @@ async function runEpochs<B>(ctx: InProcessContext, spec: PhaseSpec<B>, phase: Op
   const stopNote = l.runDir === undefined ? 'no checkpoint (in process)' : 'checkpoint written';
   const checkpoint = async (epoch: number, step: number, sums: NonNullable<SavedState['sums']>) => {
     if (l.runDir === undefined) return;
-    const extra: SavedState = { phase: spec.name, sums, ...(phase.state ? { method: phase.state() } : {}) };
+    const extra: SavedState = { phase: spec.name, sums, ...(phase.state ? { method: await phase.state() } : {}) };
     await saveCheckpoint(l.runDir, l.parts, { epoch: spec.epochOffset + epoch, step, extra: extra as Record<string, unknown> });
   };
   for (let e = l.start.epoch; e < spec.epochs; e++) {

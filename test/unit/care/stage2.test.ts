@@ -21,7 +21,7 @@ test('the attention term alone (alpha 1, no cross-entropy) moves the trunk weigh
   const { x, y, attention } = tinyBatch();
   const before = net.model.trainableWeights.map((w) => ({ name: w.originalName, values: Array.from(w.read().dataSync()) }));
   const opt = tf.train.sgd(0.5);
-  const r = trainStep(net, opt, { x, y, alpha: 1, attention });
+  const r = await trainStep(net, opt, { x, y, alpha: 1, attention });
   assert.ok(r.attention !== 0, 'the attention loss is not zero');
   const after = new Map(net.model.trainableWeights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
   const moved = before.filter((b) => b.values.some((v, i) => v !== after.get(b.name)![i]));

@@ -25,7 +25,7 @@ test('the queue replaces its oldest keys first and wraps around its end', async 
   q.enqueue(tf.tensor2d([[4, 4], [5, 5], [6, 6]]));
   assert.equal(q.ptr, 1);
   assert.deepEqual(rows(q.keys), [[6, 6], [2, 2], [3, 3], [4, 4], [5, 5]]);
-  const snap = q.snapshot();
+  const snap = await q.snapshot();
   const r = new NegativeQueue(5, 2, createRng(9));
   r.restore(snap);
   assert.deepEqual(rows(r.keys), rows(q.keys));
@@ -110,8 +110,8 @@ test('k-NN votes by cosine similarity and the linear probe separates separable f
   const all = knnProbe(train, test, 2, { k: 4, tau: 1e6 });
   close(all.probabilities[0]!, 0.5, 1e-4);
   const before = tf.memory().numTensors;
-  const lin = linearProbe(train, test, 2, { iterations: 100, lr: 0.1, weightDecay: 0, seed: 1 });
+  const lin = await linearProbe(train, test, 2, { iterations: 100, lr: 0.1, weightDecay: 0, seed: 1 });
   assert.equal(tf.memory().numTensors, before);
   assert.equal(lin.accuracy, 1);
-  assert.throws(() => linearProbe(train, { ...test, dim: 3 }, 2), /2-d, test features 3-d/);
+  await assert.rejects(linearProbe(train, { ...test, dim: 3 }, 2), /2-d, test features 3-d/);
 });

@@ -33,10 +33,10 @@ function views(seed: number): [tf.Tensor4D, tf.Tensor4D] {
   return [tf.randomUniform([4, SIZE, SIZE, 3], 0, 1, 'float32', seed), tf.randomUniform([4, SIZE, SIZE, 3], 0, 1, 'float32', seed + 1)];
 }
 
-function distilStep(s: ContrastiveState, teacher: ContrastiveNet, seed: number, o: StepOptions = opts) {
+async function distilStep(s: ContrastiveState, teacher: ContrastiveNet, seed: number, o: StepOptions = opts) {
   const [q, k] = views(seed);
   const t = { q: teacherEmbed(teacher, q, true), k: teacherEmbed(teacher, k, true) };
-  const out = contrastiveStep(s, q, k, o, createRng(seed), t);
+  const out = await contrastiveStep(s, q, k, o, createRng(seed), t);
   tf.dispose([q, k, t.q, t.k]);
   return out;
 }
@@ -51,7 +51,7 @@ test('DisCo training leaves every teacher weight (BatchNorm statistics included)
   const before = snapshot(teacher);
   const studentBefore = snapshot(s.query);
   for (let i = 0; i < 2; i++) {
-    const l = distilStep(s, teacher, 10 * i);
+    const l = await distilStep(s, teacher, 10 * i);
     assert.ok(Number.isFinite(l.loss) && l.infoNCE !== undefined && l.distill !== undefined);
     assert.ok(Math.abs(l.loss - l.infoNCE - l.distill) < 1e-3, 'total = InfoNCE + MSE');
   }
@@ -80,17 +80,17 @@ test('no tensors leak across MoCo, DisCo and MSE-only steps', async () => {
   const teacher = buildContrastiveNet(teacherSpec, 'teacher_', 7);
   freeze(teacher);
   const s = state(student);
-  const moco = () => {
+  const moco = async () => {
     const [q, k] = views(5);
-    contrastiveStep(s, q, k, opts, createRng(1));
+    await contrastiveStep(s, q, k, opts, createRng(1));
     tf.dispose([q, k]);
   };
-  moco(); // first steps create the optimiser's slots
-  distilStep(s, teacher, 3);
+  await moco(); // first steps create the optimiser's slots
+  await distilStep(s, teacher, 3);
   const n = tf.memory().numTensors;
-  moco();
-  distilStep(s, teacher, 4);
-  moco();
+  await moco();
+  await distilStep(s, teacher, 4);
+  await moco();
   assert.equal(tf.memory().numTensors, n);
 });
 
@@ -101,15 +101,15 @@ test('the MSE-only option trains without touching the key encoder or the queue',
   const s = state(student);
   const queueBefore = Array.from(s.queue.keys.dataSync());
   const keyBefore = snapshot(s.key);
-  const l = distilStep(s, teacher, 8, { ...opts, infoNCE: false });
+  const l = await distilStep(s, teacher, 8, { ...opts, infoNCE: false });
   assert.equal(l.infoNCE, undefined);
   assert.ok(l.distill! > 0);
   assert.deepEqual(Array.from(s.queue.keys.dataSync()), queueBefore);
   assert.deepEqual(snapshot(s.key), keyBefore);
-  assert.throws(() => {
+  await assert.rejects(async () => {
     const [q, k] = views(1);
     try {
-      contrastiveStep(s, q, k, { ...opts, infoNCE: false }, createRng(1));
+      await contrastiveStep(s, q, k, { ...opts, infoNCE: false }, createRng(1));
     } finally {
       tf.dispose([q, k]);
     }
@@ -125,7 +125,7 @@ test('distillation pairs the student\'s query and key views with the teacher\'s 
   const t = { q: embed(s.query, q, true), k: embed(s.query, k, true) };
   const crossed = tf.tidy(() => tf.sum(tf.squaredDifference(t.q, t.k)).dataSync()[0]!);
   assert.ok(crossed > 1e-3, 'the two views must embed differently for the check to mean anything');
-  const out = contrastiveStep(s, q, k, { ...opts, infoNCE: false }, createRng(3), t);
+  const out = await contrastiveStep(s, q, k, { ...opts, infoNCE: false }, createRng(3), t);
   assert.ok(out.distill !== undefined && out.distill < 1e-6, `distillation error ${out.distill} with the teacher equal to the student`);
   tf.dispose([q, k, t.q, t.k]);
 });

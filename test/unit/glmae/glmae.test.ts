@@ -141,14 +141,14 @@ test('a few GL-MAE steps lower the loss on a fixed batch, each term is reported,
   const model = new GlmaeModel(o);
   const vols = [standardise(syntheticVolume(1)), standardise(syntheticVolume(2))];
   const batch = makeBatch(vols, createRng(9), { ...o, inputSize: 16, patchSize: 4 });
-  const first = model.evaluate(batch);
+  const first = await model.evaluate(batch);
   for (const k of ['recGlobal', 'recLocal', 'g2g', 'l2g'] as const) assert.ok(Number.isFinite(first[k]) && first[k] > 0, `${k} = ${first[k]}`);
   assert.ok(Math.abs(first.loss - (first.recGlobal + first.recLocal + first.g2g + first.l2g)) < 1e-4);
-  model.step(batch); // the optimiser creates its slots on the first step
+  await model.step(batch); // the optimiser creates its slots on the first step
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 14; i++) model.step(batch);
+  for (let i = 0; i < 14; i++) await model.step(batch);
   assert.equal(tf.memory().numTensors, before, 'tensors leaked across steps');
-  const last = model.evaluate(batch);
+  const last = await model.evaluate(batch);
   assert.ok(last.loss < 0.8 * first.loss, `loss ${first.loss} -> ${last.loss}`);
   model.dispose();
 });
@@ -158,7 +158,7 @@ test('with both lambdas at 0 the loss is the reconstruction alone (the ablation)
   const o = tinyOptions({ lambdaG2G: 0, lambdaL2G: 0 });
   const model = new GlmaeModel(o);
   const batch = makeBatch([standardise(syntheticVolume(4))], createRng(2), { ...o, inputSize: 16, patchSize: 4 });
-  const t = model.evaluate(batch);
+  const t = await model.evaluate(batch);
   assert.ok(Math.abs(t.loss - (t.recGlobal + t.recLocal)) < 1e-5);
   assert.ok(t.g2g > 0, 'the consistency terms are still measured and logged');
   model.dispose();
@@ -209,6 +209,6 @@ test('the student has no predictor head unless asked for (the paper has none)', 
   const withPredictor = new GlmaeModel(tinyOptions({ predictor: true }));
   assert.ok(withPredictor.student.entries('pred/').length > 0);
   const batch = makeBatch([standardise(syntheticVolume(8))], createRng(3), { ...tinyOptions(), inputSize: 16, patchSize: 4 });
-  assert.ok(Number.isFinite(withPredictor.evaluate(batch).g2g));
+  assert.ok(Number.isFinite((await withPredictor.evaluate(batch)).g2g));
   withPredictor.dispose();
 });

@@ -125,7 +125,7 @@ test('the reconstruction for the viewer masks the requested share of patches and
   const loaded = loadGlmaeRun(pre.info.runDir);
   const before = tf.memory().numTensors;
   const vol = await readVolumeForModel(path.join(dir, 'volumes', 'v1.nii'), 16);
-  const r = reconstruct(loaded, vol, 0.5, 7);
+  const r = await reconstruct(loaded, vol, 0.5, 7);
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(r.shape, [16, 16, 16]);
   const maskedVoxels = r.mask.reduce((s, v) => s + v, 0);

@@ -1,11 +1,12 @@
 /** Grad-CAM maps of a trained classifier (inference mode), for reports: the same map CARE trains on. */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import { camFromFeatures } from '../../losses';
 import type { ResNetClassifier } from '../../networks/resnet';
 import { camWeights } from './camWeights';
 
 /** For images x [B, S, S, C] and target classes: cams [B][S*S] in [0, 1] and softmax probabilities [B][K]. */
-export function gradCamMaps(net: ResNetClassifier, x: tf.Tensor4D, classes: number[]): { cams: Float32Array[]; probs: Float32Array[] } {
+export async function gradCamMaps(net: ResNetClassifier, x: tf.Tensor4D, classes: number[]): Promise<{ cams: Float32Array[]; probs: Float32Array[] }> {
   const [b, h, w] = x.shape;
   const k = net.options.numClasses;
   const [cam, prob] = tf.tidy(() => {
@@ -14,9 +15,7 @@ export function gradCamMaps(net: ResNetClassifier, x: tf.Tensor4D, classes: numb
     const wts = camWeights(net.head, A, y, k);
     return [camFromFeatures(A, wts, h, w), tf.softmax(logits)];
   });
-  const cd = cam.dataSync() as Float32Array;
-  const pd = prob.dataSync() as Float32Array;
-  tf.dispose([cam, prob]);
+  const [cd, pd] = await Promise.all([readFloats(cam), readFloats(prob)]).finally(() => tf.dispose([cam, prob]));
   return {
     cams: Array.from({ length: b }, (_, i) => cd.slice(i * h * w, (i + 1) * h * w)),
     probs: Array.from({ length: b }, (_, i) => pd.slice(i * k, (i + 1) * k)),

@@ -32,7 +32,7 @@ export async function heatInBoxes(net: ResNetClassifier, ds: ClassificationDatas
     if (!classes.has(s.label) || boxes.length === 0) continue;
     const m = boxMask(boxes, size);
     const x = tf.tensor4d(await ds.load(s), [1, size, size, net.options.channels]);
-    const cam = gradCamMaps(net, x, [s.label]).cams[0]!;
+    const cam = (await gradCamMaps(net, x, [s.label])).cams[0]!;
     x.dispose();
     let inside = 0;
     let total = 0;

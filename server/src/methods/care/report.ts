@@ -65,7 +65,7 @@ async function camGallery(net: ResNetClassifier, ds: ClassificationDataset, pred
     if (!picks.length) continue;
     const images = await Promise.all(picks.map(([s]) => ds.load(s)));
     const x = tf.tensor4d(Float32Array.from(images.flatMap((im) => Array.from(im))), [images.length, size, size, channels]);
-    const { cams } = gradCamMaps(net, x, picks.map(() => c));
+    const { cams } = await gradCamMaps(net, x, picks.map(() => c));
     x.dispose();
     const figs = picks.map(([s, i], j) => {
       const probs = pred.probs.subarray(i * k, (i + 1) * k);

@@ -4,6 +4,7 @@
  * rare-class image with a box.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../../engine/tensorReads';
 import { attentionLoss, camFromFeatures, crossEntropy, itemWeightedCrossEntropy } from '../../losses';
 import type { ResNetClassifier } from '../../networks/resnet';
 import { camWeights } from './camWeights';
@@ -56,18 +57,21 @@ export function batchLoss(net: ResNetClassifier, input: StepInput, out?: { ce?: 
 }
 
 /** The loss of one batch and its gradient for every trainable weight (the trainer adds weight decay and applies it). */
-export function careGradients(net: ResNetClassifier, input: StepInput): StepResult & { grads: tf.NamedTensorMap } {
+export async function careGradients(net: ResNetClassifier, input: StepInput): Promise<StepResult & { grads: tf.NamedTensorMap }> {
   const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
   const parts: { ce?: tf.Scalar; lcam?: tf.Scalar } = {};
   const { value, grads } = tf.variableGrads(() => batchLoss(net, input, parts), vars);
-  const result = { loss: value.dataSync()[0]!, ce: parts.ce?.dataSync()[0] ?? NaN, attention: parts.lcam?.dataSync()[0] ?? 0, grads };
-  tf.dispose([value, parts.ce, parts.lcam].filter((t) => t !== undefined) as tf.Tensor[]);
-  return result;
+  try {
+    const [loss, ce, attention] = await readScalars(value, parts.ce, parts.lcam);
+    return { loss: loss!, ce: ce ?? NaN, attention: attention ?? 0, grads };
+  } finally {
+    tf.dispose([value, parts.ce, parts.lcam].filter((t) => t !== undefined) as tf.Tensor[]);
+  }
 }
 
 /** careGradients, applied with `optimizer` (tests and callers outside the trainer). */
-export function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput): StepResult {
-  const { grads, ...r } = careGradients(net, input);
+export async function trainStep(net: ResNetClassifier, optimizer: tf.Optimizer, input: StepInput): Promise<StepResult> {
+  const { grads, ...r } = await careGradients(net, input);
   optimizer.applyGradients(grads);
   tf.dispose(Object.values(grads));
   return r;

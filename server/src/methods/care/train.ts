@@ -160,8 +160,8 @@ export async function trainClassifier(ctx: RunContext): Promise<RunResult> {
           step: async (b) => {
             const input = await stepInput(exp, b, phase.inputSize, batchPlan);
             try {
-              if (phase.classifierOnly) return classifierGradients(net, input.x, input.y, input.itemWeights);
-              const r = careGradients(net, input);
+              if (phase.classifierOnly) return await classifierGradients(net, input.x, input.y, input.itemWeights);
+              const r = await careGradients(net, input);
               const parts: Record<string, number> = phase.attention ? { attentionLoss: r.attention } : {};
               return { loss: r.loss, grads: r.grads, parts };
             } finally {

@@ -49,7 +49,7 @@ async function input(file: string, meta: DetectorMeta): Promise<{ x: Float32Arra
 /** The detector's boxes on one image, in its pixels, best first. */
 export async function detectorBoxes(det: RunDetector, imagePath: string): Promise<ScoredBox[]> {
   const s = await input(imagePath, det.meta);
-  return predictSamples(det.model, [s], det.meta.inputSize, det.meta.channels, det.meta.decode)[0]!;
+  return (await predictSamples(det.model, [s], det.meta.inputSize, det.meta.channels, det.meta.decode))[0]!;
 }
 
 export function uncertainty(topScore: number): number {
@@ -62,7 +62,7 @@ export async function rankByUncertainty(det: RunDetector, imagePaths: readonly s
   for (const [i, imagePath] of imagePaths.entries()) {
     const s = await input(imagePath, det.meta);
     // Every peak, whatever the score threshold: an image whose best cell scores 0.3 is uncertain, not empty.
-    const boxes = predictSamples(det.model, [s], det.meta.inputSize, det.meta.channels, { ...det.meta.decode, scoreThreshold: 0, maxDetections: 1 })[0]!;
+    const boxes = (await predictSamples(det.model, [s], det.meta.inputSize, det.meta.channels, { ...det.meta.decode, scoreThreshold: 0, maxDetections: 1 }))[0]!;
     const top = boxes[0]?.score ?? 0;
     out.push({ imagePath, topScore: top, uncertainty: uncertainty(top), i });
   }

@@ -4,6 +4,7 @@
  * `source: model` and their score, ready for review in the annotator.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Split } from '../../data/datasets';
 import { writeCocoFile } from '../../data/boxes';
@@ -16,15 +17,14 @@ import type { DetectionData, DetectionSample } from './dataset';
 export type DecodeSettings = Omit<DecodeOptions, 'stride' | 'inputSize'>;
 
 /** Head outputs of one batch [B, S, S, C] as plain arrays per image. */
-export function runHeads(model: tfl.LayersModel, x: tf.Tensor4D): { size: number; heat: Float32Array; wh: Float32Array; offset: Float32Array }[] {
+export async function runHeads(model: tfl.LayersModel, x: tf.Tensor4D): Promise<{ size: number; heat: Float32Array; wh: Float32Array; offset: Float32Array }[]> {
   const [heat, wh, offset] = tf.tidy(() => {
     const out = model.apply(x, { training: false }) as tf.Tensor[];
     return [tf.sigmoid(out[1]!), out[2]!, out[3]!];
   });
   const f = heat!.shape[1]!;
   const cells = f * f;
-  const [h, s, o] = [heat!.dataSync() as Float32Array, wh!.dataSync() as Float32Array, offset!.dataSync() as Float32Array];
-  tf.dispose([heat!, wh!, offset!]);
+  const [h, s, o] = (await Promise.all([heat!, wh!, offset!].map(readFloats)).finally(() => tf.dispose([heat!, wh!, offset!]))) as [Float32Array, Float32Array, Float32Array];
   return Array.from({ length: x.shape[0] }, (_, i) => ({
     size: f,
     heat: h.slice(i * cells, (i + 1) * cells),
@@ -34,15 +34,14 @@ export function runHeads(model: tfl.LayersModel, x: tf.Tensor4D): { size: number
 }
 
 /** Boxes in each sample's own pixels. */
-export function predictSamples(model: tfl.LayersModel, samples: readonly Pick<DetectionSample, 'x' | 'width' | 'height'>[], inputSize: number, channels: number, d: DecodeSettings, batchSize = 16): ScoredBox[][] {
+export async function predictSamples(model: tfl.LayersModel, samples: readonly Pick<DetectionSample, 'x' | 'width' | 'height'>[], inputSize: number, channels: number, d: DecodeSettings, batchSize = 16): Promise<ScoredBox[][]> {
   const out: ScoredBox[][] = [];
   for (let i = 0; i < samples.length; i += batchSize) {
     const chunk = samples.slice(i, i + batchSize);
     const flat = new Float32Array(chunk.length * inputSize * inputSize * channels);
     chunk.forEach((s, k) => flat.set(s.x, k * s.x.length));
     const x = tf.tensor4d(flat, [chunk.length, inputSize, inputSize, channels]);
-    const maps = runHeads(model, x);
-    x.dispose();
+    const maps = await runHeads(model, x).finally(() => x.dispose());
     maps.forEach((m, k) => {
       const boxes = decodeBoxes(m, { ...d, stride: inputSize / m.size, inputSize });
       out.push(toImagePixels(boxes, inputSize, chunk[k]!.width, chunk[k]!.height));
@@ -62,9 +61,9 @@ export function detectionExtra(m: DetectionMetrics): Record<string, number> {
   return { ap50: m.ap50, ap75: m.ap75, ap: m.ap, recall: m.recall, ...m.recallAtFppi, truthBoxes: m.truthBoxes, detections: m.detections };
 }
 
-export function evaluateDetections(model: tfl.LayersModel, data: DetectionData, split: Split, epoch: number, d: DecodeSettings, batchSize: number): SplitEvaluation {
+export async function evaluateDetections(model: tfl.LayersModel, data: DetectionData, split: Split, epoch: number, d: DecodeSettings, batchSize: number): Promise<SplitEvaluation> {
   const samples = data.samples.filter((s) => s.split === split);
-  const boxes = predictSamples(model, samples, data.inputSize, data.channels, d, batchSize);
+  const boxes = await predictSamples(model, samples, data.inputSize, data.channels, d, batchSize);
   const detection = detectionMetrics(samples.map((s, i) => ({ truth: s.truth, detections: boxes[i]! })));
   return { metrics: { split, epoch, extra: detectionExtra(detection) }, detection, predictions: samples.map((sample, i) => ({ sample, boxes: boxes[i]! })) };
 }

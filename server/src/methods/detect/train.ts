@@ -7,6 +7,7 @@
  * final model with no box above the score threshold on any test image fails the run.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import * as path from 'node:path';
 import type { Experiment } from '../../experiment/types';
 import type { EvalMetrics } from '../../protocol';
@@ -20,7 +21,7 @@ import { openDetectionData, type DetectionData, type DetectionSample } from './d
 import { initDetectorFrom } from './initFrom';
 import { detectionLoss, type DetectionTargets } from './loss';
 import { buildDetector, type Detector } from './network';
-import { evaluateDetections, writePredictionsCoco, type DecodeSettings } from './predict';
+import { evaluateDetections, writePredictionsCoco, type DecodeSettings, type SplitEvaluation } from './predict';
 import { centerTargets } from './targets';
 
 export const PREDICTIONS_FILE = 'predictions.coco.json';
@@ -136,7 +137,7 @@ export async function trainDetector(ctx: RunContext): Promise<RunResult> {
       }
       return { steps, iterate: iterate(), dispose: disposeBatch };
     },
-    step: (b) => {
+    step: async (b) => {
       let parts: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const out = det.model.apply(b.x, { training: true }) as tf.Tensor4D[];
@@ -144,15 +145,18 @@ export async function trainDetector(ctx: RunContext): Promise<RunResult> {
         parts = tf.keep(tf.stack([r.loss, r.focal, r.size, r.offset]) as tf.Tensor1D);
         return r.loss;
       }, vars);
-      const [loss, focal, size, offset] = Array.from(parts!.dataSync());
-      tf.dispose([value, parts!]);
-      disposeBatch(b);
+      const [loss, focal, size, offset] = Array.from(
+        await readFloats(parts!).finally(() => {
+          tf.dispose([value, parts!]);
+          disposeBatch(b);
+        }),
+      );
       return { loss: loss!, grads, parts: { heatmapLoss: focal!, sizeLoss: size!, offsetLoss: offset! } };
     },
     endEpoch: async (sum) => {
       const extra = { trainLoss: sum.trainLoss, ...sum.parts, lr: sum.lr };
       if (!c.val.images) return { split: 'val', epoch: sum.reportedEpoch, extra };
-      const v = evaluateDetections(det.model, data, 'val', sum.reportedEpoch, d, B);
+      const v = await evaluateDetections(det.model, data, 'val', sum.reportedEpoch, d, B);
       ctx.log(`epoch ${sum.reportedEpoch}: train loss ${sum.trainLoss.toFixed(4)}, val AP@0.5 ${fmt(v.detection.ap50)}, AP@[.5:.95] ${fmt(v.detection.ap)}`);
       return { ...v.metrics, extra: { ...v.metrics.extra, ...extra } };
     },
@@ -160,7 +164,7 @@ export async function trainDetector(ctx: RunContext): Promise<RunResult> {
   try {
     const done = await train(ctx, [{ name: 'main', epochs: e.train.epochs, epochOffset: 0, open: async () => phase }]);
     if (!done) return { artifacts: {} };
-    const test = evaluateDetections(det.model, data, 'test', e.train.epochs, d, B);
+    const test = await evaluateDetections(det.model, data, 'test', e.train.epochs, d, B);
     await saveModel(path.join(ctx.runDir, RUN_FILES.model), det.model, detectorMetadata(e, det, data, ctx.runId));
     await writePredictionsCoco(path.join(ctx.runDir, PREDICTIONS_FILE), ctx.runDir, data, test.predictions);
     ctx.metrics(test.metrics);
@@ -173,7 +177,7 @@ export async function trainDetector(ctx: RunContext): Promise<RunResult> {
 }
 
 /** A detector that finds nothing on any test image did not learn to detect: the run fails, saying why. */
-function refuseIfSilent(r: ReturnType<typeof evaluateDetections>, images: number): void {
+function refuseIfSilent(r: SplitEvaluation, images: number): void {
   if (images && r.detection.detections === 0) {
     throw new Error(`the detector proposed no box above detect.scoreThreshold on any of the ${images} test images: it learned nothing usable (train longer, raise train.lr, or draw more boxes); the model and its empty predictions are in the run folder for inspection`);
   }
@@ -189,7 +193,7 @@ export async function evaluateDetectorRun(runDir: string, exp: Experiment): Prom
   const data = await openDetectionData({ ...exp, model: { ...exp.model, inputSize: meta.inputSize ?? exp.model.inputSize, ...(meta.channels ? { channels: meta.channels } : {}) } });
   const model = await loadModel(dir);
   try {
-    const r = evaluateDetections(model, data, 'test', 0, decodeSettings(exp), exp.train.batchSize);
+    const r = await evaluateDetections(model, data, 'test', 0, decodeSettings(exp), exp.train.batchSize);
     refuseIfSilent(r, data.counts.test.images);
     return r.metrics;
   } finally {

@@ -5,6 +5,7 @@
  *   loss = rec_global + rec_local + lambda_g2g * L_g2g + lambda_l2g * L_l2g.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import { ParamStore } from '../../networks/vit3dParams';
 import { Vit3dEncoder, meanToken } from '../../networks/vit3d';
 import { MaeDecoder3d } from '../../networks/vit3dMae';
@@ -122,7 +123,7 @@ export class GlmaeModel {
   }
 
   /** The loss terms of a batch and the student's gradients (the caller applies them, then calls followTeacher). */
-  gradients(batch: GlmaeBatch): { terms: GlmaeTerms; grads: tf.NamedTensorMap } {
+  async gradients(batch: GlmaeBatch): Promise<{ terms: GlmaeTerms; grads: tf.NamedTensorMap }> {
     const teacherG = this.teacherEmbeddings(batch);
     let termsT: tf.Tensor1D | undefined;
     const vars = this.student.variables();
@@ -131,8 +132,7 @@ export class GlmaeModel {
       termsT = tf.keep(t);
       return tf.reshape(tf.slice(t, [0], [1]), []) as tf.Scalar;
     }, vars);
-    const terms = readTerms(termsT!);
-    tf.dispose([value, teacherG, termsT!]);
+    const terms = await readTerms(termsT!).finally(() => tf.dispose([value, teacherG, termsT!]));
     return { terms, grads };
   }
 
@@ -142,8 +142,8 @@ export class GlmaeModel {
   }
 
   /** One step with the model's own Adam (tests; runs train through the shared trainer). */
-  step(batch: GlmaeBatch): GlmaeTerms {
-    const { terms, grads } = this.gradients(batch);
+  async step(batch: GlmaeBatch): Promise<GlmaeTerms> {
+    const { terms, grads } = await this.gradients(batch);
     this.optimizer.applyGradients(grads);
     tf.dispose(Object.values(grads));
     this.followTeacher();
@@ -151,12 +151,10 @@ export class GlmaeModel {
   }
 
   /** Loss terms without an update (validation). */
-  evaluate(batch: GlmaeBatch): GlmaeTerms {
+  async evaluate(batch: GlmaeBatch): Promise<GlmaeTerms> {
     const teacherG = this.teacherEmbeddings(batch);
     const t = tf.tidy(() => this.terms(batch, teacherG));
-    const out = readTerms(t);
-    tf.dispose([t, teacherG]);
-    return out;
+    return readTerms(t).finally(() => tf.dispose([t, teacherG]));
   }
 
   dispose(): void {
@@ -166,7 +164,7 @@ export class GlmaeModel {
   }
 }
 
-function readTerms(t: tf.Tensor1D): GlmaeTerms {
-  const [loss, recGlobal, recLocal, g2g, l2g] = Array.from(t.dataSync());
+async function readTerms(t: tf.Tensor1D): Promise<GlmaeTerms> {
+  const [loss, recGlobal, recLocal, g2g, l2g] = Array.from(await readFloats(t));
   return { loss: loss!, recGlobal: recGlobal!, recLocal: recLocal!, g2g: g2g!, l2g: l2g! };
 }

@@ -6,6 +6,7 @@
  * visualisations do — the patch's mean level then comes from the original).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { normaliseImage } from '../../data/datasets/preprocess';
@@ -60,7 +61,7 @@ export async function readVolumeForModel(file: string, size: number): Promise<Fl
   return resizeLinear(v, [size, size, size]).data;
 }
 
-export function reconstruct(loaded: LoadedGlmae, volume: Float32Array, maskRatio: number, seed: number): Reconstruction {
+export async function reconstruct(loaded: LoadedGlmae, volume: Float32Array, maskRatio: number, seed: number): Promise<Reconstruction> {
   const { model, options } = loaded;
   const s = options.encoder.inputSize;
   const p = options.encoder.patchSize;
@@ -88,14 +89,10 @@ export function reconstruct(loaded: LoadedGlmae, volume: Float32Array, maskRatio
       mse,
     };
   });
-  const r: Reconstruction = {
-    shape: [s, s, s],
-    original: volume,
-    masked: out.masked.dataSync() as Float32Array,
-    reconstruction: out.rec.dataSync() as Float32Array,
-    mask: out.mask.dataSync() as Float32Array,
-    maskedMse: out.mse.dataSync()[0]!,
-  };
-  tf.dispose([out.rec, out.masked, out.mask, out.mse]);
-  return r;
+  try {
+    const [masked, reconstruction, mask, mse] = await Promise.all([out.masked, out.rec, out.mask, out.mse].map(readFloats));
+    return { shape: [s, s, s], original: volume, masked: masked!, reconstruction: reconstruction!, mask: mask!, maskedMse: mse![0]! };
+  } finally {
+    tf.dispose([out.rec, out.masked, out.mask, out.mse]);
+  }
 }

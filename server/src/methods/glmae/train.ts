@@ -97,7 +97,7 @@ export async function trainGlmae(ctx: RunContext): Promise<RunResult> {
       const stepSeed = deriveSeed(deriveSeed(e.train.seed, s.epoch + 1), step + 1);
       const vols = await volumesOf(ds, order.slice(step * V, (step + 1) * V).map((i) => train[i]!), volumeSize, B, createRng(deriveSeed(stepSeed, 0x9a7c)));
       const batch = makeBatch(vols, createRng(stepSeed), viewOpts);
-      const { terms, grads } = model.gradients(batch);
+      const { terms, grads } = await model.gradients(batch);
       const { loss, ...parts } = terms;
       return { loss, grads, parts };
     },
@@ -131,7 +131,7 @@ async function validate(model: GlmaeModel, ds: SegmentationDataset, size: number
   for (let i = 0; i < val.length; i += V) {
     const picked = val.slice(i, i + V);
     const vols = await volumesOf(ds, picked, size, Math.min(B, Math.ceil((B * picked.length) / V)), createRng(deriveSeed(seed, 0x9a7c + i)));
-    addTerms(sums, model.evaluate(makeBatch(vols, createRng(deriveSeed(seed, 0x7a1 + i)), viewOpts)));
+    addTerms(sums, await model.evaluate(makeBatch(vols, createRng(deriveSeed(seed, 0x7a1 + i)), viewOpts)));
     n++;
   }
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) as unknown as GlmaeTerms;

@@ -6,6 +6,7 @@
  * the main training left them, and gradients exist for the classifier's weights only.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../../engine/tensorReads';
 import type { ResNetClassifier } from '../../networks/resnet';
 import { crossEntropy, itemWeightedCrossEntropy } from '../../losses';
 import { transferWeights } from './hiRes';
@@ -19,16 +20,15 @@ export function classifierVariables(net: ResNetClassifier): tf.Variable[] {
  * One cRT step: cross-entropy (items weighted, e.g. 0 for labels data cleaning dropped) of the
  * logits of the frozen backbone's features, and its gradient for the classifier's variables only.
  */
-export function classifierGradients(net: ResNetClassifier, x: tf.Tensor4D, y: tf.Tensor1D, itemWeights?: tf.Tensor1D): { loss: number; grads: tf.NamedTensorMap } {
+export async function classifierGradients(net: ResNetClassifier, x: tf.Tensor4D, y: tf.Tensor1D, itemWeights?: tf.Tensor1D): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
   const vars = classifierVariables(net);
   const { value, grads } = tf.variableGrads(() => {
     // training: false — BatchNorm normalises with its moving statistics and does not update them.
     const [, logits] = net.model.apply(x, { training: false }) as [tf.Tensor4D, tf.Tensor2D];
     return itemWeights ? itemWeightedCrossEntropy(logits, y, itemWeights) : crossEntropy(logits, y);
   }, vars);
-  const loss = value.dataSync()[0]!;
-  value.dispose();
-  return { loss, grads };
+  const [loss] = await readScalars(value).finally(() => value.dispose());
+  return { loss: loss!, grads };
 }
 
 /** Copies every weight of `from` into `to` except the classifier's, which keeps `to`'s (seeded) initialisation. */

@@ -40,7 +40,7 @@ export async function probeReport(
   const train = await features(encoder, data.train, data, size);
   const test = await features(encoder, data.test, data, size);
   const C = data.classes.length;
-  const linear = linearProbe(train, test, C, { iterations: 300, lr: 0.05, weightDecay: 1e-4, seed });
+  const linear = await linearProbe(train, test, C, { iterations: 300, lr: 0.05, weightDecay: 1e-4, seed });
   const knn = knnProbe(train, test, C);
   const cost = [await measureCost('encoder', encoder, size, data.shape.channels)];
   for (const o of others) cost.push(await measureCost(o.name, o.encoder, o.inputSize, data.shape.channels));

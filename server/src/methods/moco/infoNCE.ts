@@ -3,6 +3,7 @@
  * averaged over the batch. q, k and the queue rows are L2-normalised; k is a constant.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../../engine/tensorReads';
 
 export function infoNCELogits(q: tf.Tensor2D, k: tf.Tensor2D, negatives: tf.Tensor2D, temperature: number): tf.Tensor2D {
   return tf.tidy(() => {
@@ -21,9 +22,11 @@ export function infoNCE(q: tf.Tensor2D, k: tf.Tensor2D, negatives: tf.Tensor2D, 
 }
 
 /** Fraction of queries whose positive key beats every negative (a training health signal). */
-export function positiveTop1(q: tf.Tensor2D, k: tf.Tensor2D, negatives: tf.Tensor2D): number {
-  return tf.tidy(() => {
+export async function positiveTop1(q: tf.Tensor2D, k: tf.Tensor2D, negatives: tf.Tensor2D): Promise<number> {
+  const top1 = tf.tidy(() => {
     const logits = infoNCELogits(q, k, negatives, 1);
-    return tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), 0), 'float32')).dataSync()[0]!;
+    return tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), 0), 'float32'));
   });
+  const [v] = await readScalars(top1).finally(() => top1.dispose());
+  return v!;
 }

@@ -3,6 +3,7 @@
  * Enqueueing a batch overwrites the oldest rows (a ring buffer), which is the dequeue.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import type { Rng } from '../../transforms/rng';
 
 export interface QueueSnapshot {
@@ -66,8 +67,8 @@ export class NegativeQueue {
     this.ptr = (this.ptr + b) % this.size;
   }
 
-  snapshot(): QueueSnapshot {
-    return { size: this.size, dim: this.dim, ptr: this.ptr, data: this.store.dataSync() as Float32Array };
+  async snapshot(): Promise<QueueSnapshot> {
+    return { size: this.size, dim: this.dim, ptr: this.ptr, data: await readFloats(this.store) };
   }
 
   restore(s: QueueSnapshot): void {

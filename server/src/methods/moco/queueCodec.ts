@@ -11,8 +11,8 @@ export interface EncodedQueue {
   float32Base64: string;
 }
 
-export function encodeQueue(q: { snapshot(): QueueSnapshot }): EncodedQueue {
-  const s = q.snapshot();
+export async function encodeQueue(q: { snapshot(): Promise<QueueSnapshot> }): Promise<EncodedQueue> {
+  const s = await q.snapshot();
   return { size: s.size, dim: s.dim, ptr: s.ptr, float32Base64: Buffer.from(s.data.buffer, s.data.byteOffset, s.data.byteLength).toString('base64') };
 }
 

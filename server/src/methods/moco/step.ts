@@ -9,6 +9,7 @@
  * With infoNCE off (DisCo's MSE-only option) steps 1, 2 and 5 are skipped.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../../engine/tensorReads';
 import type { Rng } from '../../transforms/rng';
 import { embed, type ContrastiveNet } from './contrastiveNet';
 import { infoNCE } from './infoNCE';
@@ -53,7 +54,7 @@ export interface StepLosses {
  * the queue plus, for DisCo, the distillation MSE; the new keys join the queue afterwards. The
  * caller (the trainer) adds weight decay and applies the gradients.
  */
-export function contrastiveGradients(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): StepLosses & { grads: tf.NamedTensorMap } {
+export async function contrastiveGradients(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): Promise<StepLosses & { grads: tf.NamedTensorMap }> {
   if (!o.infoNCE && !teacher) throw new Error('a step with the InfoNCE term off needs a teacher (DisCo MSE-only)');
   let k: tf.Tensor2D | undefined;
   if (o.infoNCE) {
@@ -81,17 +82,20 @@ export function contrastiveGradients(s: ContrastiveState, imQ: tf.Tensor4D, imK:
     s.queue.enqueue(k);
     k.dispose();
   }
-  const out: StepLosses & { grads: tf.NamedTensorMap } = { loss: value.dataSync()[0]!, grads };
-  value.dispose();
-  if (kept.nce) out.infoNCE = kept.nce.dataSync()[0]!;
-  if (kept.mse) out.distill = kept.mse.dataSync()[0]!;
-  tf.dispose([kept.nce, kept.mse].filter((t) => t !== undefined) as tf.Tensor[]);
-  return out;
+  try {
+    const [loss, nce, mse] = await readScalars(value, kept.nce, kept.mse);
+    const out: StepLosses & { grads: tf.NamedTensorMap } = { loss: loss!, grads };
+    if (nce !== undefined) out.infoNCE = nce;
+    if (mse !== undefined) out.distill = mse;
+    return out;
+  } finally {
+    tf.dispose([value, kept.nce, kept.mse].filter((t) => t !== undefined) as tf.Tensor[]);
+  }
 }
 
 /** contrastiveGradients applied with the state's optimiser and L2 weight decay on kernels (as the trainer does). */
-export function contrastiveStep(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): StepLosses {
-  const { grads, ...losses } = contrastiveGradients(s, imQ, imK, o, rng, teacher);
+export async function contrastiveStep(s: ContrastiveState, imQ: tf.Tensor4D, imK: tf.Tensor4D, o: StepOptions, rng: Rng, teacher?: TeacherTargets): Promise<StepLosses> {
+  const { grads, ...losses } = await contrastiveGradients(s, imQ, imK, o, rng, teacher);
   addWeightDecay(grads, s.queryVars.filter((v) => /kernel/.test(v.name)), o.weightDecay);
   s.optimizer.applyGradients(grads);
   tf.dispose(Object.values(grads));

@@ -74,12 +74,12 @@ export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, d
       order = createRng(deriveSeed(seed, epoch + 1)).shuffle(Array.from({ length: n }, (_, i) => i));
       return { steps, iterate: Array.from({ length: steps }, (_, i) => i), dispose: () => undefined };
     },
-    step: (step, s) => {
+    step: async (step, s) => {
       const rng = createRng(deriveSeed(deriveSeed(seed, s.epoch + 1), step + 1));
       const { q, k } = twoViews(data.train, data.shape, order.slice(step * B, (step + 1) * B), spec.inputSize, rng, aug);
       const targets = plan.teacher ? teacherTargets(plan.teacher, q, k) : undefined;
       try {
-        const l = contrastiveGradients(state, q, k, { temperature: e.disco.temperature, keyMomentum: e.disco.keyMomentum, infoNCE: e.disco.infoNCE, shuffleGroups: SHUFFLE_GROUPS, weightDecay: e.train.weightDecay, lr: s.lr }, rng, targets);
+        const l = await contrastiveGradients(state, q, k, { temperature: e.disco.temperature, keyMomentum: e.disco.keyMomentum, infoNCE: e.disco.infoNCE, shuffleGroups: SHUFFLE_GROUPS, weightDecay: e.train.weightDecay, lr: s.lr }, rng, targets);
         const parts: Record<string, number> = { ...(l.infoNCE !== undefined ? { infoNCE: l.infoNCE } : {}), ...(l.distill !== undefined ? { distill: l.distill } : {}) };
         return { loss: l.loss, grads: l.grads, parts };
       } finally {
@@ -94,7 +94,7 @@ export async function trainContrastive(ctx: RunContext, plan: ContrastivePlan, d
         extra: { lr: sum.lr, ...(e.disco.infoNCE ? { infoNCE: sum.parts.infoNCE ?? 0 } : {}), ...(plan.teacher ? { distill: sum.parts.distill ?? 0 } : {}), knnAccuracy: val.accuracy ?? 0 },
       };
     },
-    state: () => ({ queue: encodeQueue(state.queue) }),
+    state: async () => ({ queue: await encodeQueue(state.queue) }),
     restore: (st) => {
       if (st.queue) state.queue.restore(decodeQueue(st.queue as EncodedQueue));
     },

@@ -8,6 +8,7 @@
  * `supervised` experiments with `backbone: vit3d` come here and all others go on to it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../../engine/tensorReads';
 import * as path from 'node:path';
 import { loadClassificationDataset, type ClassificationBatch, type ClassificationDataset, type Split } from '../../data/datasets';
 import type { Experiment } from '../../experiment/types';
@@ -80,10 +81,10 @@ async function evaluate(net: Vit3dClassifier, ds: ClassificationDataset, split: 
       const logits = net.logits(b.x as tf.Tensor5D);
       return { p: tf.softmax(logits), l: tf.sum(tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, ds.classes.length), logits, undefined, undefined, tf.Reduction.NONE)) };
     });
-    probs.push(...p.dataSync());
-    ys.push(...b.y.dataSync());
-    loss += l.dataSync()[0]!;
-    tf.dispose([p, l, b.x, b.y]);
+    const [pv, yv, lv] = await Promise.all([p.data(), b.y.data(), l.data()]).finally(() => tf.dispose([p, l, b.x, b.y]));
+    probs.push(...pv);
+    ys.push(...yv);
+    loss += lv[0]!;
   }
   return classificationMetrics(probs, ys, ds.classes, split, epoch, ys.length ? loss / ys.length : undefined);
 }
@@ -108,11 +109,10 @@ export async function trainVit3dClassifier(ctx: RunContext): Promise<RunResult> 
       const o = { batchSize: B, shuffle: true, seed: e.train.seed, epoch, augment: e.train.augment };
       return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y]) };
     },
-    step: (b) => {
+    step: async (b) => {
       const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(tf.oneHot(b.y, ds.classes.length), net.logits(b.x as tf.Tensor5D)) as tf.Scalar, vars);
-      const loss = value.dataSync()[0]!;
-      tf.dispose([value, b.x, b.y]);
-      return { loss, grads };
+      const [loss] = await readScalars(value).finally(() => tf.dispose([value, b.x, b.y]));
+      return { loss: loss!, grads };
     },
     endEpoch: async (sum) => ({ ...(await evaluate(net, ds, 'val', B, sum.reportedEpoch)), extra: { trainLoss: sum.trainLoss, lr: sum.lr } }),
   };

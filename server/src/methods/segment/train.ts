@@ -7,6 +7,7 @@
  * volume; without it every volume is squashed to the input size.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats, readScalars } from '../../engine/tensorReads';
 import * as path from 'node:path';
 import { intensityOf, loadSegmentationDataset, type SegmentationBatch, type SegmentationDataset } from '../../data/datasets';
 import { slidingWindowLabels } from '../../eval/slidingWindow';
@@ -70,11 +71,10 @@ export async function evaluateSegmentation(net: Unetr3d, ds: SegmentationDataset
       const logits = net.apply(b.x);
       return { l: diceCeLoss(logits, b.y!).loss, pred: tf.argMax(logits, 4) };
     });
-    const p = pred.dataSync();
-    const y = b.y!.dataSync();
+    const [p, y, [lv]] = await Promise.all([pred.data(), b.y!.data(), readScalars(l)]);
     const vox = p.length / b.samples.length;
     for (let i = 0; i < b.samples.length; i++) meter.add(diceScores(p.subarray(i * vox, (i + 1) * vox), y.subarray(i * vox, (i + 1) * vox), ds.classes.length));
-    loss += l.dataSync()[0]! * b.samples.length;
+    loss += lv! * b.samples.length;
     n += b.samples.length;
     tf.dispose([l, pred, b.x, b.y!]);
   }
@@ -102,15 +102,14 @@ export async function trainSegmentation(ctx: RunContext): Promise<RunResult> {
       if (ds.patched) return { steps: ds.patchBatchCount('train', o), iterate: ds.patchBatches('train', o), dispose: (b) => tf.dispose([b.x, b.y!]) };
       return { steps: ds.batchCount('train', o), iterate: ds.batches('train', o), dispose: (b) => tf.dispose([b.x, b.y!]) };
     },
-    step: (b) => {
+    step: async (b) => {
       let terms: tf.Tensor1D | undefined;
       const { value, grads } = tf.variableGrads(() => {
         const r = diceCeLoss(net.apply(b.x), b.y!);
         terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
         return r.loss;
       }, vars);
-      const [loss, dice, ce] = Array.from(terms!.dataSync());
-      tf.dispose([value, terms!, b.x, b.y!]);
+      const [loss, dice, ce] = Array.from(await readFloats(terms!).finally(() => tf.dispose([value, terms!, b.x, b.y!])));
       return { loss: loss!, grads, parts: { trainDiceLoss: dice!, trainCE: ce! } };
     },
     endEpoch: async (sum) => {

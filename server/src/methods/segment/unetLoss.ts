@@ -4,6 +4,7 @@
  * normalised to sum to 1.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import type { Triple } from '../../networks/unet3d';
 import { diceCeLoss } from './losses';
 
@@ -39,19 +40,18 @@ export function deepSupervisionLoss(outputs: tf.Tensor5D[], labels: tf.Tensor4D,
  * Dice + CE of the network's `outputs()` (finest first) against `y`, with the Dice and CE terms
  * for the epoch's metrics.
  */
-export function deepSupervisionStep(
+export async function deepSupervisionStep(
   outputs: () => tf.Tensor5D[],
   y: tf.Tensor4D,
   strides: Triple[],
   vars: tf.Variable[],
-): { loss: number; grads: tf.NamedTensorMap; parts: { trainDiceLoss: number; trainCE: number } } {
+): Promise<{ loss: number; grads: tf.NamedTensorMap; parts: { trainDiceLoss: number; trainCE: number } }> {
   let terms: tf.Tensor1D | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const r = deepSupervisionLoss(outputs(), y, strides);
     terms = tf.keep(tf.stack([r.loss, r.dice, r.ce]) as tf.Tensor1D);
     return r.loss;
   }, vars);
-  const [loss, dice, ce] = Array.from(terms!.dataSync());
-  tf.dispose([value, terms!]);
+  const [loss, dice, ce] = Array.from(await readFloats(terms!).finally(() => tf.dispose([value, terms!])));
   return { loss: loss!, grads, parts: { trainDiceLoss: dice!, trainCE: ce! } };
 }

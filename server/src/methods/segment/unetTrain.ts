@@ -103,10 +103,10 @@ export async function trainUnet(ctx: RunContext): Promise<RunResult> {
     decayed: matrixVariables(ps.entries()),
     // A batch is its step index: patches are drawn only for the steps that run (not for those a resume skips).
     batches: () => ({ steps: S, iterate: Array.from({ length: S }, (_, i) => i), dispose: () => undefined }),
-    step: (step, s) => {
+    step: async (step, s) => {
       const b = drawBatch(s.epoch, step);
       try {
-        return deepSupervisionStep(() => net.forward(b.x, true), b.y, plan.strides, vars);
+        return await deepSupervisionStep(() => net.forward(b.x, true), b.y, plan.strides, vars);
       } finally {
         tf.dispose([b.x, b.y]);
       }

@@ -4,6 +4,7 @@
  * Used by evaluation, `medstudio explain`, and CARE's boxes from a segmentation run.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readFloats } from '../../engine/tensorReads';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { toModelInput, type RawImage } from '../../data/datasets/preprocess';
@@ -49,7 +50,7 @@ export function loadSegment2dModel(runDir: string): Segment2dModel {
 }
 
 /** Class probabilities [n][S*S*K] at the input size, for model inputs [n][S*S*C]. */
-export function predictProbabilities(m: Segment2dModel, inputs: Float32Array[], batchSize = 8): Float32Array[] {
+export async function predictProbabilities(m: Segment2dModel, inputs: Float32Array[], batchSize = 8): Promise<Float32Array[]> {
   const S = m.meta.inputSize;
   const C = m.meta.unet.channels;
   const out: Float32Array[] = [];
@@ -58,8 +59,7 @@ export function predictProbabilities(m: Segment2dModel, inputs: Float32Array[], 
     const xb = new Float32Array(chunk.length * S * S * C);
     chunk.forEach((im, i) => xb.set(im, i * S * S * C));
     const p = tf.tidy(() => m.net.probabilities(tf.tensor4d(xb, [chunk.length, S, S, C])));
-    const d = p.dataSync() as Float32Array;
-    p.dispose();
+    const d = await readFloats(p).finally(() => p.dispose());
     const per = S * S * m.meta.classes.length;
     for (let i = 0; i < chunk.length; i++) out.push(d.slice(i * per, (i + 1) * per));
   }

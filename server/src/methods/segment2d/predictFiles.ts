@@ -30,7 +30,7 @@ export async function writeSegment2dPrediction(runDir: string, imagePath: string
   try {
     const S = m.meta.inputSize;
     const K = m.meta.classes.length;
-    const [probs] = predictProbabilities(m, [modelInputOf(m, { data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, imagePath)]);
+    const [probs] = await predictProbabilities(m, [modelInputOf(m, { data: img.data, dims: img.dims, components: img.components, eightBit: img.pixelType === 'uint8' }, imagePath)]);
     const labels = labelsAtSize(probs!, S, K, width, height, m.meta.largestComponent);
     const png = new PNG({ width, height });
     const scale = K === 2 ? 255 : 1;

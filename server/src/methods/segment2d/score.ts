@@ -19,7 +19,7 @@ export async function scoreSamples(m: Segment2dModel, ds: Segmentation2dDataset,
     if (signal?.aborted) throw new Error('evaluation cancelled');
     const chunk = samples.slice(b, b + 8);
     const inputs = await Promise.all(chunk.map(async (s) => (await ds.load(s)).image));
-    const probs = predictProbabilities(m, inputs);
+    const probs = await predictProbabilities(m, inputs);
     for (let i = 0; i < chunk.length; i++) {
       const truth = await ds.fullLabels(chunk[i]!);
       const pred = labelsAtSize(probs[i]!, ds.size, K, truth.width, truth.height, largestComponent);

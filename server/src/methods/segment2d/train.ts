@@ -100,7 +100,7 @@ export async function trainSegment2d(ctx: RunContext): Promise<RunResult> {
     step: async (idx, s) => {
       const b = await loadBatch(idx, s.epoch, s.step);
       try {
-        return deepSupervisionStep(() => net.forward(b.x, true), b.y, net.strides, vars);
+        return await deepSupervisionStep(() => net.forward(b.x, true), b.y, net.strides, vars);
       } finally {
         tf.dispose([b.x, b.y]);
       }
