@@ -4,6 +4,7 @@
 //   server    the built server process driven by a real LSP client      (node:test)
 //   slurm     sweeps on a one-node Slurm cluster started here (slurm-wlm) (node:test)
 //   webviews  the built webview bundles in headless Chromium            (node:test + playwright-core)
+//   webgpu    the webgpu backend on SwiftShader (CPU Vulkan): gradchecks, each method's steps vs wasm
 //   real-data readers on ../shared/data/real (says so when it is absent) (node:test)
 //   vscode    the extension in a real VS Code host (code-server)        (mocha inside the host)
 // Usage: node test/run-all.mjs [layer ...]
@@ -13,7 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const ALL = ['unit', 'server', 'slurm', 'webviews', 'real-data', 'vscode'];
+const ALL = ['unit', 'server', 'slurm', 'webviews', 'webgpu', 'real-data', 'vscode'];
 const layers = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const report = [];

@@ -18,7 +18,7 @@ export class ComputeStatusBar implements vscode.Disposable {
     this.subs.push(
       server.onDidChangeState(({ state, server: s, message }) => {
         if (s?.state === 'ready' && s.backend) {
-          this.backend = s.kernels ? `${s.backend} + ${s.kernels}` : s.kernelsMissing ? `${s.backend} (no native kernels)` : s.backend;
+          this.backend = s.kernels ? `${s.backend} + ${s.kernels}` : s.kernelsMissing ? `${s.backend} (no native kernels)` : s.gpu ? `${s.backend} on ${s.gpu}` : s.backend;
           this.missing = s.kernelsMissing ?? '';
         }
         if (state === 'failed') return this.set('$(error) MedStudio', `The compute server could not start: ${message ?? ''}. Run "MedStudio: Restart Server".`);

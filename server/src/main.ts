@@ -64,7 +64,8 @@ connection.onInitialized(() => {
     (s) => {
       const native = String(s.details.nativeKernels ?? '');
       const kernels = native.startsWith('oneDNN') ? { kernels: 'oneDNN' } : s.backend === 'wasm' && native ? { kernelsMissing: native } : {};
-      sendNotification(connection, ServerStateNotification, { state: 'ready', backend: s.backend, ...kernels });
+      const gpu = s.gpu ? { gpu: s.device } : {};
+      sendNotification(connection, ServerStateNotification, { state: 'ready', backend: s.backend, ...kernels, ...gpu });
     },
     (e: unknown) =>
       sendNotification(connection, ServerStateNotification, { state: 'error', message: e instanceof Error ? e.message : String(e) }),

@@ -52,6 +52,10 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   return tf.tidy(() => {
     const axes = x.shape.slice(0, -1).map((_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
-    return { y: tf.batchNorm(x, mean, variance, beta, gamma, epsilon), mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
+    // tfjs' batch-norm gradient tiles to rank 4 only (a 3D network's rank-5 input throws
+    // "rank of input 4 must match length of reps"): normalise a rank-4 view of the same values.
+    const x4 = x.rank === 4 ? x : tf.reshape(x, [1, 1, -1, x.shape[x.rank - 1]!]);
+    const y = tf.batchNorm(x4, mean, variance, beta, gamma, epsilon);
+    return { y: x.rank === 4 ? y : tf.reshape(y, x.shape), mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D };
   });
 }

@@ -291,13 +291,53 @@ const batchNormTrainFamily: GradFamily = {
   make(rand) {
     const big = rand() < 0.4;
     const [n, h, c] = big ? [int(rand, 2, 3), int(rand, 24, 32), int(rand, 8, 16)] : [int(rand, 2, 4), int(rand, 2, 5), int(rand, 1, 5)];
+    return batchNormTrainCase([n, h, h, c]);
+  },
+};
+
+/** The 3D U-Net's instance norm: the same op on one sample of a volume (rank 5). */
+const batchNormTrain3d: GradFamily = {
+  name: 'batchNormTrain3d',
+  make(rand) {
+    return batchNormTrainCase([1, int(rand, 2, 6), int(rand, 2, 6), int(rand, 2, 6), int(rand, 1, 5)]);
+  },
+};
+
+function batchNormTrainCase(shape: number[]): GradCase {
+  const c = shape[shape.length - 1]!;
+  return {
+    name: `fused batchNorm (training) x${shape.join('x')}`,
+    kernels: [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD],
+    shapes: [shape, [c], [c]],
+    f: ([x, g, b]) => {
+      const r = batchNormTrain(x!, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
+      return tf.add(r.y, tf.sub(tf.mul(r.mean, 0.5), tf.mul(r.variance, 0.25)));
+    },
+    gradients: true,
+  };
+}
+
+/**
+ * A 3D network's per-channel vector against a volume ([1, D, H, W, C] op [C], and [C] op it):
+ * the shape webgpu's shared-memory binary program once got wrong (kernels/webgpuBinary.ts).
+ */
+const channelVector5d: GradFamily = {
+  name: 'channelVector5d',
+  make(rand) {
+    const shape = [int(rand, 1, 2), int(rand, 2, 4), int(rand, 2, 4), int(rand, 2, 4), int(rand, 2, 9)];
+    const c = shape[4]!;
+    // (tfjs' Maximum gradient does not reduce a broadcast input on any backend: not checked here.)
+    const op = pick(rand, ['add', 'sub', 'mul', 'div'] as const);
+    const vectorFirst = rand() < 0.3;
     return {
-      name: `fused batchNorm (training) x${n}x${h}x${h}x${c}`,
-      kernels: [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD],
-      shapes: [[n, h, h, c], [c], [c]],
-      f: ([x, g, b]) => {
-        const r = batchNormTrain(x!, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
-        return tf.add(r.y, tf.sub(tf.mul(r.mean, 0.5), tf.mul(r.variance, 0.25)));
+      name: `${op} x${shape.join('x')} ${vectorFirst ? 'vector first' : 'by a channel vector'}`,
+      kernels: ['Add', 'Sub', 'Multiply', 'RealDiv'],
+      shapes: [shape, [c]],
+      f: ([x, v]) => {
+        // Divisors kept away from zero so the check measures the kernel, not the conditioning.
+        const w = op === 'div' ? tf.add(tf.abs(v!), 0.5) : v!;
+        const fn = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div }[op];
+        return vectorFirst && op !== 'div' ? fn(w, x!) : fn(x!, w);
       },
       gradients: true,
     };
@@ -368,4 +408,4 @@ const transposeHighRank: GradFamily = {
   },
 };
 
-export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, elementwiseLarge, transposeHighRank];
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, batchNormTrain3d, channelVector5d, elementwiseLarge, transposeHighRank];

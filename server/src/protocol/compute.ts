@@ -44,6 +44,8 @@ export interface ServerStateParams {
   kernels?: string;
   /** On wasm without them: why the native kernels are not loaded (the status bar says so). */
   kernelsMissing?: string;
+  /** On a GPU backend: the adapter's name (the status bar shows which GPU trains). */
+  gpu?: string;
   message?: string;
 }
 
