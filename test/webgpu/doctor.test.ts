@@ -50,3 +50,11 @@ test('auto never picks a software WebGPU adapter, even where one is the only ada
   const named = doctor(['--backend', 'webgpu'], env);
   assert.notEqual(named.backend, 'webgpu');
 });
+
+test('a kernel the GPU rejects stops training at the next read instead of returning garbage', () => {
+  const sw = softwareGpuEnv();
+  assert.ok(!('reason' in sw), 'reason' in sw ? sw.reason : '');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'helpers', 'gpuError.ts')], { cwd: root, encoding: 'utf8', env: sw.env, timeout: 120_000 });
+  assert.match(r.stdout, /BEFORE 2/, r.stderr.slice(-400));
+  assert.match(r.stdout, /READ_FAILED the GPU rejected a kernel \(WebGPU: .+\)/);
+});

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
 import type { BackendName, BackendPreference, GpuAdapterInfo } from '../protocol';
 import { softwareGpuAllowed } from './softwareGpu';
+import { watchGpuErrors } from './gpuErrors';
 import { cpuDescription } from './backend';
 import { enableThreadGovernor } from './threadGovernor';
 import { instantiateThreadedWasm, releaseThreadPool } from './wasmThreaded';
@@ -113,6 +114,7 @@ const webgpu: Loader = async ({ requested }) => {
   if (!wg.mod) return { ok: false, reason: wg.reason! };
   if (!tf.engine().registryFactory.webgpu) return { ok: false, reason: 'tfjs-backend-webgpu did not register (navigator.gpu missing when it loaded)' };
   if (!(await useTfBackend('webgpu'))) return { ok: false, reason: 'tfjs-backend-webgpu did not start on the adapter' };
+  watchGpuErrors((tf.backend() as unknown as { device: Parameters<typeof watchGpuErrors>[0] }).device);
   const { registerWebgpuKernels } = await import('./kernels/webgpu');
   const fixes = registerWebgpuKernels();
   return {

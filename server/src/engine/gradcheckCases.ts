@@ -318,6 +318,29 @@ function batchNormTrainCase(shape: number[]): GradCase {
 }
 
 /**
+ * Strided subsampling of integer label maps (deep supervision's coarse labels) and of masks: the
+ * values must survive as integers (stock wasm returned int32 as float32 bit patterns).
+ */
+const stridedSliceInt: GradFamily = {
+  name: 'stridedSliceInt',
+  make(rand) {
+    const shape = [int(rand, 1, 2), int(rand, 3, 8), int(rand, 3, 8), int(rand, 3, 8)];
+    const strides = [1, int(rand, 1, 3), int(rand, 2, 3), int(rand, 1, 3)];
+    const bool = rand() < 0.3;
+    return {
+      name: `stridedSlice ${bool ? 'bool' : 'int32'} x${shape.join('x')} strides ${strides.join('x')}`,
+      kernels: ['StridedSlice'],
+      shapes: [shape],
+      f: ([x]) => {
+        const labels = bool ? tf.greater(x!, 0) : tf.cast(tf.round(tf.mul(x!, 5)), 'int32');
+        return tf.cast(tf.stridedSlice(labels, [0, 0, 0, 0], shape, strides), 'float32');
+      },
+      gradients: false,
+    };
+  },
+};
+
+/**
  * A 3D network's per-channel vector against a volume ([1, D, H, W, C] op [C], and [C] op it):
  * the shape webgpu's shared-memory binary program once got wrong (kernels/webgpuBinary.ts).
  */
@@ -408,4 +431,4 @@ const transposeHighRank: GradFamily = {
   },
 };
 
-export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, batchNormTrain3d, channelVector5d, elementwiseLarge, transposeHighRank];
+export const gradcheckFamilies: GradFamily[] = [conv2d, fusedConv2d, depthwise, conv3d, matMul, pool2d, pool3d, batchNorm, reduceTile, transformer, crossEntropy, aliases, batchNormTrainFamily, batchNormTrain3d, channelVector5d, stridedSliceInt, elementwiseLarge, transposeHighRank];

@@ -4,16 +4,20 @@
  * training and evaluation paths read through these.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { throwIfGpuFailed } from './gpuErrors';
 
 /** The first value of each tensor (undefined stays undefined). */
 export async function readScalars(...ts: (tf.Tensor | undefined)[]): Promise<(number | undefined)[]> {
   const vals = await Promise.all(ts.map((t) => t?.data()));
+  throwIfGpuFailed();
   return vals.map((v) => (v === undefined ? undefined : Number(v[0])));
 }
 
 /** A float32 tensor's values. */
 export async function readFloats(t: tf.Tensor): Promise<Float32Array> {
-  return (await t.data()) as Float32Array;
+  const v = (await t.data()) as Float32Array;
+  throwIfGpuFailed();
+  return v;
 }
 
 /**

@@ -153,3 +153,26 @@ test('the poly schedule starts at lr, ends at 0 and falls as (1 - t)^0.9', () =>
   assert.equal(SCHEDULES.poly(0.01, 100, 100), 0);
   assert.ok(Math.abs(SCHEDULES.poly(0.01, 50, 100) - 0.01 * 0.5 ** 0.9) < 1e-12);
 });
+
+test('deep supervision scores the coarse outputs against the real subsampled labels (the same loss as on the cpu reference)', async () => {
+  const ps = new ParamStore(2);
+  const net = new Unet3d(cfg(), ps);
+  const shape = [2, 4, 8, 8];
+  const n = shape.reduce((a, b) => a * b, 1);
+  const x = tf.tensor5d(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), [2, 4, 8, 8, 1]);
+  const y = tf.tensor4d(Int32Array.from({ length: n }, (_, i) => (i * 7919) % 3), shape as [number, number, number, number], 'int32');
+  const lossOn = async (backend: string) => {
+    await tf.setBackend(backend);
+    const l = tf.tidy(() => deepSupervisionLoss(net.forward(x, true), y, net.config.strides).loss);
+    const [v] = await l.data();
+    l.dispose();
+    return v!;
+  };
+  const here = tf.getBackend();
+  const got = await lossOn(here);
+  const reference = await lossOn('cpu');
+  await tf.setBackend(here);
+  // Before the fix wasm's coarse labels were all 0 (background) and the loss differed by ~6%.
+  assert.ok(Math.abs(got - reference) < 1e-4 * Math.abs(reference), `loss ${got} on ${here}, ${reference} on cpu`);
+  tf.dispose([x, y]);
+});

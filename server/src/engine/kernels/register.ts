@@ -11,7 +11,7 @@
  * aliasKernels.ts makes them references).
  * Added: MedStudio's batch-norm training kernels (batchNormTrain.ts).
  * Replaced because wrong: MaxPoolGrad, MaxPool3D, MaxPool3DGrad, _FusedMatMul with bias on a
- * batch of matrices; Conv2D/FusedConv2D/depthwise with 'same' padding when the window is
+ * batch of matrices; StridedSlice of int32/bool (returned as float32 bit patterns); Conv2D/FusedConv2D/depthwise with 'same' padding when the window is
  * smaller than the stride, and the XNNPACK kernels' weight cache fooled by reshaped weights
  * (convStockFixes.ts, weightAliasGuard.ts).
  */
@@ -26,6 +26,7 @@ import { transposeConfig } from './transposeKernel';
 import { rememberStock } from './wasmOps';
 import { fixedConvConfigs } from './convStockFixes';
 import { aliasConfigs } from './aliasKernels';
+import { stridedSliceConfig } from './stridedSliceKernel';
 import { batchNormTrainConfigs } from './batchNormTrain';
 import { nativeKernelConfigs } from '../native/nativeKernels';
 import type { NativeAddon } from '../native/loadNative';
@@ -57,6 +58,7 @@ export function trainingKernelConfigs(): KernelConfig[] {
     tileConfig,
     transposeConfig(stock),
     ...aliasConfigs(stock),
+    stridedSliceConfig(stock),
     ...batchNormTrainConfigs(),
   ];
 }

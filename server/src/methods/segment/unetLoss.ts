@@ -23,7 +23,6 @@ export function deepSupervisionLoss(outputs: tf.Tensor5D[], labels: tf.Tensor4D,
     let first: { dice: tf.Scalar; ce: tf.Scalar } | undefined;
     outputs.forEach((o, i) => {
       if (i > 0) factor = factor.map((f, a) => f * strides[i]![a]!) as Triple;
-      // cast: wasm's StridedSlice hands int32 back as float32.
       const y = i === 0 ? labels : (tf.cast(tf.stridedSlice(labels, [0, 0, 0, 0], labels.shape, [1, ...factor]), 'int32') as tf.Tensor4D);
       if (y.shape.slice(1).some((v, a) => v !== o.shape[a + 1])) throw new Error(`deep supervision: output ${i} is ${o.shape.slice(1, 4).join('x')}, labels subsampled to ${y.shape.slice(1).join('x')}`);
       const r = diceCeLoss(o, y);

@@ -1,0 +1,25 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { ensureBackend } from '/work/main/server/src/engine/backend';
+import { Unet3d } from '/work/main/server/src/networks/unet3d';
+import { ParamStore } from '/work/main/server/src/networks/vit3dParams';
+import { deepSupervisionLoss } from '/work/main/server/src/methods/segment/unetLoss';
+import { createRng } from '/work/main/server/src/transforms/rng';
+const backend = process.argv[2] as 'wasm' | 'webgpu';
+const s = await ensureBackend({ backend, threads: 1 });
+console.log(s.backend);
+const strides: [number, number, number][] = [[1, 1, 1], [2, 2, 2], [2, 2, 2]];
+const kernels: [number, number, number][] = [[3, 3, 3], [3, 3, 3], [3, 3, 3]];
+const ps = new ParamStore(2);
+const net = new Unet3d({ channels: 1, classes: 3, features: 4, maxFeatures: 8, strides, kernels, block: 'plain', deepSupervision: true }, ps);
+const rng = createRng(5);
+const P = [8, 12, 8];
+const n = 2 * P[0]! * P[1]! * P[2]!;
+const x = tf.tensor5d(Float32Array.from({ length: n }, () => rng.normal()), [2, ...P, 1] as never);
+const y = tf.tensor4d(Int32Array.from({ length: n }, () => rng.int(3)), [2, ...P] as never, 'int32');
+const outs = net.forward(x, true);
+for (const [i, o] of outs.entries()) { const d = await o.data(); let sum = 0, sa = 0; for (const v of d) { sum += v; sa += Math.abs(v); } console.log('out', i, o.shape.join('x'), sum.toFixed(6), sa.toFixed(6)); }
+const r = deepSupervisionLoss(outs, y, strides);
+console.log('loss', (await r.loss.data())[0], 'dice', (await r.dice.data())[0], 'ce', (await r.ce.data())[0]);
+const y1 = tf.cast(tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, 2, 2, 2]), 'int32');
+console.log('ys', y1.shape.join('x'), Array.from(await y1.data()).slice(0, 12).join(','));
+process.exit(0);
