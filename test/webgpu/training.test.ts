@@ -111,6 +111,7 @@ test('from the same seed and weights, the losses on webgpu match those on wasm',
     const a: StepsResult | undefined = gpu.results.get(e.name);
     const b: StepsResult | undefined = wasm.results.get(e.name);
     assert.ok(a && b && !b.error, `${e.name}: ${b?.error ?? 'no result on wasm'}`);
+    assert.equal(b.tensorsAfter, b.tensorsBefore, `${e.name} left ${b.tensorsAfter - b.tensorsBefore} tensors behind on wasm`);
     assert.equal(a.losses.length, b.losses.length, `${e.name}: step counts differ`);
     // The first step sees identical weights and data: only float32 summation order differs.
     // Later steps carry that difference through the updates; DisCo's teacher is each backend's own MoCo run.

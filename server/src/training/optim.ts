@@ -35,6 +35,16 @@ export function describeOptimizer(t: TrainSettings): string {
   return `${opt}, weight decay ${t.weightDecay}, ${t.schedule ?? 'cosine'} learning-rate schedule`;
 }
 
+/**
+ * Frees an optimiser. tfjs's MomentumOptimizer.dispose frees its accumulations and momentum but
+ * not the -lr scalar it inherits from SGD (one tensor leaked per SGD phase), so that goes too.
+ */
+export function disposeOptimizer(opt: tf.Optimizer): void {
+  const c = (opt as unknown as { c?: tf.Tensor }).c;
+  opt.dispose();
+  if (opt instanceof tf.MomentumOptimizer && c && !c.isDisposed) c.dispose();
+}
+
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
   // SGD/momentum cache -lr in a scalar and have a setter; Adam reads its (protected) field on every step.
   const o = opt as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };

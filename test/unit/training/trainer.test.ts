@@ -15,7 +15,7 @@ import { ensureBackend } from '../../../server/src/engine/backend';
 import { encodeNifti } from '../../../server/src/data/writers/nifti';
 import type { EvalMetrics } from '../../../server/src/protocol';
 import { runExperiment } from '../../../server/src/runs/runner';
-import { SCHEDULES } from '../../../server/src/training/optim';
+import { disposeOptimizer, makeOptimizer, SCHEDULES, setLearningRate } from '../../../server/src/training/optim';
 import { train, type OpenPhase } from '../../../server/src/training/trainer';
 import { enableThreadGovernor } from '../../../server/src/engine/threadGovernor';
 import type { RunContext } from '../../../server/src/training/types';
@@ -82,6 +82,18 @@ test('the optimiser is the one train.optimizer names: Adam, or SGD with momentum
   assert.equal((await fakeRun({ ...base, optimizer: 'adam' }, [1])).seen[0]!.optimizer, 'Adam');
   const sgd = await fakeRun({ ...base, momentum: 0.9, nesterov: true }, [1]);
   assert.deepEqual(sgd.seen[0], { lr: 0.1, optimizer: 'Momentum', nesterov: true });
+});
+
+test('a phase trained with SGD frees every tensor its optimiser made (tfjs momentum leaves its -lr scalar)', async () => {
+  const opt = makeOptimizer({ optimizer: 'sgd', momentum: 0.9, weightDecay: 0, nesterov: true }, 0.1);
+  const before = tf.memory().numTensors;
+  setLearningRate(opt, 0.05);
+  const v = tf.variable(tf.ones([3]));
+  const g = tf.ones([3]);
+  opt.applyGradients({ [v.name]: g });
+  disposeOptimizer(opt);
+  tf.dispose([v, g]);
+  assert.equal(tf.memory().numTensors, before - 1, 'the optimiser\'s own -lr scalar (made before) is freed too');
 });
 
 test('each phase runs its own schedule from the base rate (cosine, poly, constant), and the rates are recorded per epoch', async () => {
