@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import type { Bench } from './run';
 import { ensureBackend } from '../server/src/engine/backend';
 import { runExperiment } from '../server/src/runs/runner';
-import { HIPPOCAMPUS, writeHippocampusSplit } from './hippocampusSplit';
+import { HIPPOCAMPUS, hippocampusSplitOf } from './hippocampusSplit';
 import { PRETRAIN_VARIANTS, type PretrainVariant, type Cached, VIT_ENCODER, benchCacheRoot, pretrainOnHippocampus } from './glmaePretrain';
 import { mean, ms, pm, sd } from './stats';
 
@@ -56,16 +56,36 @@ function parse(args: string[]): Options {
   return { seeds: int('seeds', 3, 1), pretrainEpochs: int('pretrain-epochs', 6, 1), labelled, steps: int('steps', 600, 1), arms, threads: int('threads', 0, 0) };
 }
 
-function segmentYaml(split: string, labelled: number, epochs: number, seed: number, init?: string): string {
+/**
+ * The fine-tuning data: the hippocampus volumes and labels of the train and test splits behind
+ * symlinks, with their split file. The 20 val volumes are left out: every arm is tested after its
+ * last epoch (validation picks nothing), and scoring them after every epoch of a 5-label run
+ * (120 epochs of 5 steps) took more time than its training. Train (140) and test (40) are the
+ * fixed split's, in the same order, so data.labelled picks the same volumes.
+ */
+function fineTuneData(work: string): { images: string; labels: string; split: string } {
+  const root = path.join(work, 'hippocampus-train-test');
+  const names = fs.readdirSync(path.join(HIPPOCAMPUS, 'images')).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
+  const kept = names.map((n, i) => [n, hippocampusSplitOf(i)] as const).filter(([, s]) => s !== 'val');
+  for (const sub of ['images', 'labels']) {
+    fs.mkdirSync(path.join(root, sub), { recursive: true });
+    for (const [n] of kept) fs.symlinkSync(path.join(HIPPOCAMPUS, sub, n), path.join(root, sub, n));
+  }
+  const split = path.join(root, 'split.csv');
+  fs.writeFileSync(split, ['path,split', ...kept.map(([n, s]) => `${JSON.stringify(path.join(root, 'images', n))},${s}`)].join('\n') + '\n');
+  return { images: path.join(root, 'images'), labels: path.join(root, 'labels'), split };
+}
+
+function segmentYaml(data: ReturnType<typeof fineTuneData>, labelled: number, epochs: number, seed: number, init?: string): string {
   const m = VIT_ENCODER;
   return `name: bench glmae fine-tune (${init ? 'init' : 'scratch'}, ${labelled} labelled, seed ${seed})
 method: segment
 ${init ? `init: ${JSON.stringify(init)}\n` : ''}data:
   format: volumes
-  path: ${JSON.stringify(path.join(HIPPOCAMPUS, 'images'))}
-  labels: ${JSON.stringify(path.join(HIPPOCAMPUS, 'labels'))}
+  path: ${JSON.stringify(data.images)}
+  labels: ${JSON.stringify(data.labels)}
   classes: [background, anterior, posterior]
-  split: ${JSON.stringify(split)}
+  split: ${JSON.stringify(data.split)}
   labelled: ${labelled}
 model: { backbone: ${m.backbone}, inputSize: ${m.inputSize}, patchSize: ${m.patchSize}, embedDim: ${m.embedDim}, depth: ${m.depth}, heads: ${m.heads}, decoderWidth: 8 }
 train: { epochs: ${epochs}, batchSize: 1, lr: 0.002, seed: ${seed}, augment: true, checkpointEvery: 1000 }
@@ -82,8 +102,8 @@ const bench: Bench = async ({ args, log }) => {
   const backend = compute.backend;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'medstudio-bench-glmae-'));
   const runs = path.join(work, 'runs');
-  const split = writeHippocampusSplit(HIPPOCAMPUS, path.join(work, 'hippocampus-split.csv'));
-  log(`glmae bench on MSD hippocampus MRI (real), fixed split 140/20/40, 32^3; ${backend} (${compute.device}, native kernels: ${String(compute.details.nativeKernels ?? 'none')}); runs in ${runs}; pretrained encoders cached in ${benchCacheRoot()}`);
+  const data = fineTuneData(work);
+  log(`glmae bench on MSD hippocampus MRI (real), fixed split 140/20/40 (fine-tuning without the val volumes), 32^3; ${backend} (${compute.device}, native kernels: ${String(compute.details.nativeKernels ?? 'none')}); runs in ${runs}; pretrained encoders cached in ${benchCacheRoot()}`);
 
   const pretrained: Partial<Record<PretrainVariant, Cached[]>> = {};
   const encoder = async (arm: Arm, seed: number): Promise<string | undefined> => {
@@ -102,7 +122,7 @@ const bench: Bench = async ({ args, log }) => {
         const init = await encoder(arm, seed);
         const name = `segment-${arm}-${labelled}-seed${seed}`;
         const file = path.join(work, `${name}.medstudio.yaml`);
-        fs.writeFileSync(file, segmentYaml(split, labelled, epochs, seed, init));
+        fs.writeFileSync(file, segmentYaml(data, labelled, epochs, seed, init));
         const t0 = performance.now();
         const r = await runExperiment(file, { outDir: runs });
         const seconds = (performance.now() - t0) / 1000;
@@ -172,7 +192,7 @@ const bench: Bench = async ({ args, log }) => {
     device: compute.device,
     data: 'hippocampus',
     setup: {
-      data: 'MSD hippocampus MRI (real), fixed split bench/hippocampusSplit.ts 140/20/40, volumes resampled to 32^3',
+      data: 'MSD hippocampus MRI (real), fixed split bench/hippocampusSplit.ts 140/20/40 (fine-tuning leaves the 20 val volumes out: nothing is selected on them), volumes resampled to 32^3',
       labelledTrainingVolumes: o.labelled,
       seeds: o.seeds,
       arms: o.arms,
