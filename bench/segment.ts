@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- segment [--json] [--seeds 1] [--epochs 8] [--steps 25] [--features 0] [--batch 2] [--optimizer sgd|adam] [--lr 0.01] [--vit-epochs 30] [--arms unet,vit]`
+ * `npm run bench -- segment [--json] [--seeds 1] [--epochs 8] [--steps 25] [--features 0] [--batch 2] [--optimizer sgd|adam] [--lr 0.01] [--vit-epochs 30] [--arms unet,vit] [--glmae-epochs 6]`
  *
  * 3D segmentation of the real MSD hippocampus MRI volumes (../shared/data/real/hippocampus/,
  * anterior and posterior hippocampus) on the fixed split of bench/hippocampusSplit.ts (140
@@ -13,7 +13,11 @@
  *   vit-patch — the same ViT with data.patch: 32^3 patches (2 per volume, batch 4, half the
  *          epochs: as many patches as the vit arm sees volumes) from whole volumes at 1 mm, a
  *          labelled voxel in a third of them; its runner's test Dice comes from sliding windows
- *          over whole volumes on the 1 mm (native) grid.
+ *          over whole volumes on the 1 mm (native) grid;
+ *   vit-glmae — the vit arm (same data, budget and scoring) with its encoder initialised from a
+ *          GL-MAE pretraining on the 140 training volumes (seed = the arm's seed, --glmae-epochs
+ *          epochs), taken from bench glmae's cache of pretrained encoders or pretrained now
+ *          (bench/glmaePretrain.ts).
  * Figures are test-split means over cases, then mean ± sd over seeds, with training time.
  * Says so and stops when the data are missing. Never fails on time.
  */
@@ -25,6 +29,7 @@ import { ensureBackend } from '../server/src/engine/backend';
 import { runExperiment } from '../server/src/runs/runner';
 import { HIPPOCAMPUS, hippocampusSplitOf, writeHippocampusSplit } from './hippocampusSplit';
 import { scoreVitOnNativeGrid } from './vitNative';
+import { pretrainOnHippocampus } from './glmaePretrain';
 
 interface Options {
   seeds: number;
@@ -36,6 +41,7 @@ interface Options {
   optimizer: 'sgd' | 'adam';
   lr: number;
   arms: string[];
+  glmaeEpochs: number;
 }
 
 function parse(args: string[]): Options {
@@ -47,11 +53,11 @@ function parse(args: string[]): Options {
   };
   const a = args.indexOf('--arms');
   const arms = a >= 0 ? (args[a + 1] ?? '').split(',') : ['unet', 'vit'];
-  if (arms.some((x) => x !== 'unet' && x !== 'vit' && x !== 'vit-patch')) throw new Error(`--arms takes unet, vit and/or vit-patch, got '${args[a + 1]}'`);
+  if (arms.some((x) => !['unet', 'vit', 'vit-patch', 'vit-glmae'].includes(x))) throw new Error(`--arms takes unet, vit, vit-patch and/or vit-glmae, got '${args[a + 1]}'`);
   const oi = args.indexOf('--optimizer');
   const optimizer = oi >= 0 ? args[oi + 1] : 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`--optimizer takes sgd or adam, got '${optimizer}'`);
-  return { optimizer, lr: val('lr', optimizer === 'sgd' ? 0.01 : 0.001), seeds: val('seeds', 1), epochs: val('epochs', 8), steps: val('steps', 25), features: val('features', 0), batch: val('batch', 2), vitEpochs: val('vit-epochs', 30), arms };
+  return { optimizer, lr: val('lr', optimizer === 'sgd' ? 0.01 : 0.001), seeds: val('seeds', 1), epochs: val('epochs', 8), steps: val('steps', 25), features: val('features', 0), batch: val('batch', 2), vitEpochs: val('vit-epochs', 30), arms, glmaeEpochs: val('glmae-epochs', 6) };
 }
 
 const DATA = (split: string) => `data:
@@ -69,9 +75,9 @@ unet: { features: ${o.features}, batchSize: ${o.batch}, stepsPerEpoch: ${o.steps
 train: { epochs: ${o.epochs}, optimizer: ${o.optimizer}, lr: ${o.lr}, seed: ${seed}, checkpointEvery: 1000, adaptiveThreads: true }
 `;
 
-const vitYaml = (o: Options, seed: number, split: string) => `name: bench segment vit seed ${seed}
+const vitYaml = (o: Options, seed: number, split: string, init?: string) => `name: bench segment vit${init ? '-glmae' : ''} seed ${seed}
 method: segment
-${DATA(split)}
+${init ? `init: ${JSON.stringify(init)}\n` : ''}${DATA(split)}
 model: { backbone: vit3d, inputSize: 32, patchSize: 8, embedDim: 96, depth: 4, heads: 4, decoderWidth: 16 }
 train: { epochs: ${o.vitEpochs}, batchSize: 4, lr: 0.001, seed: ${seed}, augment: true, checkpointEvery: 1000 }
 `;
@@ -108,7 +114,8 @@ const bench: Bench = async ({ args, log }) => {
   for (let seed = 1; seed <= o.seeds; seed++) {
     for (const arm of o.arms) {
       const file = path.join(work, `${arm}-seed${seed}.medstudio.yaml`);
-      fs.writeFileSync(file, arm === 'unet' ? unetYaml(o, seed, split) : arm === 'vit' ? vitYaml(o, seed, split) : vitPatchYaml(o, seed, split));
+      const init = arm === 'vit-glmae' ? (await pretrainOnHippocampus('glmae', seed, o.glmaeEpochs, log)).runDir : undefined;
+      fs.writeFileSync(file, arm === 'unet' ? unetYaml(o, seed, split) : arm === 'vit' || init ? vitYaml(o, seed, split, init) : vitPatchYaml(o, seed, split));
       const t0 = performance.now();
       let lastLog = 0;
       const r = await runExperiment(file, {
@@ -126,7 +133,7 @@ const bench: Bench = async ({ args, log }) => {
       });
       const seconds = (performance.now() - t0) / 1000;
       let x: Record<string, number> = r.result?.test?.extra ?? {};
-      if (arm === 'vit') {
+      if (arm === 'vit' || arm === 'vit-glmae') {
         const names = fs.readdirSync(path.join(HIPPOCAMPUS, 'images')).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
         const test = names.filter((_, i) => hippocampusSplitOf(i) === 'test').map((n) => ({ image: path.join(HIPPOCAMPUS, 'images', n), label: path.join(HIPPOCAMPUS, 'labels', n) }));
         const grid32 = Object.fromEntries(Object.entries(x).map(([k, v]) => [`grid32_${k}`, v]));
@@ -145,6 +152,7 @@ const bench: Bench = async ({ args, log }) => {
       seeds: o.seeds,
       unet: `features ${o.features || 'auto (16 on the CPU)'}, batch ${o.batch}, ${o.epochs} epochs x ${o.steps} steps, ${o.optimizer} lr ${o.lr} poly, patch/stages/spacing/normalisation auto; Dice/HD95 on the native 1 mm grid, sliding window + mirroring TTA`,
       vit: `UNETR-style ViT 32^3, patch 8, embed 96, depth 4, ${o.vitEpochs} epochs, batch 4; predictions resized back to the native grid and scored there (grid32_*: its own 32^3-grid Dice)`,
+      'vit-glmae': `the vit arm with its encoder from GL-MAE pretraining (${o.glmaeEpochs} epochs on the 140 training volumes, seed = the arm's seed; bench/glmaePretrain.ts, cached)`,
       'vit-patch': `the same ViT with data.patch: ${Math.max(1, Math.ceil(o.vitEpochs / 2))} epochs x batch 4 of 32^3 patches, 2 per volume, at 1 mm; sliding-window Dice over whole test volumes on the native grid`,
     },
   };
@@ -159,6 +167,11 @@ const bench: Bench = async ({ args, log }) => {
   if (results.unet && results.vit && o.seeds > 0) {
     const d = results.unet.meanDice!.map((v, i) => v - results.vit!.meanDice![i]!);
     figures.pairedMeanDiceUnetMinusVit = { ...stats(d), backend, note: 'same seeds, both scored on the native 1 mm grid' };
+  }
+  if (results['vit-glmae'] && results.vit) {
+    const d = results['vit-glmae'].meanDice!.map((v, i) => v - results.vit!.meanDice![i]!);
+    figures.pairedMeanDiceVitGlmaeMinusVit = { ...stats(d), backend, note: 'same seeds, both scored on the native 1 mm grid' };
+    log(`  paired mean Dice vit-glmae - vit: ${f(d)} (per seed ${d.map((v) => v.toFixed(3)).join(', ')}) [${backend}]`);
   }
   figures.runsFolder = runs;
   setTimeout(() => process.exit(0), 1000).unref();
