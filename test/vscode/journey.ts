@@ -99,8 +99,16 @@ export async function runJourney(browser: Browser, url: string, payload: string[
       await page.waitForTimeout(250);
     }
     // A click while the dialog is still listing the folder is ignored by it: click until it closes.
+    // Its listing can also put the workspace folder back in the input (seen once on a loaded host):
+    // the folder is typed again before each click, so the click never creates it elsewhere.
     const whereDialog = page.locator('.quick-input-widget', { hasText: 'Where should the supervised experiment go?' });
     for (let i = 0; i < 20 && (await whereDialog.isVisible()); i++) {
+      const typed = await folderInput.inputValue().catch(() => where);
+      if (typed.replace(/\/$/, '') !== where) {
+        await folderInput.fill(where).catch(() => undefined);
+        await page.waitForTimeout(250);
+        continue;
+      }
       await page.locator('.quick-input-widget .monaco-button', { hasText: 'Create the experiment here' }).click({ timeout: 2_000 }).catch(() => undefined);
       await page.waitForTimeout(500);
     }

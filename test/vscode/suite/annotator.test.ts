@@ -12,6 +12,7 @@ import type { MedStudioApi } from '../../../extension/src/extension';
 import { AnnotatorModel } from '../../../extension/src/editors/annotator/model';
 import { encodeNifti } from '../../../server/src/data/writers/nifti';
 import { parseSlicerRoi, voxelBoxToRoi } from '../../../server/src/formats/slicerRoi';
+import { until } from './helpers';
 
 const INPUT = `{
   "images": [
@@ -29,16 +30,6 @@ async function api(): Promise<MedStudioApi> {
   const ext = vscode.extensions.getExtension<MedStudioApi>('medstudio.medstudio');
   assert.ok(ext, 'the MedStudio extension is installed in the host');
   return ext.isActive ? ext.exports : await ext.activate();
-}
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function png(w: number, h: number): Buffer {
