@@ -111,7 +111,7 @@ const bench: Bench = async (io) => {
             for (const index of picks) {
               const layer = convs[index - 1]!.name;
               const features = (t: tf.Tensor) => runGraph(run.model, t, { fetch: [layer], featuresOnly: true }).layers.get(layer)!;
-              const kernel = topKernels(run.model, x, layer, 1)[0]!.index;
+              const kernel = (await topKernels(run.model, x, layer, 1))[0]!.index;
               const a0 = tf.tidy(() => features(x));
               const before = keptRatio(a0, kernel);
               a0.dispose();

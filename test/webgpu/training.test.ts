@@ -122,3 +122,22 @@ test('from the same seed and weights, the losses on webgpu match those on wasm',
     assert.ok(worst <= 2e-2, `${e.name}: losses drift apart by ${worst.toExponential(2)}: ${a.losses.join(', ')} vs ${b.losses.join(', ')}`);
   }
 });
+
+test('Grad-CAM explains an image on webgpu as on wasm; kernel interpretation refuses webgpu plainly', () => {
+  const care = gpu?.results.get('care');
+  assert.ok(care?.runDir, 'the CARE run above did not finish');
+  const image = path.join(dir, 'data', 'images', 'img-001.png');
+  const cli = path.resolve(__dirname, '..', '..', 'bin', 'medstudio.js');
+  const explain = (extra: string[]) => spawnSync(process.execPath, [cli, 'explain', care.runDir!, image, '--out', path.join(dir, 'explain'), '--json', ...extra], { encoding: 'utf8', timeout: 300_000 });
+  const onGpu = explain(['--software-gpu']);
+  const onWasm = explain(['--backend', 'wasm']);
+  const last = (r: ReturnType<typeof explain>) => JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { classIndex?: number; probabilities?: number[]; error?: string };
+  const g = last(onGpu);
+  const w = last(onWasm);
+  assert.equal(g.error, undefined, onGpu.stderr.slice(-300));
+  assert.equal(g.classIndex, w.classIndex);
+  g.probabilities!.forEach((p, i) => assert.ok(Math.abs(p - w.probabilities![i]!) < 1e-5, `class ${i}: ${p} on webgpu, ${w.probabilities![i]} on wasm`));
+  const kernel = explain(['--software-gpu', '--method', 'kernel']);
+  assert.notEqual(kernel.status, 0);
+  assert.match(last(kernel).error ?? '', /does not run on the webgpu backend yet/);
+});

@@ -98,16 +98,16 @@ export class Explainer {
 
   async gradCam(t: Target & { classIndex?: number; method?: CamMethod }): Promise<Heatmap> {
     const image = await readExplainImage(t.imagePath);
-    return this.withRun(t.runDir, (run) => {
+    return this.withRun(t.runDir, async (run) => {
       const layer = resolveLayer(run.model, t.layer ?? run.featureLayer).name;
       const method = t.method ?? 'gradcam';
       const x = toModelInput(image, run);
       try {
-        const r = gradCam(run.model, x, layer, method, t.classIndex, run.logitsLayer);
+        const r = await gradCam(run.model, x, layer, method, t.classIndex, run.logitsLayer);
         try {
           const onInput = tf.tidy(() => resizeSpatial(r.cam, run.inputSpatial));
           try {
-            const inputHeatmap = new Float32Array(onInput.dataSync());
+            const inputHeatmap = new Float32Array(await onInput.data());
             return {
               heatmap: toImageGrid(inputHeatmap, run.inputSpatial, image, run.spatialDims),
               dims: xyz(imageGrid(image, run.spatialDims)),
@@ -134,11 +134,11 @@ export class Explainer {
 
   async topKernels(t: Target & { count?: number }): Promise<{ layer: string; kernels: KernelActivity[] }> {
     const image = await readExplainImage(t.imagePath);
-    return this.withRun(t.runDir, (run) => {
+    return this.withRun(t.runDir, async (run) => {
       const layer = resolveLayer(run.model, t.layer ?? run.featureLayer).name;
       const x = toModelInput(image, run);
       try {
-        return { layer, kernels: topKernels(run.model, x, layer, t.count ?? 8) };
+        return { layer, kernels: await topKernels(run.model, x, layer, t.count ?? 8) };
       } finally {
         x.dispose();
       }
@@ -146,6 +146,9 @@ export class Explainer {
   }
 
   async interpretKernel(req: KernelRequest, hooks: KernelHooks = {}): Promise<KernelOutcome> {
+    // Its optimisation loop reads every step's loss terms synchronously, which a GPU backend in
+    // Node cannot do: refuse plainly rather than fail inside tfjs.
+    if (tf.getBackend() === 'webgpu') throw new Error('kernel interpretation does not run on the webgpu backend yet (it reads each step synchronously): run it with --backend wasm (setting medstudio.compute.backend)');
     const image = await readExplainImage(req.imagePath);
     return this.withRun(req.runDir, async (run) => {
       const layer = resolveLayer(run.model, req.layer ?? run.featureLayer);

@@ -42,8 +42,8 @@ export function weightedMap(a: tf.Tensor, w: tf.Tensor1D): tf.Tensor {
     const cam = tf.sum(tf.mul(a, w), -1, true);
     const lo = tf.min(cam);
     const range = tf.sub(tf.max(cam), lo);
-    const flat = range.dataSync()[0]! <= 1e-12;
-    return flat ? tf.zerosLike(cam) : tf.div(tf.sub(cam, lo), range);
+    // Decided on the device (no read back): every backend allows it, GPU ones in Node included.
+    return tf.where(tf.greater(range, 1e-12), tf.div(tf.sub(cam, lo), tf.maximum(range, 1e-12)), tf.zerosLike(cam));
   });
 }
 
@@ -52,16 +52,17 @@ export function weightedMap(a: tf.Tensor, w: tf.Tensor1D): tf.Tensor {
  * [1, ...spatial, C]. The gradient is taken with respect to the layer's output only; no model
  * variable is touched.
  */
-export function gradCam(model: LayersModel, x: tf.Tensor, layer: string, method: CamMethod, classIndex?: number, logitsLayer?: string): CamResult {
-  let chosen = -1;
-  let probabilities: number[] = [];
+export async function gradCam(model: LayersModel, x: tf.Tensor, layer: string, method: CamMethod, classIndex?: number, logitsLayer?: string): Promise<CamResult> {
+  // The class is chosen from the probabilities, read asynchronously (a GPU backend in Node cannot read synchronously).
+  const probs = tf.tidy(() => tf.softmax(runGraph(model, x, { logitsLayer }).logits));
+  const probabilities = Array.from(await probs.data());
+  const classes = probs.shape[1]!;
+  probs.dispose();
+  const chosen = classIndex ?? probabilities.indexOf(Math.max(...probabilities));
+  if (!Number.isInteger(chosen) || chosen < 0 || chosen >= classes) throw new Error(`class index ${chosen} is out of range: the model has ${classes} classes`);
   const cam = tf.tidy(() => {
     const first = runGraph(model, x, { fetch: [layer], logitsLayer });
     const a = first.layers.get(layer)!;
-    probabilities = Array.from(tf.softmax(first.logits).dataSync());
-    const classes = first.logits.shape[1];
-    chosen = classIndex ?? (tf.argMax(first.logits, 1).dataSync()[0] ?? 0);
-    if (!Number.isInteger(chosen) || chosen < 0 || chosen >= classes) throw new Error(`class index ${chosen} is out of range: the model has ${classes} classes`);
     const score = (act: tf.Tensor): tf.Scalar => {
       const logits = runGraph(model, x, { substitute: { layer, value: act }, logitsLayer }).logits;
       return tf.sum(tf.slice(logits, [0, chosen], [1, 1]));

@@ -9,12 +9,14 @@ export interface KernelActivity {
 }
 
 /** Channels of `layer` ranked by their mean activation over the image, highest first. */
-export function topKernels(model: LayersModel, x: tf.Tensor, layer: string, count = 8): KernelActivity[] {
-  const means = tf.tidy(() => {
+export async function topKernels(model: LayersModel, x: tf.Tensor, layer: string, count = 8): Promise<KernelActivity[]> {
+  const meansT = tf.tidy(() => {
     const a = runGraph(model, x, { fetch: [layer], featuresOnly: true }).layers.get(layer)!;
     const axes = a.shape.slice(0, -1).map((_, i) => i);
-    return Array.from(tf.mean(a, axes).dataSync());
+    return tf.mean(a, axes);
   });
+  const means = Array.from(await meansT.data());
+  meansT.dispose();
   return means
     .map((meanActivation, index) => ({ index, meanActivation }))
     .sort((p, q) => q.meanActivation - p.meanActivation || p.index - q.index)

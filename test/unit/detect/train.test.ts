@@ -94,7 +94,7 @@ test('a detector trained on hand-drawn boxes finds the lesions and writes COCO p
     assert.deepEqual(rm.classes, ['background', 'lesion']);
     assert.equal(rm.featureLayer, 'features');
     const x = tf.randomUniform([1, 32, 32, 3], 0, 1, 'float32', 1);
-    const r = gradCam(rm.model, x, 'features', 'gradcam', 1, rm.logitsLayer);
+    const r = await gradCam(rm.model, x, 'features', 'gradcam', 1, rm.logitsLayer);
     assert.equal(r.cam.size, 64, 'the trunk\'s 8x8 map at 32 px');
     assert.ok(r.cam.dataSync().every(Number.isFinite));
     tf.dispose([x, r.cam]);

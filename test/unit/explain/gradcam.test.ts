@@ -40,13 +40,13 @@ function assertClose(actual: ArrayLike<number>, expected: number[], tol = 1e-5):
 }
 
 for (const dims of [2, 3] as const) {
-  test(`Grad-CAM of the predicted class matches the hand-computed map (${dims}D)`, () => {
+  test(`Grad-CAM of the predicted class matches the hand-computed map (${dims}D)`, async () => {
     const model = tinyNet(dims);
     const x = image(dims);
     // Class 0 scores 1*1 + 2*2 + 1*2 + 2*4 = 15, class 1 scores -1 + 0 = -1: class 0 is predicted.
     // w0 = mean(1, 1, 0, 2) = 1, w1 = mean(2, 0, 0, 0) = 0.5; cam = A0 + 0.5 A1 = [2, 2.5, 3, 4];
     // min-max: [0, 0.25, 0.5, 1].
-    const r = gradCam(model, x, 'conv', 'gradcam');
+    const r = await gradCam(model, x, 'conv', 'gradcam');
     assert.equal(r.classIndex, 0);
     assertClose(r.cam.dataSync(), [0, 0.25, 0.5, 1]);
     assert.ok(r.probabilities[0]! > 0.99);
@@ -56,12 +56,12 @@ for (const dims of [2, 3] as const) {
   });
 }
 
-test('Grad-CAM of a chosen class uses that class gradient, by hand', () => {
+test('Grad-CAM of a chosen class uses that class gradient, by hand', async () => {
   const model = tinyNet(2);
   const x = image(2);
   // Class 1: w0 = mean(-1, 0, 0, 0) = -0.25, w1 = mean(0, 0, 0, 1) = 0.25;
   // cam = [0.25, -0.25, -0.75, -1]; min-max: [1, 0.6, 0.2, 0].
-  const r = gradCam(model, x, 'conv', 'gradcam', 1);
+  const r = await gradCam(model, x, 'conv', 'gradcam', 1);
   assert.equal(r.classIndex, 1);
   assertClose(r.cam.dataSync(), [1, 0.6, 0.2, 0]);
   r.cam.dispose();
@@ -69,25 +69,25 @@ test('Grad-CAM of a chosen class uses that class gradient, by hand', () => {
   model.dispose();
 });
 
-test('Grad-CAM++ matches the hand-computed map', () => {
+test('Grad-CAM++ matches the hand-computed map', async () => {
   const model = tinyNet(2);
   const x = image(2);
   // alpha = g^2 / (2 g^2 + sum(A) g^3), sum(A0) = 10, sum(A1) = 3.
   // A0: g = [1, 1, 0, 2] -> alpha = [1/12, 1/12, 0, 1/22]; w0 = 1/12 + 1/12 + 2/22 = 17/66.
   // A1: g = [2, 0, 0, 0] -> alpha = [1/8, 0, 0, 0]; w1 = 2/8 = 1/4.
   // cam = (17 A0 + 16.5 A1) / 66 = [50, 50.5, 51, 68] / 66; min-max: [0, 1/36, 1/18, 1].
-  const r = gradCam(model, x, 'conv', 'gradcam++');
+  const r = await gradCam(model, x, 'conv', 'gradcam++');
   assertClose(r.cam.dataSync(), [0, 1 / 36, 1 / 18, 1]);
   r.cam.dispose();
   x.dispose();
   model.dispose();
 });
 
-test('a class index outside the model is refused with the number of classes', () => {
+test('a class index outside the model is refused with the number of classes', async () => {
   const model = tinyNet(2);
   const x = image(2);
   const n = tf.memory().numTensors;
-  assert.throws(() => gradCam(model, x, 'conv', 'gradcam', 5), /class index 5 is out of range: the model has 2 classes/);
+  await assert.rejects(gradCam(model, x, 'conv', 'gradcam', 5), /class index 5 is out of range: the model has 2 classes/);
   assert.equal(tf.memory().numTensors, n);
   x.dispose();
   model.dispose();

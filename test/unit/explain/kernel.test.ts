@@ -71,7 +71,7 @@ test('the L1 term pulls the image toward the data mean, not toward black', async
   const mean = 0.7;
   const r = await interpretKernel(model, x, {
     layer: 'last',
-    kernel: topKernels(model, x, 'last', 1)[0]!.index,
+    kernel: (await topKernels(model, x, 'last', 1))[0]!.index,
     // Only the L1 term acts.
     weights: { alpha: 0, beta: 0, gamma: 1, delta: 0 },
     mean: [mean],
@@ -90,7 +90,7 @@ test('kernel interpretation lowers L_rest while keeping L_sel small (deep layer,
   const model = tinyCnn(3);
   const x = textured(5);
   const before = tf.memory().numTensors;
-  const kernel = topKernels(model, x, 'last', 1)[0]!.index;
+  const kernel = (await topKernels(model, x, 'last', 1))[0]!.index;
   const steps: KernelStep[] = [];
   const r = await interpretKernel(model, x, { layer: 'last', kernel, weights: LATER_WEIGHTS, mean: [0.5], schedule: { maxSteps: 120 }, onStep: (s) => steps.push(s) });
   assert.equal(steps[0]!.lRest, 1); // measured at x' = x
@@ -111,7 +111,7 @@ test('reduce-on-plateau halves the learning rate and a long plateau stops the ru
   // Equal-and-opposite weights keep the loss flat, so every step is a plateau step.
   const r = await interpretKernel(model, x, {
     layer: 'last',
-    kernel: topKernels(model, x, 'last', 1)[0]!.index,
+    kernel: (await topKernels(model, x, 'last', 1))[0]!.index,
     weights: { alpha: 0, beta: 0, gamma: 0, delta: 0 },
     mean: [0.5],
     schedule: { maxSteps: 500, plateauPatience: 4, stopPatience: 12 },

@@ -31,6 +31,8 @@ export interface StepsResult {
   tensorsBefore: number;
   tensorsAfter: number;
   seconds: number;
+  /** The run folder, when the run finished. */
+  runDir?: string;
   error?: string;
 }
 
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     const tensorsBefore = tf.memory().numTensors;
     const t0 = performance.now();
     let error: string | undefined;
+    let runDir: string | undefined;
     try {
       const r = await runExperiment(file, {
         outDir: path.join(req.outDir, 'runs'),
@@ -58,10 +61,11 @@ async function main(): Promise<void> {
         },
       });
       runs.set(name, r.info.runDir);
+      runDir = r.info.runDir;
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    const result: StepsResult = { name, backend: tf.getBackend(), losses, metrics, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - t0) / 1000, ...(error ? { error } : {}) };
+    const result: StepsResult = { name, backend: tf.getBackend(), losses, metrics, tensorsBefore, tensorsAfter: tf.memory().numTensors, seconds: (performance.now() - t0) / 1000, ...(runDir ? { runDir } : {}), ...(error ? { error } : {}) };
     console.log(`RESULT ${JSON.stringify(result)}`);
   }
 }
