@@ -25,24 +25,26 @@ export function scheduleOf(t: TrainSettings): Schedule {
   return SCHEDULES[t.schedule ?? 'cosine'];
 }
 
+/**
+ * tfjs's MomentumOptimizer.dispose frees its accumulations and momentum but not the -lr scalar
+ * it inherits from SGD (one tensor leaked per SGD optimiser): this one frees that too.
+ */
+class MomentumSgd extends tf.MomentumOptimizer {
+  override dispose(): void {
+    const c = (this as unknown as { c?: tf.Tensor }).c;
+    super.dispose();
+    if (c && !c.isDisposed) c.dispose();
+  }
+}
+
 export function makeOptimizer(t: TrainSettings, lr: number): tf.Optimizer {
-  return t.optimizer === 'sgd' ? tf.train.momentum(lr, t.momentum, t.nesterov ?? false) : tf.train.adam(lr);
+  return t.optimizer === 'sgd' ? new MomentumSgd(lr, t.momentum, t.nesterov ?? false) : tf.train.adam(lr);
 }
 
 /** One line for the log: what the run trains with. */
 export function describeOptimizer(t: TrainSettings): string {
   const opt = t.optimizer === 'sgd' ? `SGD, momentum ${t.momentum}${t.nesterov ? ' (Nesterov)' : ''}` : 'Adam';
   return `${opt}, weight decay ${t.weightDecay}, ${t.schedule ?? 'cosine'} learning-rate schedule`;
-}
-
-/**
- * Frees an optimiser. tfjs's MomentumOptimizer.dispose frees its accumulations and momentum but
- * not the -lr scalar it inherits from SGD (one tensor leaked per SGD phase), so that goes too.
- */
-export function disposeOptimizer(opt: tf.Optimizer): void {
-  const c = (opt as unknown as { c?: tf.Tensor }).c;
-  opt.dispose();
-  if (opt instanceof tf.MomentumOptimizer && c && !c.isDisposed) c.dispose();
 }
 
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {

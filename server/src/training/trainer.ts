@@ -18,7 +18,7 @@ import { truncateMetricsAfter } from '../runs/runDir';
 import type { EvalMetrics } from '../protocol';
 import { threadGovernor, type ThreadGovernor } from '../engine/threadGovernor';
 import { reportStep } from './loop';
-import { addWeightDecay, describeOptimizer, disposeOptimizer, makeOptimizer, scheduleOf, setLearningRate, type Schedule, type TrainSettings } from './optim';
+import { addWeightDecay, describeOptimizer, makeOptimizer, scheduleOf, setLearningRate, type Schedule, type TrainSettings } from './optim';
 import type { RunContext } from './types';
 
 /** What a method's step returns: the loss (for the finite check and the mean), named parts to average, and the gradients to apply. */
@@ -161,7 +161,7 @@ export async function train<B>(ctx: RunContext | InProcessContext, phases: Phase
       spec.close?.(phase);
       throw e;
     } finally {
-      disposeOptimizer(optimizer);
+      optimizer.dispose();
     }
     await spec.done?.(phase);
     // Stopped as the phase ended: its end-of-phase checkpoint resumes into the next one.

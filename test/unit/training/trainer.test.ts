@@ -15,7 +15,7 @@ import { ensureBackend } from '../../../server/src/engine/backend';
 import { encodeNifti } from '../../../server/src/data/writers/nifti';
 import type { EvalMetrics } from '../../../server/src/protocol';
 import { runExperiment } from '../../../server/src/runs/runner';
-import { disposeOptimizer, makeOptimizer, SCHEDULES, setLearningRate } from '../../../server/src/training/optim';
+import { makeOptimizer, SCHEDULES, setLearningRate } from '../../../server/src/training/optim';
 import { train, type OpenPhase } from '../../../server/src/training/trainer';
 import { enableThreadGovernor } from '../../../server/src/engine/threadGovernor';
 import type { RunContext } from '../../../server/src/training/types';
@@ -91,7 +91,7 @@ test('a phase trained with SGD frees every tensor its optimiser made (tfjs momen
   const v = tf.variable(tf.ones([3]));
   const g = tf.ones([3]);
   opt.applyGradients({ [v.name]: g });
-  disposeOptimizer(opt);
+  opt.dispose();
   tf.dispose([v, g]);
   assert.equal(tf.memory().numTensors, before - 1, 'the optimiser\'s own -lr scalar (made before) is freed too');
 });
