@@ -16,10 +16,6 @@ const BINARY_KERNELS = [
 /** BinaryOpProgram's shared-memory case: a vector of 2..127 values beside an operand of rank > 1. */
 const SHARED_MAX = 128;
 
-interface GpuBackend extends KernelBackend {
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
 /**
  * Whether `big` op `vec` takes the broken path, i.e. `vec` is rank <= 1 with 2..127 values,
  * matching `big`'s last axis, and `big` has rank >= 5.
@@ -46,7 +42,7 @@ export function registerWebgpuBinaryFix(): string[] {
         const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
         const bigA = needsRank2View(a.shape, b.shape);
         if (!bigA && !needsRank2View(b.shape, a.shape)) return stockFn(args);
-        const backend = args.backend as GpuBackend;
+        const backend = args.backend as KernelBackend;
         const big = bigA ? a : b;
         const c = big.shape[big.shape.length - 1]!;
         const view = reshape.kernelFunc({ inputs: { x: big }, backend, attrs: { shape: [util.sizeFromShape(big.shape) / c, c] } }) as TensorInfo;

@@ -35,10 +35,6 @@ export function axisMoves(shape: number[], perm: number[]): Step[] {
   return steps;
 }
 
-interface GpuBackend extends KernelBackend {
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
 let registered = false;
 
 /** Registers the any-rank Transpose on webgpu over the stock one. Idempotent. */
@@ -58,7 +54,7 @@ export function registerWebgpuTranspose(): void {
       const { x } = args.inputs as { x: TensorInfo };
       const { perm } = args.attrs as unknown as { perm: number[] };
       if (x.shape.length <= MAX_STOCK_RANK || util.sizeFromShape(x.shape) === 0) return stockFn(args);
-      const backend = args.backend as GpuBackend;
+      const backend = args.backend as KernelBackend;
       const made: TensorInfo[] = [];
       const run = (fn: KernelFunc, t: TensorInfo, attrs: object): TensorInfo => {
         const out = fn({ inputs: { x: t }, backend, attrs: attrs as never }) as TensorInfo;
