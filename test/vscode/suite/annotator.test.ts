@@ -12,7 +12,7 @@ import type { MedStudioApi } from '../../../extension/src/extension';
 import { AnnotatorModel } from '../../../extension/src/editors/annotator/model';
 import { encodeNifti } from '../../../server/src/data/writers/nifti';
 import { parseSlicerRoi, voxelBoxToRoi } from '../../../server/src/formats/slicerRoi';
-import { until } from './helpers';
+import { autoSaveOffForSuite } from './helpers';
 
 const INPUT = `{
   "images": [
@@ -30,6 +30,16 @@ async function api(): Promise<MedStudioApi> {
   const ext = vscode.extensions.getExtension<MedStudioApi>('medstudio.medstudio');
   assert.ok(ext, 'the MedStudio extension is installed in the host');
   return ext.isActive ? ext.exports : await ext.activate();
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 function png(w: number, h: number): Buffer {
@@ -65,16 +75,7 @@ async function closeAll(): Promise<void> {
 }
 
 suite('Box annotator in a real VS Code host', () => {
-  // code-server saves after a delay by default: these tests decide themselves when to save.
-  let autoSave: string | undefined;
-  suiteSetup(async () => {
-    const files = vscode.workspace.getConfiguration('files');
-    autoSave = files.inspect<string>('autoSave')?.globalValue;
-    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
-  });
-  suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
-  });
+  autoSaveOffForSuite();
   teardown(closeAll);
 
   test('a box drawn in the webview is saved to disk as standard COCO, atomically', async () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { JobInfo } from '../../../server/src/protocol';
-import { api, until, waitForJobEvent as waitFor } from './helpers';
+import { api, autoSaveOffForSuite, until, waitForJobEvent as waitFor } from './helpers';
 
 /** Images 1-64 of the skin samples with their boxes, 65-68 without (unlabelled). */
 function makeBoxFile(ws: string): { uri: vscode.Uri; unlabelled: number[] } {
@@ -28,14 +28,8 @@ function makeBoxFile(ws: string): { uri: vscode.Uri; unlabelled: number[] } {
 }
 
 suite('Lesion detector and its suggestions in a real VS Code host', () => {
-  let autoSave: string | undefined;
-  suiteSetup(async () => {
-    const files = vscode.workspace.getConfiguration('files');
-    autoSave = files.inspect<string>('autoSave')?.globalValue;
-    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
-  });
+  autoSaveOffForSuite();
   suiteTeardown(async () => {
-    await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 

@@ -28,6 +28,22 @@ export async function until<T>(what: string, fn: () => T | undefined | Promise<T
   }
 }
 
+/**
+ * Turns VS Code's auto-save off for the calling suite and restores the user's setting after it:
+ * code-server saves after a delay by default, and these tests decide themselves when to save.
+ */
+export function autoSaveOffForSuite(): void {
+  let autoSave: string | undefined;
+  suiteSetup(async () => {
+    const files = vscode.workspace.getConfiguration('files');
+    autoSave = files.inspect<string>('autoSave')?.globalValue;
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  });
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Global);
+  });
+}
+
 /** Resolves with the first job event `pick` maps to a value. */
 export function waitForJobEvent<T>(what: string, a: MedStudioApi, pick: (e: JobEvent) => T | undefined, timeoutMs = 240_000): Promise<T> {
   return new Promise((resolve, reject) => {
