@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- segment [--json] [--seeds 1] [--epochs 8] [--steps 25] [--features 0] [--batch 2] [--optimizer sgd|adam] [--lr 0.01] [--vit-epochs 30] [--arms unet,vit] [--glmae-epochs 6]`
+ * `npm run bench -- segment [--json] [--seeds 1] [--first-seed 1] [--epochs 8] [--steps 25] [--features 0] [--batch 2] [--optimizer sgd|adam] [--lr 0.01] [--vit-epochs 30] [--arms unet,vit] [--glmae-epochs 6]`
  *
  * 3D segmentation of the real MSD hippocampus MRI volumes (../shared/data/real/hippocampus/,
  * anterior and posterior hippocampus) on the fixed split of bench/hippocampusSplit.ts (140
@@ -33,6 +33,8 @@ import { pretrainOnHippocampus } from './glmaePretrain';
 
 interface Options {
   seeds: number;
+  /** Seeds run are firstSeed..firstSeed+seeds-1: two processes can each take one seed, one core each. */
+  firstSeed: number;
   epochs: number;
   steps: number;
   features: number;
@@ -57,7 +59,7 @@ function parse(args: string[]): Options {
   const oi = args.indexOf('--optimizer');
   const optimizer = oi >= 0 ? args[oi + 1] : 'sgd';
   if (optimizer !== 'sgd' && optimizer !== 'adam') throw new Error(`--optimizer takes sgd or adam, got '${optimizer}'`);
-  return { optimizer, lr: val('lr', optimizer === 'sgd' ? 0.01 : 0.001), seeds: val('seeds', 1), epochs: val('epochs', 8), steps: val('steps', 25), features: val('features', 0), batch: val('batch', 2), vitEpochs: val('vit-epochs', 30), arms, glmaeEpochs: val('glmae-epochs', 6) };
+  return { optimizer, lr: val('lr', optimizer === 'sgd' ? 0.01 : 0.001), seeds: val('seeds', 1), firstSeed: Math.max(1, val('first-seed', 1)), epochs: val('epochs', 8), steps: val('steps', 25), features: val('features', 0), batch: val('batch', 2), vitEpochs: val('vit-epochs', 30), arms, glmaeEpochs: val('glmae-epochs', 6) };
 }
 
 const DATA = (split: string) => `data:
@@ -111,7 +113,7 @@ const bench: Bench = async ({ args, log }) => {
   const split = writeHippocampusSplit(HIPPOCAMPUS, path.join(work, 'hippocampus-split.csv'));
   log(`segment bench on ${backend} (${compute.device}, native kernels: ${String(compute.details.nativeKernels ?? 'none')}); runs in ${runs}`);
   const results: Record<string, Record<string, number[]>> = {};
-  for (let seed = 1; seed <= o.seeds; seed++) {
+  for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
     for (const arm of o.arms) {
       const file = path.join(work, `${arm}-seed${seed}.medstudio.yaml`);
       const init = arm === 'vit-glmae' ? (await pretrainOnHippocampus('glmae', seed, o.glmaeEpochs, log)).runDir : undefined;
@@ -150,6 +152,7 @@ const bench: Bench = async ({ args, log }) => {
     setup: {
       data: 'MSD Task04 hippocampus MRI (../shared/data/real/hippocampus), fixed split bench/hippocampusSplit.ts: 140 train, 20 val, 40 test',
       seeds: o.seeds,
+      firstSeed: o.firstSeed,
       unet: `features ${o.features || 'auto (16 on the CPU)'}, batch ${o.batch}, ${o.epochs} epochs x ${o.steps} steps, ${o.optimizer} lr ${o.lr} poly, patch/stages/spacing/normalisation auto; Dice/HD95 on the native 1 mm grid, sliding window + mirroring TTA`,
       vit: `UNETR-style ViT 32^3, patch 8, embed 96, depth 4, ${o.vitEpochs} epochs, batch 4; predictions resized back to the native grid and scored there (grid32_*: its own 32^3-grid Dice)`,
       'vit-glmae': `the vit arm with its encoder from GL-MAE pretraining (${o.glmaeEpochs} epochs on the 140 training volumes, seed = the arm's seed; bench/glmaePretrain.ts, cached)`,
@@ -157,7 +160,7 @@ const bench: Bench = async ({ args, log }) => {
     },
   };
   log('');
-  log(`test split (40 volumes), mean ± sd over ${o.seeds} seed(s) [${backend}]:`);
+  log(`test split (40 volumes), mean ± sd over ${o.seeds} seed(s) from seed ${o.firstSeed} [${backend}]:`);
   const f = (v?: number[]) => (v ? `${stats(v).mean.toFixed(3)} ± ${stats(v).sd.toFixed(3)}` : '–').padEnd(16);
   log(`  ${'arm'.padEnd(6)} ${'anterior Dice'.padEnd(16)} ${'posterior Dice'.padEnd(16)} ${'mean Dice'.padEnd(16)} ${'HD95 ant. mm'.padEnd(16)} ${'HD95 post. mm'.padEnd(16)} train+test s`);
   for (const [arm, r] of Object.entries(results)) {
