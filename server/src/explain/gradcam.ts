@@ -53,22 +53,29 @@ export function weightedMap(a: tf.Tensor, w: tf.Tensor1D): tf.Tensor {
  * variable is touched.
  */
 export async function gradCam(model: LayersModel, x: tf.Tensor, layer: string, method: CamMethod, classIndex?: number, logitsLayer?: string): Promise<CamResult> {
-  // The class is chosen from the probabilities, read asynchronously (a GPU backend in Node cannot read synchronously).
-  const probs = tf.tidy(() => tf.softmax(runGraph(model, x, { logitsLayer }).logits));
-  const probabilities = Array.from(await probs.data());
-  const classes = probs.shape[1]!;
-  probs.dispose();
-  const chosen = classIndex ?? probabilities.indexOf(Math.max(...probabilities));
-  if (!Number.isInteger(chosen) || chosen < 0 || chosen >= classes) throw new Error(`class index ${chosen} is out of range: the model has ${classes} classes`);
-  const cam = tf.tidy(() => {
+  // One forward pass gives the layer's activations and the probabilities; the class is chosen
+  // from the probabilities, read asynchronously (a GPU backend in Node cannot read synchronously).
+  const { a, probs } = tf.tidy(() => {
     const first = runGraph(model, x, { fetch: [layer], logitsLayer });
-    const a = first.layers.get(layer)!;
-    const score = (act: tf.Tensor): tf.Scalar => {
-      const logits = runGraph(model, x, { substitute: { layer, value: act }, logitsLayer }).logits;
-      return tf.sum(tf.slice(logits, [0, chosen], [1, 1]));
-    };
-    const g = tf.grad(score)(a);
-    return weightedMap(a, camWeights(a, g, method));
+    return { a: first.layers.get(layer)!, probs: tf.softmax(first.logits) };
   });
-  return { cam, classIndex: chosen, probabilities };
+  try {
+    const probabilities = Array.from(await probs.data());
+    const classes = probs.shape[1]!;
+    const chosen = classIndex ?? probabilities.indexOf(Math.max(...probabilities));
+    if (!Number.isInteger(chosen) || chosen < 0 || chosen >= classes) throw new Error(`class index ${chosen} is out of range: the model has ${classes} classes`);
+    const cam = tf.tidy(() => {
+      const score = (act: tf.Tensor): tf.Scalar => {
+        const logits = runGraph(model, x, { substitute: { layer, value: act }, logitsLayer }).logits;
+        return tf.sum(tf.slice(logits, [0, chosen], [1, 1]));
+      };
+      const g = tf.grad(score)(a);
+      return weightedMap(a, camWeights(a, g, method));
+    });
+    return { cam, classIndex: chosen, probabilities };
+  } finally {
+    probs.dispose();
+    // The fetched layer could be the input itself, which belongs to the caller.
+    if (a !== x) a.dispose();
+  }
 }

@@ -76,9 +76,11 @@ test('Grad-CAM++ matches the hand-computed map', async () => {
   // A0: g = [1, 1, 0, 2] -> alpha = [1/12, 1/12, 0, 1/22]; w0 = 1/12 + 1/12 + 2/22 = 17/66.
   // A1: g = [2, 0, 0, 0] -> alpha = [1/8, 0, 0, 0]; w1 = 2/8 = 1/4.
   // cam = (17 A0 + 16.5 A1) / 66 = [50, 50.5, 51, 68] / 66; min-max: [0, 1/36, 1/18, 1].
+  const n = tf.memory().numTensors;
   const r = await gradCam(model, x, 'conv', 'gradcam++');
   assertClose(r.cam.dataSync(), [0, 1 / 36, 1 / 18, 1]);
   r.cam.dispose();
+  assert.equal(tf.memory().numTensors, n, 'nothing but the returned map outlives the call');
   x.dispose();
   model.dispose();
 });
