@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import type { Bench } from './run';
 import { ensureBackend } from '../server/src/engine/backend';
 import { runExperiment } from '../server/src/runs/runner';
-import { HIPPOCAMPUS, hippocampusSplitOf } from './hippocampusSplit';
+import { HIPPOCAMPUS, hippocampusCases } from './hippocampusSplit';
 import { PRETRAIN_VARIANTS, type PretrainVariant, type Cached, VIT_ENCODER, benchCacheRoot, pretrainOnHippocampus } from './glmaePretrain';
 import { mean, ms, pm, sd } from './stats';
 
@@ -65,14 +65,14 @@ function parse(args: string[]): Options {
  */
 function fineTuneData(work: string): { images: string; labels: string; split: string } {
   const root = path.join(work, 'hippocampus-train-test');
-  const names = fs.readdirSync(path.join(HIPPOCAMPUS, 'images')).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
-  const kept = names.map((n, i) => [n, hippocampusSplitOf(i)] as const).filter(([, s]) => s !== 'val');
-  for (const sub of ['images', 'labels']) {
-    fs.mkdirSync(path.join(root, sub), { recursive: true });
-    for (const [n] of kept) fs.symlinkSync(path.join(HIPPOCAMPUS, sub, n), path.join(root, sub, n));
+  const kept = hippocampusCases().filter((c) => c.split !== 'val');
+  for (const sub of ['images', 'labels']) fs.mkdirSync(path.join(root, sub), { recursive: true });
+  for (const c of kept) {
+    fs.symlinkSync(c.image, path.join(root, 'images', c.name));
+    fs.symlinkSync(c.label, path.join(root, 'labels', c.name));
   }
   const split = path.join(root, 'split.csv');
-  fs.writeFileSync(split, ['path,split', ...kept.map(([n, s]) => `${JSON.stringify(path.join(root, 'images', n))},${s}`)].join('\n') + '\n');
+  fs.writeFileSync(split, ['path,split', ...kept.map((c) => `${JSON.stringify(path.join(root, 'images', c.name))},${c.split}`)].join('\n') + '\n');
   return { images: path.join(root, 'images'), labels: path.join(root, 'labels'), split };
 }
 

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runExperiment } from '../server/src/runs/runner';
-import { HIPPOCAMPUS, hippocampusSplitOf, writeHippocampusSplit } from './hippocampusSplit';
+import { HIPPOCAMPUS, hippocampusCases, writeHippocampusSplit } from './hippocampusSplit';
 
 export const PRETRAIN_CODE_VERSION = 1;
 
@@ -68,10 +68,10 @@ export function pretrainKey(s: PretrainSpec): string {
 }
 
 /** The hippocampus volume names in sorted order with their fixed split, as one identity string's hash. */
-export function hippocampusDataId(images: string): string {
-  const names = fs.readdirSync(images).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
-  const h = createHash('sha256').update(names.map((n, i) => `${n},${hippocampusSplitOf(i)}`).join('\n')).digest('hex').slice(0, 12);
-  return `hippocampus:${names.length}:${h}`;
+export function hippocampusDataId(dataDir: string): string {
+  const cases = hippocampusCases(dataDir);
+  const h = createHash('sha256').update(cases.map((c) => `${c.name},${c.split}`).join('\n')).digest('hex').slice(0, 12);
+  return `hippocampus:${cases.length}:${h}`;
 }
 
 export function pretrainYaml(s: PretrainSpec, images: string, splitFile: string): string {
@@ -126,7 +126,7 @@ export async function cachedPretrain(root: string, spec: PretrainSpec, train: (e
 /** The `variant` encoder pretrained on the hippocampus training split (labels unused) with `seed`, from the cache or trained now. */
 export async function pretrainOnHippocampus(variant: PretrainVariant, seed: number, epochs: number, log: (line: string) => void): Promise<Cached> {
   const images = path.join(HIPPOCAMPUS, 'images');
-  const spec = pretrainSpec(variant, seed, epochs, hippocampusDataId(images));
+  const spec = pretrainSpec(variant, seed, epochs, hippocampusDataId(HIPPOCAMPUS));
   const root = benchCacheRoot();
   const r = await cachedPretrain(root, spec, async (dir) => {
     log(`  pretraining ${variant}, seed ${seed}, ${epochs} epochs (cache ${dir})...`);

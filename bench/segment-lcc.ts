@@ -18,7 +18,7 @@ import { ensureBackend } from '../server/src/engine/backend';
 import { predictCase, scoreCase, summarise, type CaseScores } from '../server/src/methods/segment/unetPredict';
 import { loadUnetModel, unetModelFile } from '../server/src/predict/unetModel';
 import { keepLargestComponent } from '../server/src/transforms/largestComponent';
-import { HIPPOCAMPUS, hippocampusSplitOf } from './hippocampusSplit';
+import { HIPPOCAMPUS, hippocampusCases } from './hippocampusSplit';
 import { mean, sd } from './stats';
 
 const fx = (v: number | undefined, digits: number) => (v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits));
@@ -47,7 +47,7 @@ const bench: Bench = async ({ args, log }) => {
   const backend = compute.backend;
   const model = loadUnetModel(runDir);
   const K = model.classes.length;
-  const names = fs.readdirSync(path.join(HIPPOCAMPUS, 'images')).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
+  const cases = hippocampusCases();
   log(`segment-lcc on ${backend} (${compute.device}); model ${unetModelFile(runDir)} (mirroring TTA ${model.mirror}, overlap ${model.overlap})`);
   const figures: Record<string, unknown> = { backend, device: compute.device, run: runDir, data: 'MSD Task04 hippocampus MRI, fixed split bench/hippocampusSplit.ts' };
   try {
@@ -55,9 +55,8 @@ const bench: Bench = async ({ args, log }) => {
       const without: CaseScores[] = [];
       const withLcc: CaseScores[] = [];
       const t0 = performance.now();
-      for (const [i, n] of names.entries()) {
-        if (hippocampusSplitOf(i) !== split) continue;
-        const c = await readCase(n, path.join(HIPPOCAMPUS, 'images', n), path.join(HIPPOCAMPUS, 'labels', n));
+      for (const { name: n, image, label } of cases.filter((k) => k.split === split)) {
+        const c = await readCase(n, image, label);
         // The run's metrics are on its plan's grid; rescoring elsewhere would not compare.
         if (model.spacing && c.spacing.some((v, a) => Math.abs(v - model.spacing![a]!) > 1e-3)) {
           throw new Error(`${n}: spacing ${c.spacing.join('x')} mm is not the plan's ${model.spacing.join('x')} mm; this bench scores on the native grid only`);

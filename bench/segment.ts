@@ -27,7 +27,7 @@ import * as path from 'node:path';
 import type { Bench } from './run';
 import { ensureBackend } from '../server/src/engine/backend';
 import { runExperiment } from '../server/src/runs/runner';
-import { HIPPOCAMPUS, hippocampusSplitOf, writeHippocampusSplit } from './hippocampusSplit';
+import { HIPPOCAMPUS, hippocampusCases, writeHippocampusSplit } from './hippocampusSplit';
 import { scoreVitOnNativeGrid } from './vitNative';
 import { pretrainOnHippocampus } from './glmaePretrain';
 
@@ -113,6 +113,8 @@ const bench: Bench = async ({ args, log }) => {
   const split = writeHippocampusSplit(HIPPOCAMPUS, path.join(work, 'hippocampus-split.csv'));
   log(`segment bench on ${backend} (${compute.device}, native kernels: ${String(compute.details.nativeKernels ?? 'none')}); runs in ${runs}`);
   const results: Record<string, Record<string, number[]>> = {};
+  // The ViT arms are rescored on these volumes' own grids.
+  const testCases = hippocampusCases().filter((c) => c.split === 'test').map(({ image, label }) => ({ image, label }));
   for (let seed = o.firstSeed; seed < o.firstSeed + o.seeds; seed++) {
     for (const arm of o.arms) {
       const file = path.join(work, `${arm}-seed${seed}.medstudio.yaml`);
@@ -136,10 +138,8 @@ const bench: Bench = async ({ args, log }) => {
       const seconds = (performance.now() - t0) / 1000;
       let x: Record<string, number> = r.result?.test?.extra ?? {};
       if (arm === 'vit' || arm === 'vit-glmae') {
-        const names = fs.readdirSync(path.join(HIPPOCAMPUS, 'images')).filter((n) => /\.nii(\.gz)?$/.test(n)).sort();
-        const test = names.filter((_, i) => hippocampusSplitOf(i) === 'test').map((n) => ({ image: path.join(HIPPOCAMPUS, 'images', n), label: path.join(HIPPOCAMPUS, 'labels', n) }));
         const grid32 = Object.fromEntries(Object.entries(x).map(([k, v]) => [`grid32_${k}`, v]));
-        x = { ...(await scoreVitOnNativeGrid(r.info.runDir, test)), ...grid32 };
+        x = { ...(await scoreVitOnNativeGrid(r.info.runDir, testCases)), ...grid32 };
       }
       log(`  ${arm} seed ${seed}: ${seconds.toFixed(0)} s, test ${JSON.stringify(x)}`);
       const slot = (results[arm] ??= {});
